@@ -1,0 +1,54 @@
+// swift-tools-version: 6.1
+//
+// XtalScreen: a high-throughput screening pipeline for crystalline materials.
+// One library target per layer, thin executables (see docs/architecture.md and each module's README).
+
+import PackageDescription
+
+let package = Package(
+    name: "XtalScreen",
+    products: [
+        .executable(name: "xtal", targets: ["xtal"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // MARK: System libraries (Debian packages installed by scripts/bootstrap)
+
+        /** HDF5 1.10 C API, serial build (pkg-config `hdf5-serial`), with accessors for its macro constants. */
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
+        /** Zstandard compression (libzstd), used by the HDF5 zstd filter 32015. */
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        /** CBLAS from OpenBLAS (pkg-config `openblas`), plus its thread-control functions. */
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        /** spglib 2.x symmetry finder (space groups, crystallographic orbits). */
+        .systemLibrary(name: "CSpglib", pkgConfig: "spglib", providers: [.apt(["libsymspg-dev"])]),
+        /** zlib, for reading `.gz` inputs. */
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // MARK: Libraries
+
+        /** Typed HDF5 access: files, groups, n-d datasets, strings, attributes, ragged (CSR) arrays,
+            chunked appends, zstd/gzip compression, external links, atomic output files. */
+        .target(name: "Store", dependencies: ["CHDF5", "CZstd"]),
+        /** One command type per stage, joining the layers; also the `xtal` entry command. */
+        .target(
+            name: "Stages",
+            dependencies: ["Store", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        // MARK: Executables (one @main file each)
+
+        /** `xtal`: entry point; runs `xtal-<stage>` for `xtal <stage> …`. */
+        .executableTarget(name: "xtal", dependencies: ["Stages"]),
+
+        // MARK: Tests
+
+        .testTarget(name: "StoreTests", dependencies: ["Store", "StoreFixtureWriter"]),
+        .testTarget(name: "StagesTests", dependencies: ["Stages", "xtal"]),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CSpglib", "CZlib", "CZstd", "CHDF5"]),
+        /** A child process for StoreTests: writes an atomic store file slowly so a test can SIGKILL it. */
+        .executableTarget(name: "StoreFixtureWriter", dependencies: ["Store"], path: "Tests/StoreFixtureWriter"),
+    ]
+)

@@ -1,0 +1,67 @@
+import CHDF5
+import Glibc
+
+/// Process- and thread-level HDF5 setup, and the one place where C return codes become Swift errors.
+///
+/// The process-level part runs once (a lazy static): open the library and register the zstd filter.
+/// HDF5's thread-safe build keeps its error stack, and the choice of auto-printing it, per thread, so
+/// every thread that calls HDF5 silences printing on its first call.
+enum HDF5Runtime {
+    private static let processSetup: Bool = {
+        guard H5open() >= 0 else { return false }
+        return ZstdFilter.register()
+    }()
+
+    private static let silencedKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// Prepares the calling thread for HDF5 calls; cheap after the first call on a thread.
+    static func enter() {
+        precondition(processSetup, "HDF5Runtime: H5open or H5Zregister(zstd) failed")
+        if pthread_getspecific(silencedKey) == nil {
+            H5Eset_auto2(xs_H5E_DEFAULT(), nil, nil)
+            pthread_setspecific(silencedKey, UnsafeRawPointer(bitPattern: 1))
+        }
+    }
+
+    /// Runs one HDF5 call and throws `StoreError.hdf5` when it returns a negative value.
+    ///
+    /// - Parameters:
+    ///   - file: the file path, for the error message.
+    ///   - object: the HDF5 object path, for the error message.
+    ///   - operation: what was being done, e.g. `"H5Dwrite"`.
+    /// - Returns: the call's non-negative result.
+    @discardableResult
+    static func call<R: BinaryInteger>(
+        _ file: String, _ object: String, _ operation: String, _ body: () -> R
+    ) throws -> R {
+        enter()
+        let result = body()
+        if result < 0 {
+            throw StoreError.hdf5(file: file, object: object, operation: operation, message: takeErrorMessage())
+        }
+        return result
+    }
+
+    /// Reads and clears the calling thread's HDF5 error stack, returning its innermost description
+    /// (the most specific one, e.g. "truncated file: eof = 96, …").
+    static func takeErrorMessage() -> String {
+        final class Collector { var messages: [String] = [] }
+        let collector = Collector()
+        let walker: H5E_walk2_t = { _, entry, data in
+            guard let entry, let data else { return 0 }
+            let box = Unmanaged<Collector>.fromOpaque(data).takeUnretainedValue()
+            if let desc = entry.pointee.desc {
+                box.messages.append(String(cString: desc))
+            }
+            return 0
+        }
+        H5Ewalk2(xs_H5E_DEFAULT(), H5E_WALK_UPWARD, walker, Unmanaged.passUnretained(collector).toOpaque())
+        H5Eclear2(xs_H5E_DEFAULT())
+        let useful = collector.messages.filter { !$0.isEmpty }
+        return useful.first ?? "unknown HDF5 error"
+    }
+}

@@ -1,0 +1,94 @@
+import CHDF5
+
+/// Writing and reading whole datasets of numbers and strings.
+///
+/// Every dataset of rank ≥ 1 is chunked along the first axis (whole rows per chunk, about
+/// `options.chunkBytes` per chunk), compressed per `options.compression`, and has an unlimited first axis
+/// so it can be appended to. Rank-0 datasets are stored contiguous and uncompressed.
+extension StoreGroup {
+    /// Writes `array` as a new dataset `name`, replacing none: the name must be free.
+    @discardableResult
+    public func write<T: StoreScalar>(
+        _ name: String, _ array: NDArray<T>, options: DatasetOptions = DatasetOptions()
+    ) throws -> StoreDataset {
+        let dataset = try createDataset(name, fileType: T.fileType, shape: array.shape, elementBytes: MemoryLayout<T>.stride, options: options)
+        if !array.values.isEmpty {
+            try array.values.withUnsafeBufferPointer { buffer in
+                try dataset.call("H5Dwrite") {
+                    H5Dwrite(dataset.objectID, T.memoryType, xs_H5S_ALL(), xs_H5S_ALL(), xs_H5P_DEFAULT(), buffer.baseAddress)
+                }
+            }
+        }
+        return dataset
+    }
+
+    /// Writes a rank-1 dataset `name` of `values`.
+    @discardableResult
+    public func write<T: StoreScalar>(
+        _ name: String, _ values: [T], options: DatasetOptions = DatasetOptions()
+    ) throws -> StoreDataset {
+        try write(name, NDArray(values), options: options)
+    }
+
+    /// Writes a dataset of variable-length UTF-8 strings with `shape` (default: rank 1).
+    @discardableResult
+    public func write(
+        _ name: String, strings: [String], shape: [Int]? = nil, options: DatasetOptions = DatasetOptions()
+    ) throws -> StoreDataset {
+        let shape = shape ?? [strings.count]
+        precondition(shape.reduce(1, *) == strings.count, "StoreGroup.write: \(strings.count) strings for shape \(shape)")
+        let type = try StringCodec.makeType(file: file.path, object: childPath(name))
+        defer { H5Tclose(type) }
+        let dataset = try createDataset(name, fileType: type, shape: shape, elementBytes: 16, options: options)
+        if !strings.isEmpty {
+            try StringCodec.withCStrings(strings) { pointers in
+                try dataset.call("H5Dwrite") {
+                    H5Dwrite(dataset.objectID, type, xs_H5S_ALL(), xs_H5S_ALL(), xs_H5P_DEFAULT(), pointers)
+                }
+            }
+        }
+        return dataset
+    }
+
+    /// Reads the whole dataset `name` as `T`.
+    public func read<T: StoreScalar>(_ name: String, as type: T.Type = T.self) throws -> NDArray<T> {
+        try dataset(name).read(as: type)
+    }
+
+    /// Reads the string dataset `name`, flattened.
+    public func readStrings(_ name: String) throws -> [String] {
+        try dataset(name).readStrings()
+    }
+
+    /// Creates an empty dataset `name` of `shape` with the store's chunking and compression rules.
+    func createDataset(
+        _ name: String, fileType: hid_t, shape: [Int], elementBytes: Int, options: DatasetOptions
+    ) throws -> StoreDataset {
+        let object = childPath(name)
+        let dcpl = try HDF5Runtime.call(file.path, object, "H5Pcreate") { H5Pcreate(xs_H5P_DATASET_CREATE()) }
+        defer { H5Pclose(dcpl) }
+        var maxShape: [hsize_t]?
+        if !shape.isEmpty {
+            let rowBytes = shape.dropFirst().reduce(elementBytes, *)
+            let chunk = [options.chunkRows(rowBytes: rowBytes)] + shape.dropFirst().map { max($0, 1) }
+            maxShape = [xs_H5S_UNLIMITED()] + shape.dropFirst().map { $0 == 0 ? xs_H5S_UNLIMITED() : hsize_t($0) }
+            try HDF5Runtime.call(file.path, object, "H5Pset_chunk") {
+                H5Pset_chunk(dcpl, Int32(chunk.count), chunk.map { hsize_t($0) })
+            }
+            try HDF5Runtime.call(file.path, object, "setting compression \(options.compression)") {
+                options.compression.apply(to: dcpl)
+            }
+        }
+        let space = try makeDataspace(shape.isEmpty ? nil : shape, maxShape: maxShape, file: file.path, object: object)
+        defer { H5Sclose(space) }
+        let lcpl = try HDF5Runtime.call(file.path, object, "H5Pcreate") { H5Pcreate(xs_H5P_LINK_CREATE()) }
+        defer { H5Pclose(lcpl) }
+        try HDF5Runtime.call(file.path, object, "H5Pset_create_intermediate_group") {
+            H5Pset_create_intermediate_group(lcpl, 1)
+        }
+        let id = try HDF5Runtime.call(file.path, object, "creating dataset") {
+            H5Dcreate2(objectID, name, fileType, space, lcpl, dcpl, xs_H5P_DEFAULT())
+        }
+        return StoreDataset(file: file, handle: H5Handle(id, closer: H5Dclose), path: object)
+    }
+}

@@ -1,0 +1,28 @@
+/// The `encoding_type` / `encoding_version` attributes every store group carries (after AnnData's
+/// `encoding-type` / `encoding-version`), and the check readers make before trusting a group's layout.
+extension StoreNode {
+    /// Stamps `encoding_type` and `encoding_version`.
+    public func setEncoding(_ type: String, version: String) throws {
+        try setAttribute("encoding_type", type)
+        try setAttribute("encoding_version", version)
+    }
+
+    /// Checks that the object is encoded as `type` in one of the `supported` versions.
+    ///
+    /// - Returns: the version found.
+    /// - Throws: `StoreError.wrongEncoding` when `encoding_type` is absent or different;
+    ///   `.unsupportedVersion` when `encoding_version` is absent or not in `supported`.
+    @discardableResult
+    public func requireEncoding(_ type: String, supported: [String]) throws -> String {
+        let found = hasAttribute("encoding_type") ? try stringAttribute("encoding_type") : nil
+        guard found == type else {
+            throw StoreError.wrongEncoding(file: file.path, object: path, expected: type, found: found)
+        }
+        let version = hasAttribute("encoding_version") ? try stringAttribute("encoding_version") : "(absent)"
+        guard supported.contains(version) else {
+            throw StoreError.unsupportedVersion(
+                file: file.path, object: path, encoding: type, version: version, supported: supported)
+        }
+        return version
+    }
+}
