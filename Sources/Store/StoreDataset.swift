@@ -52,7 +52,7 @@ public struct StoreDataset: StoreNode {
         let values = try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             if count > 0 {
                 try withRowSelection(rows, full: full) { memorySpace, fileSpace in
-                    try call("H5Dread") { H5Dread(objectID, T.memoryType, memorySpace, fileSpace, xs_H5P_DEFAULT(), buffer.baseAddress) }
+                    try call("reading") { H5Dread(objectID, T.memoryType, memorySpace, fileSpace, xs_H5P_DEFAULT(), buffer.baseAddress) }
                 }
             }
             initialized = count

@@ -42,7 +42,7 @@ public final class StoreFile: @unchecked Sendable {
         let fapl = try accessList(path)
         defer { H5Pclose(fapl) }
         let flags = writable ? xs_H5F_ACC_RDWR() : xs_H5F_ACC_RDONLY()
-        let id = try HDF5Runtime.call(path, "/", "opening (truncated or corrupt file?)") {
+        let id = try HDF5Runtime.call(path, "/", "opening") {
             H5Fopen(path, flags, fapl)
         }
         return StoreFile(path: path, id: id)

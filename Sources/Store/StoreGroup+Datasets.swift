@@ -31,6 +31,9 @@ extension StoreGroup {
     }
 
     /// Writes a dataset of variable-length UTF-8 strings with `shape` (default: rank 1).
+    ///
+    /// String datasets are chunked but never filtered: HDF5 1.10 refuses filters on variable-length types,
+    /// and their characters live in the global heap, where chunk filters would not reach them anyway.
     @discardableResult
     public func write(
         _ name: String, strings: [String], shape: [Int]? = nil, options: DatasetOptions = DatasetOptions()
@@ -39,7 +42,9 @@ extension StoreGroup {
         precondition(shape.reduce(1, *) == strings.count, "StoreGroup.write: \(strings.count) strings for shape \(shape)")
         let type = try StringCodec.makeType(file: file.path, object: childPath(name))
         defer { H5Tclose(type) }
-        let dataset = try createDataset(name, fileType: type, shape: shape, elementBytes: 16, options: options)
+        var unfiltered = options
+        unfiltered.compression = .none
+        let dataset = try createDataset(name, fileType: type, shape: shape, elementBytes: 16, options: unfiltered)
         if !strings.isEmpty {
             try StringCodec.withCStrings(strings) { pointers in
                 try dataset.call("H5Dwrite") {

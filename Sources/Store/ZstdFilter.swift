@@ -4,7 +4,7 @@ import CZstd
 /// HDF5 filter 32015 (Zstandard), implemented on libzstd and registered with `H5Zregister`.
 ///
 /// The on-disk format is the one of the registered filter that h5py reads through `hdf5plugin`: each chunk
-/// is one zstd frame; `cd_values[0]` is the compression level. Buffers are allocated with
+/// is one zstd frame (written with a content checksum); `cd_values[0]` is the compression level. Buffers are allocated with
 /// `H5allocate_memory` because HDF5 frees them.
 enum ZstdFilter {
     /// The id registered with The HDF Group for Zstandard.
@@ -47,19 +47,31 @@ private func zstdFilter(
         (output, outputCount) = decoded
     } else {
         let level = valueCount > 0 && values != nil ? Int32(bitPattern: values?.pointee ?? 3) : 3
-        let bound = ZSTD_compressBound(byteCount)
-        guard let out = H5allocate_memory(bound, false) else { return 0 }
-        let written = ZSTD_compress(out, bound, input, byteCount, level)
-        if ZSTD_isError(written) != 0 {
-            H5free_memory(out)
-            return 0
-        }
-        (output, outputCount) = (out, written)
+        guard let compressed = zstdCompress(input, byteCount, level: level) else { return 0 }
+        (output, outputCount) = compressed
     }
     H5free_memory(input)
     buffer.pointee = output
     bufferSize.pointee = outputCount
     return outputCount
+}
+
+/// Compresses `count` bytes into one zstd frame that records its content size and a content checksum, so
+/// a damaged chunk fails to decompress instead of yielding wrong numbers.
+private func zstdCompress(_ input: UnsafeMutableRawPointer, _ count: Int, level: Int32) -> (UnsafeMutableRawPointer, Int)? {
+    guard let context = ZSTD_createCCtx() else { return nil }
+    defer { ZSTD_freeCCtx(context) }
+    guard ZSTD_isError(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)) == 0,
+        ZSTD_isError(ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1)) == 0
+    else { return nil }
+    let bound = ZSTD_compressBound(count)
+    guard let out = H5allocate_memory(bound, false) else { return nil }
+    let written = ZSTD_compress2(context, out, bound, input, count)
+    guard ZSTD_isError(written) == 0 else {
+        H5free_memory(out)
+        return nil
+    }
+    return (out, written)
 }
 
 /// Decompresses one or more concatenated zstd frames. Frames that record their content size are decoded
