@@ -43,9 +43,14 @@ let package = Package(
         /** `xtal`: entry point; runs `xtal-<stage>` for `xtal <stage> …`. */
         .executableTarget(name: "xtal", dependencies: ["Stages"]),
 
+        // MARK: Benchmarks (run by scripts/bench/*)
+
+        /** Times Store writes and reads of one large chunked dataset; scripts/bench/store compares with h5py. */
+        .executableTarget(name: "store-bench", dependencies: ["Store"], path: "Benchmarks/StoreBench"),
+
         // MARK: Tests
 
-        .testTarget(name: "StoreTests", dependencies: ["Store", "StoreFixtureWriter"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "StoreFixtureWriter"], exclude: ["Python"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "xtal"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CSpglib", "CZlib", "CZstd", "CHDF5"]),
         /** A child process for StoreTests: writes an atomic store file slowly so a test can SIGKILL it. */

@@ -20,6 +20,7 @@ static inline hid_t xs_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
 static inline hid_t xs_H5P_FILE_CREATE(void) { return H5P_FILE_CREATE; }
 static inline hid_t xs_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
 static inline hid_t xs_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
+static inline hid_t xs_H5P_GROUP_CREATE(void) { return H5P_GROUP_CREATE; }
 static inline hid_t xs_H5P_ATTRIBUTE_CREATE(void) { return H5P_ATTRIBUTE_CREATE; }
 
 static inline hid_t xs_H5T_NATIVE_FLOAT(void) { return H5T_NATIVE_FLOAT; }

@@ -1,4 +1,5 @@
 import CHDF5
+import Foundation
 
 /// How dataset chunks are compressed on disk.
 ///
@@ -61,12 +62,19 @@ public struct DatasetOptions: Sendable, Hashable {
     public var compression: Compression
     /// Target bytes per chunk; a chunk holds whole rows (first-axis entries), at least one.
     public var chunkBytes: Int
+    /// Threads that compress zstd chunks of a whole-dataset write; the bytes written do not depend on it.
+    public var threads: Int
 
-    public init(compression: Compression = .default, chunkBytes: Int = 1 << 20) {
+    public init(compression: Compression = .default, chunkBytes: Int = 1 << 20, threads: Int = defaultThreads) {
         precondition(chunkBytes > 0, "DatasetOptions: chunkBytes \(chunkBytes) must be positive")
+        precondition(threads > 0, "DatasetOptions: threads \(threads) must be positive")
         self.compression = compression
         self.chunkBytes = chunkBytes
+        self.threads = threads
     }
+
+    /// All active cores, the default of every `--jobs`.
+    public static var defaultThreads: Int { ProcessInfo.processInfo.activeProcessorCount }
 
     /// Rows per chunk for rows of `rowBytes` bytes.
     func chunkRows(rowBytes: Int) -> Int {

@@ -32,15 +32,20 @@ public struct StoreDataset: StoreNode {
 
     /// Reads the whole dataset.
     ///
-    /// - Throws: `StoreError.typeMismatch` when the stored type is not `T`; `.hdf5` when a chunk cannot be
-    ///   read or decompressed (a corrupt file).
-    public func read<T: StoreScalar>(as type: T.Type = T.self) throws -> NDArray<T> {
+    /// - Parameter threads: threads that decompress zstd chunks; the values do not depend on it.
+    /// - Throws: `StoreError.typeMismatch` when the stored type is not `T`; `.hdf5` or `.corrupt` when a
+    ///   chunk cannot be read or decompressed (a damaged file).
+    public func read<T: StoreScalar>(
+        as type: T.Type = T.self, threads: Int = DatasetOptions.defaultThreads
+    ) throws -> NDArray<T> {
         let shape = try shape()
-        return try read(rows: 0..<(shape.first ?? 1), as: type)
+        return try read(rows: 0..<(shape.first ?? 1), as: type, threads: threads)
     }
 
     /// Reads the entries `rows` along the first axis (for a scalar dataset, `0..<1`).
-    public func read<T: StoreScalar>(rows: Range<Int>, as type: T.Type = T.self) throws -> NDArray<T> {
+    public func read<T: StoreScalar>(
+        rows: Range<Int>, as type: T.Type = T.self, threads: Int = DatasetOptions.defaultThreads
+    ) throws -> NDArray<T> {
         try checkType(T.self)
         let full = try shape()
         let rowCount = full.first ?? 1
@@ -49,10 +54,18 @@ public struct StoreDataset: StoreNode {
             "StoreDataset.read: rows \(rows) outside 0..<\(rowCount) of \(path)")
         let shape = full.isEmpty ? [] : [rows.count] + full.dropFirst()
         let count = shape.reduce(1, *)
+        let chunks = hostIsLittleEndian
+            ? try ChunkedIO.zstdLayout(of: self, shape: full, elementBytes: MemoryLayout<T>.stride, threads: threads) : nil
         let values = try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             if count > 0 {
-                try withRowSelection(rows, full: full) { memorySpace, fileSpace in
-                    try call("reading") { H5Dread(objectID, T.memoryType, memorySpace, fileSpace, xs_H5P_DEFAULT(), buffer.baseAddress) }
+                if let chunks {
+                    try chunks.read(rows: rows, into: UnsafeMutableRawBufferPointer(buffer))
+                } else {
+                    try withRowSelection(rows, full: full) { memorySpace, fileSpace in
+                        try call("reading") {
+                            H5Dread(objectID, T.memoryType, memorySpace, fileSpace, xs_H5P_DEFAULT(), buffer.baseAddress)
+                        }
+                    }
                 }
             }
             initialized = count

@@ -7,15 +7,24 @@ import CHDF5
 /// so it can be appended to. Rank-0 datasets are stored contiguous and uncompressed.
 extension StoreGroup {
     /// Writes `array` as a new dataset `name`, replacing none: the name must be free.
+    ///
+    /// zstd datasets are compressed chunk by chunk on `options.threads` threads (`ChunkedIO`).
     @discardableResult
     public func write<T: StoreScalar>(
         _ name: String, _ array: NDArray<T>, options: DatasetOptions = DatasetOptions()
     ) throws -> StoreDataset {
         let dataset = try createDataset(name, fileType: T.fileType, shape: array.shape, elementBytes: MemoryLayout<T>.stride, options: options)
-        if !array.values.isEmpty {
-            try array.values.withUnsafeBufferPointer { buffer in
+        guard !array.values.isEmpty else { return dataset }
+        try array.values.withUnsafeBytes { bytes in
+            if case .zstd(let level) = options.compression, !array.shape.isEmpty, hostIsLittleEndian {
+                let rowBytes = array.rowSize * MemoryLayout<T>.stride
+                let chunks = ChunkedIO(
+                    dataset: dataset, shape: array.shape, chunkRows: options.chunkRows(rowBytes: rowBytes),
+                    rowBytes: rowBytes, threads: options.threads)
+                try chunks.write(bytes, level: level)
+            } else {
                 try dataset.call("H5Dwrite") {
-                    H5Dwrite(dataset.objectID, T.memoryType, xs_H5S_ALL(), xs_H5S_ALL(), xs_H5P_DEFAULT(), buffer.baseAddress)
+                    H5Dwrite(dataset.objectID, T.memoryType, xs_H5S_ALL(), xs_H5S_ALL(), xs_H5P_DEFAULT(), bytes.baseAddress)
                 }
             }
         }
@@ -46,7 +55,7 @@ extension StoreGroup {
         unfiltered.compression = .none
         let dataset = try createDataset(name, fileType: type, shape: shape, elementBytes: 16, options: unfiltered)
         if !strings.isEmpty {
-            try StringCodec.withCStrings(strings) { pointers in
+            _ = try StringCodec.withCStrings(strings) { pointers in
                 try dataset.call("H5Dwrite") {
                     H5Dwrite(dataset.objectID, type, xs_H5S_ALL(), xs_H5S_ALL(), xs_H5P_DEFAULT(), pointers)
                 }
@@ -55,9 +64,11 @@ extension StoreGroup {
         return dataset
     }
 
-    /// Reads the whole dataset `name` as `T`.
-    public func read<T: StoreScalar>(_ name: String, as type: T.Type = T.self) throws -> NDArray<T> {
-        try dataset(name).read(as: type)
+    /// Reads the whole dataset `name` as `T`, decompressing zstd chunks on `threads` threads.
+    public func read<T: StoreScalar>(
+        _ name: String, as type: T.Type = T.self, threads: Int = DatasetOptions.defaultThreads
+    ) throws -> NDArray<T> {
+        try dataset(name).read(as: type, threads: threads)
     }
 
     /// Reads the string dataset `name`, flattened.
@@ -72,6 +83,8 @@ extension StoreGroup {
         let object = childPath(name)
         let dcpl = try HDF5Runtime.call(file.path, object, "H5Pcreate") { H5Pcreate(xs_H5P_DATASET_CREATE()) }
         defer { H5Pclose(dcpl) }
+        // No modification times in object headers: the same data gives the same bytes on every run.
+        try HDF5Runtime.call(file.path, object, "H5Pset_obj_track_times") { H5Pset_obj_track_times(dcpl, false) }
         var maxShape: [hsize_t]?
         if !shape.isEmpty {
             let rowBytes = shape.dropFirst().reduce(elementBytes, *)

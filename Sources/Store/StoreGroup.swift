@@ -39,8 +39,11 @@ public struct StoreGroup: StoreNode {
     public func createGroup(_ name: String) throws -> StoreGroup {
         let lcpl = try linkCreationList()
         defer { H5Pclose(lcpl) }
+        let gcpl = try call("H5Pcreate") { H5Pcreate(xs_H5P_GROUP_CREATE()) }
+        defer { H5Pclose(gcpl) }
+        try call("H5Pset_obj_track_times") { H5Pset_obj_track_times(gcpl, false) }
         let id = try HDF5Runtime.call(file.path, childPath(name), "creating group") {
-            H5Gcreate2(objectID, name, lcpl, xs_H5P_DEFAULT(), xs_H5P_DEFAULT())
+            H5Gcreate2(objectID, name, lcpl, gcpl, xs_H5P_DEFAULT())
         }
         return StoreGroup(file: file, handle: H5Handle(id, closer: H5Gclose), path: childPath(name))
     }
@@ -92,7 +95,7 @@ public struct StoreGroup: StoreNode {
         guard info.type == H5L_TYPE_EXTERNAL else { return nil }
         let size = info.u.val_size
         var buffer = [UInt8](repeating: 0, count: size)
-        try buffer.withUnsafeMutableBytes { raw in
+        _ = try buffer.withUnsafeMutableBytes { raw in
             try call("H5Lget_val \(name)") { H5Lget_val(objectID, name, raw.baseAddress, size, xs_H5P_DEFAULT()) }
         }
         return try buffer.withUnsafeBytes { raw in

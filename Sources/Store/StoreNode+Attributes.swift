@@ -126,7 +126,7 @@ extension StoreNode {
         let attribute = try createAttribute(name, type: T.fileType, shape: shape)
         defer { H5Aclose(attribute) }
         guard !values.isEmpty else { return }
-        try values.withUnsafeBufferPointer { buffer in
+        _ = try values.withUnsafeBufferPointer { buffer in
             try call("H5Awrite \(name)") { H5Awrite(attribute, T.memoryType, buffer.baseAddress) }
         }
     }
@@ -137,7 +137,7 @@ extension StoreNode {
         let attribute = try createAttribute(name, type: type, shape: shape)
         defer { H5Aclose(attribute) }
         guard !values.isEmpty else { return }
-        try StringCodec.withCStrings(values) { pointers in
+        _ = try StringCodec.withCStrings(values) { pointers in
             try call("H5Awrite \(name)") { H5Awrite(attribute, type, pointers) }
         }
     }

@@ -38,7 +38,7 @@ enum StringCodec {
             let memoryType = try makeType(file: context.file, object: context.object)
             defer { H5Tclose(memoryType) }
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-            try pointers.withUnsafeMutableBufferPointer { buffer in
+            _ = try pointers.withUnsafeMutableBufferPointer { buffer in
                 try HDF5Runtime.call(context.file, context.object, "reading strings") {
                     read(memoryType, buffer.baseAddress)
                 }
@@ -52,7 +52,7 @@ enum StringCodec {
         let memoryType = try HDF5Runtime.call(context.file, context.object, "H5Tcopy") { H5Tcopy(fileType) }
         defer { H5Tclose(memoryType) }
         var bytes = [UInt8](repeating: 0, count: count * width)
-        try bytes.withUnsafeMutableBytes { buffer in
+        _ = try bytes.withUnsafeMutableBytes { buffer in
             try HDF5Runtime.call(context.file, context.object, "reading strings") {
                 read(memoryType, buffer.baseAddress)
             }

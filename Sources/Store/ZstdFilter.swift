@@ -4,7 +4,7 @@ import CZstd
 /// HDF5 filter 32015 (Zstandard), implemented on libzstd and registered with `H5Zregister`.
 ///
 /// The on-disk format is the one of the registered filter that h5py reads through `hdf5plugin`: each chunk
-/// is one zstd frame (written with a content checksum); `cd_values[0]` is the compression level. Buffers are allocated with
+/// is one zstd frame (see `ZstdCodec`); `cd_values[0]` is the compression level. Buffers are allocated with
 /// `H5allocate_memory` because HDF5 frees them.
 enum ZstdFilter {
     /// The id registered with The HDF Group for Zstandard.
@@ -47,8 +47,14 @@ private func zstdFilter(
         (output, outputCount) = decoded
     } else {
         let level = valueCount > 0 && values != nil ? Int32(bitPattern: values?.pointee ?? 3) : 3
-        guard let compressed = zstdCompress(input, byteCount, level: level) else { return 0 }
-        (output, outputCount) = compressed
+        let bound = ZstdCodec.bound(byteCount)
+        guard let out = H5allocate_memory(bound, false) else { return 0 }
+        let source = UnsafeRawBufferPointer(start: input, count: byteCount)
+        guard let written = ZstdCodec.compress(source, level: level, into: UnsafeMutableRawBufferPointer(start: out, count: bound)) else {
+            H5free_memory(out)
+            return 0
+        }
+        (output, outputCount) = (out, written)
     }
     H5free_memory(input)
     buffer.pointee = output
@@ -56,33 +62,13 @@ private func zstdFilter(
     return outputCount
 }
 
-/// Compresses `count` bytes into one zstd frame that records its content size and a content checksum, so
-/// a damaged chunk fails to decompress instead of yielding wrong numbers.
-private func zstdCompress(_ input: UnsafeMutableRawPointer, _ count: Int, level: Int32) -> (UnsafeMutableRawPointer, Int)? {
-    guard let context = ZSTD_createCCtx() else { return nil }
-    defer { ZSTD_freeCCtx(context) }
-    guard ZSTD_isError(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)) == 0,
-        ZSTD_isError(ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1)) == 0
-    else { return nil }
-    let bound = ZSTD_compressBound(count)
-    guard let out = H5allocate_memory(bound, false) else { return nil }
-    let written = ZSTD_compress2(context, out, bound, input, count)
-    guard ZSTD_isError(written) == 0 else {
-        H5free_memory(out)
-        return nil
-    }
-    return (out, written)
-}
-
 /// Decompresses one or more concatenated zstd frames. Frames that record their content size are decoded
 /// in one call; others are streamed into a growing buffer.
 private func zstdDecompress(_ input: UnsafeMutableRawPointer, _ count: Int) -> (UnsafeMutableRawPointer, Int)? {
-    let known = ZSTD_getFrameContentSize(input, count)
-    if known != ZSTD_CONTENTSIZE_UNKNOWN && known != ZSTD_CONTENTSIZE_ERROR {
-        let size = Int(known)
+    let source = UnsafeRawBufferPointer(start: input, count: count)
+    if let size = ZstdCodec.contentSize(source) {
         guard let out = H5allocate_memory(max(size, 1), false) else { return nil }
-        let got = ZSTD_decompress(out, size, input, count)
-        guard ZSTD_isError(got) == 0, got == size else {
+        guard ZstdCodec.decompress(source, into: UnsafeMutableRawBufferPointer(start: out, count: size)) == size else {
             H5free_memory(out)
             return nil
         }

@@ -1,0 +1,21 @@
+import Dispatch
+
+/// Runs `body(index)` for every index in `0..<count` on up to `threads` threads (a serial loop when
+/// `threads <= 1`). Index `i` goes to worker `i % workers`, so the assignment does not depend on timing;
+/// `body` must only write state owned by its index.
+///
+/// This is the one place that hands a non-`Sendable` closure to `concurrentPerform`; callers keep
+/// their per-index writes disjoint.
+func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+    let workers = min(max(threads, 1), count)
+    guard workers > 1 else {
+        for index in 0..<count { body(index) }
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        nonisolated(unsafe) let work = body
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in stride(from: worker, to: count, by: workers) { work(index) }
+        }
+    }
+}
