@@ -32,7 +32,9 @@ func parse(_ arguments: [String]) -> Options? {
             options.directory = argument
         }
     }
-    let valid = !options.directory.isEmpty && options.count > 0 && options.repeats > 0 && options.chunkBytes > 0 && options.threads > 0
+    let valid =
+        !options.directory.isEmpty && options.count > 0 && options.repeats > 0 && options.chunkBytes > 0
+        && options.threads > 0
     return valid ? options : nil
 }
 
@@ -49,12 +51,16 @@ func benchmarkValues(_ count: Int) -> [Float] {
 }
 
 guard let options = parse(Array(CommandLine.arguments.dropFirst())) else {
-    FileHandle.standardError.write(Data("usage: store-bench DIR [--count N] [--repeats R] [--compression C] [--chunk-bytes B] [--threads T]\n".utf8))
+    FileHandle.standardError.write(
+        Data(
+            "usage: store-bench DIR [--count N] [--repeats R] [--compression C] [--chunk-bytes B] [--threads T]\n".utf8)
+    )
     exit(64)
 }
 let values = benchmarkValues(options.count)
 let path = (options.directory as NSString).appendingPathComponent("swift-bench.h5")
-let datasetOptions = DatasetOptions(compression: options.compression, chunkBytes: options.chunkBytes, threads: options.threads)
+let datasetOptions = DatasetOptions(
+    compression: options.compression, chunkBytes: options.chunkBytes, threads: options.threads)
 do {
     for repeat_ in 0..<options.repeats {
         let writeStart = DispatchTime.now()
@@ -71,7 +77,9 @@ do {
             exit(1)
         }
         let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        print(#"{"impl": "swift", "repeat": \#(repeat_), "write_s": \#(writeSeconds), "read_s": \#(readSeconds), "bytes": \#(size)}"#)
+        print(
+            #"{"impl": "swift", "repeat": \#(repeat_), "write_s": \#(writeSeconds), "read_s": \#(readSeconds), "bytes": \#(size)}"#
+        )
     }
 } catch {
     FileHandle.standardError.write(Data("store-bench: \(error)\n".utf8))

@@ -16,7 +16,9 @@ enum ExternalCommand {
     /// - Returns: only on failure, with `errno`.
     static func exec(_ executable: String, arguments: [String]) -> Int32 {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer {
+            for argument in argv { free(argument) }
+        }
         execv(executable, argv)
         return errno
     }

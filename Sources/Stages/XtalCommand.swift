@@ -1,12 +1,15 @@
 import ArgumentParser
 import Foundation
 
-/// `xtal`: the entry point. `xtal <stage> …` runs the executable `xtal-<stage>` found next to `xtal` or on
+/// The `xtal` entry point.
+///
+/// `xtal <stage> …` runs the executable `xtal-<stage>` found next to `xtal` or on
 /// `PATH`, as git runs `git-<cmd>`; built-in subcommands are listed in `configuration.subcommands`.
 public struct XtalCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "xtal",
         abstract: "High-throughput screening of crystalline materials.",
+        usage: "xtal <command> [<arguments>…]\n  xtal --version",
         discussion: """
             Stages share an HDF5 store in a run directory. `xtal STAGE …` runs the stage executable \
             `xtal-STAGE` found next to `xtal` or on PATH, e.g. `xtal ingest data/ --store run/`.
@@ -29,11 +32,14 @@ public struct XtalCommand: ParsableCommand {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         guard let executable = ExternalCommand.locate("xtal-\(name)", besides: directory, path: path) else {
             FileHandle.standardError.write(
-                Data("xtal: '\(name)' is not an xtal command: no xtal-\(name) next to xtal or on PATH. See 'xtal --help'.\n".utf8))
+                Data(
+                    "xtal: '\(name)' is not an xtal command: no xtal-\(name) next to xtal or on PATH. See 'xtal --help'.\n"
+                        .utf8))
             Foundation.exit(ExitCode.validationFailure.rawValue)
         }
         let error = ExternalCommand.exec(executable, arguments: Array(arguments.dropFirst()))
-        FileHandle.standardError.write(Data("xtal: cannot run \(executable): \(String(cString: strerror(error)))\n".utf8))
+        FileHandle.standardError.write(
+            Data("xtal: cannot run \(executable): \(String(cString: strerror(error)))\n".utf8))
         Foundation.exit(ExitCode.failure.rawValue)
     }
 }

@@ -23,7 +23,8 @@ struct ChunkedIO {
 
     /// The layout of `dataset` if it can be read chunk by chunk: chunked along the first axis only, with
     /// zstd as its one filter; otherwise `nil` (callers fall back to `H5Dread`).
-    static func zstdLayout(of dataset: StoreDataset, shape: [Int], elementBytes: Int, threads: Int) throws -> ChunkedIO? {
+    static func zstdLayout(of dataset: StoreDataset, shape: [Int], elementBytes: Int, threads: Int) throws -> ChunkedIO?
+    {
         guard !shape.isEmpty else { return nil }
         let dcpl = try dataset.call("H5Dget_create_plist") { H5Dget_create_plist(dataset.objectID) }
         defer { H5Pclose(dcpl) }
@@ -62,7 +63,9 @@ struct ChunkedIO {
             for k in 0..<batch {
                 let chunk = batchStart + k
                 guard sizes[k] >= 0 else {
-                    throw StoreError.hdf5(file: dataset.file.path, object: dataset.path, operation: "compressing chunk \(chunk)", message: "zstd failed")
+                    throw StoreError.hdf5(
+                        file: dataset.file.path, object: dataset.path, operation: "compressing chunk \(chunk)",
+                        message: "zstd failed")
                 }
                 var offset = [hsize_t](repeating: 0, count: shape.count)
                 offset[0] = hsize_t(chunk * chunkRows)
@@ -77,11 +80,14 @@ struct ChunkedIO {
     }
 
     /// Compresses chunk `chunk` of `source`, zero-padding a last partial chunk to full size as HDF5 stores it.
-    private func compressChunk(_ chunk: Int, of source: UnsafeRawBufferPointer, level: Int32, into destination: UnsafeMutableRawBufferPointer) -> Int? {
+    private func compressChunk(
+        _ chunk: Int, of source: UnsafeRawBufferPointer, level: Int32, into destination: UnsafeMutableRawBufferPointer
+    ) -> Int? {
         let start = chunk * chunkBytes
         let end = min(start + chunkBytes, source.count)
         if end - start == chunkBytes {
-            return ZstdCodec.compress(UnsafeRawBufferPointer(rebasing: source[start..<end]), level: level, into: destination)
+            return ZstdCodec.compress(
+                UnsafeRawBufferPointer(rebasing: source[start..<end]), level: level, into: destination)
         }
         var padded = [UInt8](repeating: 0, count: chunkBytes)
         padded.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[start..<end])) }
@@ -105,7 +111,9 @@ struct ChunkedIO {
             if let bad = failures.firstIndex(of: true) {
                 throw StoreError.corrupt(
                     file: dataset.file.path, object: dataset.path,
-                    reason: "chunk \(chunks[bad]) (rows from \(chunks[bad] * chunkRows)) does not decompress to \(chunkBytes) bytes")
+                    reason:
+                        "chunk \(chunks[bad]) (rows from \(chunks[bad] * chunkRows)) does not decompress to \(chunkBytes) bytes"
+                )
             }
         }
     }
@@ -115,7 +123,9 @@ struct ChunkedIO {
         var offset = [hsize_t](repeating: 0, count: shape.count)
         offset[0] = hsize_t(chunk * chunkRows)
         var size: hsize_t = 0
-        try dataset.call("H5Dget_chunk_storage_size \(chunk)") { H5Dget_chunk_storage_size(dataset.objectID, offset, &size) }
+        try dataset.call("H5Dget_chunk_storage_size \(chunk)") {
+            H5Dget_chunk_storage_size(dataset.objectID, offset, &size)
+        }
         guard size > 0 else { return ([], 0) }  // never written: reads as zeros (the fill value)
         var mask: UInt32 = 0
         var bytes = [UInt8](repeating: 0, count: Int(size))
@@ -128,11 +138,16 @@ struct ChunkedIO {
     }
 
     /// Decodes one stored chunk and copies the part of it inside `rows` to its place in `destination`.
-    private func decodeChunk(_ chunk: Int, stored: (bytes: [UInt8], mask: UInt32), rows: Range<Int>, into destination: UnsafeMutableRawBufferPointer) -> Bool {
+    private func decodeChunk(
+        _ chunk: Int, stored: (bytes: [UInt8], mask: UInt32), rows: Range<Int>,
+        into destination: UnsafeMutableRawBufferPointer
+    ) -> Bool {
         let chunkStart = chunk * chunkRows
         let wanted = max(chunkStart, rows.lowerBound)..<min(chunkStart + chunkRows, rows.upperBound)
         let target = UnsafeMutableRawBufferPointer(
-            rebasing: destination[((wanted.lowerBound - rows.lowerBound) * rowBytes)..<((wanted.upperBound - rows.lowerBound) * rowBytes)])
+            rebasing: destination[
+                ((wanted.lowerBound - rows.lowerBound) * rowBytes)..<((wanted.upperBound - rows.lowerBound) * rowBytes)]
+        )
         if stored.bytes.isEmpty {
             target.initializeMemory(as: UInt8.self, repeating: 0)
             return true
@@ -150,7 +165,9 @@ struct ChunkedIO {
             var full = [UInt8](repeating: 0, count: chunkBytes)
             let produced = full.withUnsafeMutableBytes { ZstdCodec.decompress(source, into: $0) }
             guard produced == chunkBytes else { return false }
-            full.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[skip..<(skip + target.count)])) }
+            full.withUnsafeBytes {
+                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[skip..<(skip + target.count)]))
+            }
             return true
         }
     }

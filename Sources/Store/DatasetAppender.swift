@@ -52,7 +52,7 @@ public final class DatasetAppender<T: StoreScalar> {
         try append(contentsOf: CollectionOfOne(value))
     }
 
-    /// Writes any buffered rows. The dataset is complete after this returns.
+    /// Writes any buffered rows; the dataset is complete after this returns.
     ///
     /// - Returns: the number of rows in the dataset.
     @discardableResult
@@ -69,7 +69,8 @@ public final class DatasetAppender<T: StoreScalar> {
         try dataset.withRowSelection(writtenRows..<(writtenRows + rows), full: newShape) { memorySpace, fileSpace in
             try buffer.withUnsafeBufferPointer { values in
                 try dataset.call("H5Dwrite") {
-                    H5Dwrite(dataset.objectID, T.memoryType, memorySpace, fileSpace, xs_H5P_DEFAULT(), values.baseAddress)
+                    H5Dwrite(
+                        dataset.objectID, T.memoryType, memorySpace, fileSpace, xs_H5P_DEFAULT(), values.baseAddress)
                 }
             }
         }

@@ -32,8 +32,10 @@ enum HDF5Runtime {
     /// - Parameters:
     ///   - file: the file path, for the error message.
     ///   - object: the HDF5 object path, for the error message.
-    ///   - operation: what was being done, e.g. `"H5Dwrite"`.
+    ///   - operation: what was being done, such as `"reading"`.
+    ///   - body: the C call.
     /// - Returns: the call's non-negative result.
+    /// - Throws: `StoreError.hdf5` with HDF5's innermost error description.
     @discardableResult
     static func call<R: BinaryInteger>(
         _ file: String, _ object: String, _ operation: String, _ body: () -> R
@@ -46,8 +48,9 @@ enum HDF5Runtime {
         return result
     }
 
-    /// Reads and clears the calling thread's HDF5 error stack, returning its innermost description
-    /// (the most specific one, e.g. "truncated file: eof = 96, …").
+    /// Reads and clears the calling thread's HDF5 error stack.
+    ///
+    /// Returns the innermost description, the most specific one ("truncated file: eof = 96, …").
     static func takeErrorMessage() -> String {
         final class Collector { var messages: [String] = [] }
         let collector = Collector()

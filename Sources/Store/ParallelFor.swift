@@ -1,7 +1,8 @@
 import Dispatch
 
-/// Runs `body(index)` for every index in `0..<count` on up to `threads` threads (a serial loop when
-/// `threads <= 1`). Index `i` goes to worker `i % workers`, so the assignment does not depend on timing;
+/// Runs `body(index)` for every index in `0..<count` on up to `threads` threads.
+///
+/// With `threads <= 1` it is a plain loop. Index `i` goes to worker `i % workers`, so the assignment does not depend on timing;
 /// `body` must only write state owned by its index.
 ///
 /// This is the one place that hands a non-`Sendable` closure to `concurrentPerform`; callers keep

@@ -1,13 +1,15 @@
 import Foundation
 
-/// Where a store file came from: the stage that wrote it, the hash of its parameters, the hashes of its
-/// inputs, the tool version, and when it ran. Stamped on the root group of every committed stage file.
+/// Where a store file came from.
+///
+/// The stage that wrote it, the hash of its parameters, the hashes of its inputs, the tool version, and
+/// when it ran; stamped on the root group of every committed stage file.
 public struct Provenance: Sendable, Hashable {
-    /// The stage name, e.g. `graph`.
+    /// The stage name, such as `graph`.
     public var stage: String
     /// SHA-256 (hex) of the stage's canonical parameter JSON.
     public var parameterHash: String
-    /// Input name → content hash, e.g. `crystals.h5` → `sha256:…`.
+    /// Input name → content hash, such as `crystals.h5` → `sha256:…`.
     public var inputHashes: [String: String]
     /// The XtalScreen version that wrote the file.
     public var toolVersion: String
@@ -53,7 +55,8 @@ public struct Provenance: Sendable, Hashable {
         func date(_ name: String) throws -> Date {
             let text = try node.stringAttribute(name)
             guard let date = Self.parse(text) else {
-                throw StoreError.corrupt(file: node.file.path, object: node.path, reason: "\(name) '\(text)' is not ISO 8601")
+                throw StoreError.corrupt(
+                    file: node.file.path, object: node.path, reason: "\(name) '\(text)' is not ISO 8601")
             }
             return date
         }
@@ -68,10 +71,14 @@ public struct Provenance: Sendable, Hashable {
     }
 
     private static func format(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        date.formatted(
+            .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 
     private static func parse(_ text: String) -> Date? {
-        try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        try? Date(
+            text,
+            strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)
+        )
     }
 }

@@ -18,7 +18,9 @@ public struct RaggedArray<Element: Sendable>: Sendable {
 
     /// Builds a ragged array from per-item rows (each item's flat values, a multiple of the row size).
     ///
-    /// - Parameter rowShape: the shape of one row, `[]` for scalars.
+    /// - Parameters:
+    ///   - items: each item's flat values.
+    ///   - rowShape: the shape of one row, `[]` for scalars.
     public init(items: [[Element]], rowShape: [Int] = []) {
         let rowSize = rowShape.reduce(1, *)
         var ptr: [Int64] = [0]

@@ -32,7 +32,10 @@ public struct StoreDataset: StoreNode {
 
     /// Reads the whole dataset.
     ///
-    /// - Parameter threads: threads that decompress zstd chunks; the values do not depend on it.
+    /// - Parameters:
+    ///   - type: the element type to read as.
+    ///   - threads: threads that decompress zstd chunks; the values do not depend on it.
+    /// - Returns: the values and shape.
     /// - Throws: `StoreError.typeMismatch` when the stored type is not `T`; `.hdf5` or `.corrupt` when a
     ///   chunk cannot be read or decompressed (a damaged file).
     public func read<T: StoreScalar>(
@@ -54,8 +57,10 @@ public struct StoreDataset: StoreNode {
             "StoreDataset.read: rows \(rows) outside 0..<\(rowCount) of \(path)")
         let shape = full.isEmpty ? [] : [rows.count] + full.dropFirst()
         let count = shape.reduce(1, *)
-        let chunks = hostIsLittleEndian
-            ? try ChunkedIO.zstdLayout(of: self, shape: full, elementBytes: MemoryLayout<T>.stride, threads: threads) : nil
+        let chunks =
+            hostIsLittleEndian
+            ? try ChunkedIO.zstdLayout(of: self, shape: full, elementBytes: MemoryLayout<T>.stride, threads: threads)
+            : nil
         let values = try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             if count > 0 {
                 if let chunks {
@@ -63,7 +68,8 @@ public struct StoreDataset: StoreNode {
                 } else {
                     try withRowSelection(rows, full: full) { memorySpace, fileSpace in
                         try call("reading") {
-                            H5Dread(objectID, T.memoryType, memorySpace, fileSpace, xs_H5P_DEFAULT(), buffer.baseAddress)
+                            H5Dread(
+                                objectID, T.memoryType, memorySpace, fileSpace, xs_H5P_DEFAULT(), buffer.baseAddress)
                         }
                     }
                 }

@@ -38,7 +38,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(file):\(object): encoding_type is \(found.map { "'\($0)'" } ?? "absent"), expected '\(expected)'"
         case .unsupportedVersion(let file, let object, let encoding, let version, let supported):
             let list = supported.joined(separator: ", ")
-            return "\(file):\(object): \(encoding) encoding_version '\(version)' is not supported (this build reads \(list))"
+            return
+                "\(file):\(object): \(encoding) encoding_version '\(version)' is not supported (this build reads \(list))"
         case .corrupt(let file, let object, let reason):
             return "\(file):\(object): corrupt: \(reason)"
         case .io(let file, let operation, let errno):

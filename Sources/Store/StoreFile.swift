@@ -30,7 +30,10 @@ public final class StoreFile: @unchecked Sendable {
 
     /// Opens an existing file.
     ///
-    /// - Parameter writable: open for reading and writing; otherwise read-only.
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - writable: open for reading and writing; otherwise read-only.
+    /// - Returns: the open file.
     /// - Throws: `StoreError.fileNotFound`, `.notHDF5`, or `.hdf5` for a truncated or corrupt file.
     public static func open(_ path: String, writable: Bool = false) throws -> StoreFile {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.fileNotFound(file: path) }
@@ -77,7 +80,7 @@ public final class StoreFile: @unchecked Sendable {
         try HDF5Runtime.call(path, "/", "H5Fflush") { H5Fflush(handle.id, H5F_SCOPE_GLOBAL) }
     }
 
-    /// Closes the file and every object still open in it. Closing twice is harmless.
+    /// Closes the file and every object still open in it; closing twice is harmless.
     public func close() throws {
         guard handle.isValid else { return }
         try HDF5Runtime.call(path, "/", "H5Fclose") { handle.close() }

@@ -13,7 +13,8 @@ extension StoreGroup {
     public func write<T: StoreScalar>(
         _ name: String, _ array: NDArray<T>, options: DatasetOptions = DatasetOptions()
     ) throws -> StoreDataset {
-        let dataset = try createDataset(name, fileType: T.fileType, shape: array.shape, elementBytes: MemoryLayout<T>.stride, options: options)
+        let dataset = try createDataset(
+            name, fileType: T.fileType, shape: array.shape, elementBytes: MemoryLayout<T>.stride, options: options)
         guard !array.values.isEmpty else { return dataset }
         try array.values.withUnsafeBytes { bytes in
             if case .zstd(let level) = options.compression, !array.shape.isEmpty, hostIsLittleEndian {
@@ -24,7 +25,8 @@ extension StoreGroup {
                 try chunks.write(bytes, level: level)
             } else {
                 try dataset.call("H5Dwrite") {
-                    H5Dwrite(dataset.objectID, T.memoryType, xs_H5S_ALL(), xs_H5S_ALL(), xs_H5P_DEFAULT(), bytes.baseAddress)
+                    H5Dwrite(
+                        dataset.objectID, T.memoryType, xs_H5S_ALL(), xs_H5S_ALL(), xs_H5P_DEFAULT(), bytes.baseAddress)
                 }
             }
         }
@@ -48,7 +50,8 @@ extension StoreGroup {
         _ name: String, strings: [String], shape: [Int]? = nil, options: DatasetOptions = DatasetOptions()
     ) throws -> StoreDataset {
         let shape = shape ?? [strings.count]
-        precondition(shape.reduce(1, *) == strings.count, "StoreGroup.write: \(strings.count) strings for shape \(shape)")
+        precondition(
+            shape.reduce(1, *) == strings.count, "StoreGroup.write: \(strings.count) strings for shape \(shape)")
         let type = try StringCodec.makeType(file: file.path, object: childPath(name))
         defer { H5Tclose(type) }
         var unfiltered = options

@@ -20,7 +20,9 @@ extension StoreGroup {
     ///
     /// - Throws: `StoreError.corrupt` when the offsets do not describe the values (not starting at 0,
     ///   decreasing, or not ending at the row count).
-    public func readRagged<T: StoreScalar>(_ name: String, ptrName: String, as type: T.Type = T.self) throws -> RaggedArray<T> {
+    public func readRagged<T: StoreScalar>(_ name: String, ptrName: String, as type: T.Type = T.self) throws
+        -> RaggedArray<T>
+    {
         let ptr = try read(ptrName, as: Int64.self)
         let values = try read(name, as: type)
         guard ptr.shape.count == 1, let array = RaggedArray(values: values, ptr: ptr.values) else {

@@ -16,7 +16,9 @@ enum StringCodec {
         _ values: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) throws -> R
     ) rethrows -> R {
         let copies = values.map { strdup($0) }
-        defer { copies.forEach { free($0) } }
+        defer {
+            for copy in copies { free(copy) }
+        }
         let pointers = copies.map { UnsafePointer<CChar>($0) }
         return try pointers.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else {

@@ -12,13 +12,16 @@ enum ZstdCodec {
     /// Compresses `source` at `level` into `destination` (at least `bound(source.count)` bytes).
     ///
     /// - Returns: the frame size, or `nil` on failure.
-    static func compress(_ source: UnsafeRawBufferPointer, level: Int32, into destination: UnsafeMutableRawBufferPointer) -> Int? {
+    static func compress(
+        _ source: UnsafeRawBufferPointer, level: Int32, into destination: UnsafeMutableRawBufferPointer
+    ) -> Int? {
         guard let context = ZSTD_createCCtx() else { return nil }
         defer { ZSTD_freeCCtx(context) }
         guard ZSTD_isError(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)) == 0,
             ZSTD_isError(ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1)) == 0
         else { return nil }
-        let written = ZSTD_compress2(context, destination.baseAddress, destination.count, source.baseAddress, source.count)
+        let written = ZSTD_compress2(
+            context, destination.baseAddress, destination.count, source.baseAddress, source.count)
         return ZSTD_isError(written) == 0 ? written : nil
     }
 

@@ -33,8 +33,10 @@ enum ZstdFilter {
     static var isAvailable: Bool { H5Zfilter_avail(id) > 0 }
 }
 
-/// The filter callback: compresses `*buffer` (forward) or decompresses it (reverse, `H5Z_FLAG_REVERSE`)
-/// into a new HDF5-allocated buffer. Returns the new data size, or 0 on failure (HDF5's convention).
+/// The filter callback: compresses `*buffer`, or decompresses it when `H5Z_FLAG_REVERSE` is set.
+///
+/// The result replaces `*buffer` in a new HDF5-allocated buffer. Returns the new data size, or 0 on failure
+/// (HDF5's convention).
 private func zstdFilter(
     flags: UInt32, valueCount: Int, values: UnsafePointer<UInt32>?, byteCount: Int,
     bufferSize: UnsafeMutablePointer<Int>?, buffer: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
@@ -50,7 +52,10 @@ private func zstdFilter(
         let bound = ZstdCodec.bound(byteCount)
         guard let out = H5allocate_memory(bound, false) else { return 0 }
         let source = UnsafeRawBufferPointer(start: input, count: byteCount)
-        guard let written = ZstdCodec.compress(source, level: level, into: UnsafeMutableRawBufferPointer(start: out, count: bound)) else {
+        guard
+            let written = ZstdCodec.compress(
+                source, level: level, into: UnsafeMutableRawBufferPointer(start: out, count: bound))
+        else {
             H5free_memory(out)
             return 0
         }
@@ -62,7 +67,9 @@ private func zstdFilter(
     return outputCount
 }
 
-/// Decompresses one or more concatenated zstd frames. Frames that record their content size are decoded
+/// Decompresses one or more concatenated zstd frames.
+///
+/// Frames that record their content size are decoded
 /// in one call; others are streamed into a growing buffer.
 private func zstdDecompress(_ input: UnsafeMutableRawPointer, _ count: Int) -> (UnsafeMutableRawPointer, Int)? {
     let source = UnsafeRawBufferPointer(start: input, count: count)

@@ -7,7 +7,8 @@ import Testing
     func writeComplete(_ path: String, values: [Float]) throws {
         let output = try AtomicStoreFile(creating: path)
         try output.file.root.write("x", values)
-        try output.commit(Provenance(stage: "test", parameterHash: "abc", inputHashes: ["in.h5": "sha256:00"], toolVersion: "0.1.0"))
+        try output.commit(
+            Provenance(stage: "test", parameterHash: "abc", inputHashes: ["in.h5": "sha256:00"], toolVersion: "0.1.0"))
     }
 
     @Test func commitPublishesWithProvenance() throws {
@@ -69,7 +70,10 @@ import Testing
         writer.waitUntilExit()
         #expect(writer.terminationReason == .uncaughtSignal)
 
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["crystals.h5", "crystals.h5.partial"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == [
+                "crystals.h5", "crystals.h5.partial",
+            ])
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
         #expect(try StoreFile.open(path).root.read("x", as: Float.self).values == [4, 5, 6])
 

@@ -12,7 +12,9 @@ import Testing
     func writeFile(_ path: String, threads: Int) throws {
         let file = try StoreFile.create(path)
         let group = try file.root.createGroup("graphs")
-        try group.write("edge_vector", NDArray(shape: [10_007, 3], values: Self.values), options: DatasetOptions(chunkBytes: 4000, threads: threads))
+        try group.write(
+            "edge_vector", NDArray(shape: [10_007, 3], values: Self.values),
+            options: DatasetOptions(chunkBytes: 4000, threads: threads))
         try file.close()
     }
 
@@ -45,7 +47,9 @@ import Testing
         var back = [Float](repeating: -1, count: Self.values.count)
         try back.withUnsafeMutableBytes { buffer in
             _ = try dataset.call("H5Dread") {
-                H5Dread(dataset.objectID, Float.memoryType, xs_H5S_ALL(), xs_H5S_ALL(), xs_H5P_DEFAULT(), buffer.baseAddress)
+                H5Dread(
+                    dataset.objectID, Float.memoryType, xs_H5S_ALL(), xs_H5S_ALL(), xs_H5P_DEFAULT(), buffer.baseAddress
+                )
             }
         }
         #expect(back == Self.values)
@@ -54,7 +58,8 @@ import Testing
     @Test func appendedChunksReadInParallel() throws {
         let dir = try TemporaryDirectory()
         let file = try StoreFile.create(dir.file("a.h5"))
-        let appender = try DatasetAppender<Float>(file.root, "x", rowShape: [3], options: DatasetOptions(chunkBytes: 1200))
+        let appender = try DatasetAppender<Float>(
+            file.root, "x", rowShape: [3], options: DatasetOptions(chunkBytes: 1200))
         try appender.append(contentsOf: Self.values)
         try appender.finish()
         #expect(try file.root.read("x", as: Float.self, threads: 4).values == Self.values)

@@ -11,7 +11,8 @@ import Testing
         let file = try StoreFile.create(path)
         let group = try file.root.createGroup("graphs")
         try group.setEncoding("graphs", version: "1")
-        try group.write("edge_distance", (0..<50_000).map { Float($0 % 977) * 0.01 }, options: DatasetOptions(chunkBytes: 1 << 14))
+        try group.write(
+            "edge_distance", (0..<50_000).map { Float($0 % 977) * 0.01 }, options: DatasetOptions(chunkBytes: 1 << 14))
         try file.close()
         return (path, try Data(contentsOf: URL(fileURLWithPath: path)))
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Store
@@ -43,7 +44,8 @@ import Testing
         let dir = try TemporaryDirectory()
         let file = try StoreFile.create(dir.file("rows.h5"))
         let values = (0..<300).map { Int32($0) }
-        let dataset = try file.root.write("x", NDArray(shape: [100, 3], values: values), options: DatasetOptions(chunkBytes: 40))
+        let dataset = try file.root.write(
+            "x", NDArray(shape: [100, 3], values: values), options: DatasetOptions(chunkBytes: 40))
         let middle = try dataset.read(rows: 17..<42, as: Int32.self)
         #expect(middle.shape == [25, 3])
         #expect(middle.values == Array(values[51..<126]))
@@ -54,7 +56,10 @@ import Testing
         let dir = try TemporaryDirectory()
         let file = try StoreFile.create(dir.file("types.h5"))
         try file.root.write("f", [Float(1), 2])
-        #expect(throws: StoreError.typeMismatch(file: dir.file("types.h5"), object: "/f", expected: "int32", found: "float32")) {
+        #expect(
+            throws: StoreError.typeMismatch(
+                file: dir.file("types.h5"), object: "/f", expected: "int32", found: "float32")
+        ) {
             try file.root.read("f", as: Int32.self)
         }
         #expect(throws: StoreError.self) { try file.root.read("f", as: Double.self) }
@@ -70,7 +75,9 @@ import Testing
         #expect(try graphs.childNames() == ["edge_dst", "edge_src"])
         #expect(try file.group("graphs").childNames() == ["train"])
         #expect(try file.root.group("graphs").group("train").read("edge_dst", as: Int64.self).values == [1, 0])
-        #expect(throws: StoreError.missing(file: dir.file("groups.h5"), object: "/nodes")) { try file.root.group("nodes") }
+        #expect(throws: StoreError.missing(file: dir.file("groups.h5"), object: "/nodes")) {
+            try file.root.group("nodes")
+        }
     }
 
     @Test func compressionParsesFromText() {
@@ -97,5 +104,3 @@ import Testing
         #expect(zstd < raw / 50)
     }
 }
-
-import Foundation

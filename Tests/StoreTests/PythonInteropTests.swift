@@ -4,12 +4,14 @@ import Testing
 @testable import Store
 
 /// Files written here are read by h5py + hdf5plugin with identical values, and the reverse.
+///
 /// Needs `python3` with h5py, hdf5plugin and numpy (`scripts/bootstrap --python`; `scripts/test` runs it).
 @Suite struct PythonInteropTests {
     static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Python")
 
     func python(_ script: String, _ path: String) throws -> String {
-        let result = try runProcess("/usr/bin/env", ["python3", Self.scripts.appendingPathComponent(script).path, path])
+        let result = try runProcess(
+            "/usr/bin/env", ["python3", Self.scripts.appendingPathComponent(script).path, path])
         try #require(
             result.status == 0,
             "python3 \(script) failed (install h5py hdf5plugin numpy: scripts/bootstrap --python): \(result.stderr)")
@@ -56,7 +58,10 @@ import Testing
         #expect(values("graph_id") as? [String] == ["mp-149", "Cs₂AgBiBr₆"])
         #expect(values("node_ptr").compactMap { ($0 as? NSNumber)?.intValue } == [0, 2, 3])
         #expect(
-            [dtype("edge_distance"), dtype("graph_lattice"), dtype("i8"), dtype("i16"), dtype("i32"), dtype("u8"), dtype("gz")]
+            [
+                dtype("edge_distance"), dtype("graph_lattice"), dtype("i8"), dtype("i16"), dtype("i32"), dtype("u8"),
+                dtype("gz"),
+            ]
                 == ["float32", "float64", "int8", "int16", "int32", "uint8", "int64"])
         let attrs = tree["/graphs"]?["attrs"] as? [String: Any]
         #expect(attrs?["encoding_type"] as? String == "graphs")

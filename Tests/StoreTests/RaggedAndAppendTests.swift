@@ -33,7 +33,10 @@ import Testing
         try file.root.write("edge_src", [Int64(0), 1, 2])
         try file.root.write("edge_ptr", [Int64(0), 2, 1, 3])
         try file.root.write("short_ptr", [Int64(0), 2])
-        #expect(throws: StoreError.corrupt(file: path, object: "/edge_ptr", reason: "offsets do not describe the 3 rows of edge_src")) {
+        #expect(
+            throws: StoreError.corrupt(
+                file: path, object: "/edge_ptr", reason: "offsets do not describe the 3 rows of edge_src")
+        ) {
             try file.root.readRagged("edge_src", ptrName: "edge_ptr", as: Int64.self)
         }
         #expect(throws: StoreError.self) { try file.root.readRagged("edge_src", ptrName: "short_ptr", as: Int64.self) }
@@ -63,7 +66,8 @@ import Testing
         let dir = try TemporaryDirectory()
         let file = try StoreFile.create(dir.file("ra.h5"))
         let items: [[Int32]] = (0..<500).map { item in (0..<(item % 13)).map { Int32(item * 100 + $0) } }
-        let appender = try RaggedAppender<Int32>(file.root, "edge_dst", ptrName: "edge_ptr", options: DatasetOptions(chunkBytes: 256))
+        let appender = try RaggedAppender<Int32>(
+            file.root, "edge_dst", ptrName: "edge_ptr", options: DatasetOptions(chunkBytes: 256))
         for item in items { try appender.append(item: item) }
         try appender.finish()
         #expect(appender.count == 500)

@@ -62,7 +62,9 @@ import Testing
         try crystals.setEncoding("crystals", version: "1")
         let bare = try file.root.createGroup("bare")
         #expect(try crystals.requireEncoding("crystals", supported: ["1"]) == "1")
-        #expect(throws: StoreError.wrongEncoding(file: path, object: "/crystals", expected: "graphs", found: "crystals")) {
+        #expect(
+            throws: StoreError.wrongEncoding(file: path, object: "/crystals", expected: "graphs", found: "crystals")
+        ) {
             try crystals.requireEncoding("graphs", supported: ["1"])
         }
         #expect(throws: StoreError.wrongEncoding(file: path, object: "/bare", expected: "graphs", found: nil)) {
@@ -71,6 +73,8 @@ import Testing
         let future = StoreError.unsupportedVersion(
             file: path, object: "/crystals", encoding: "crystals", version: "1", supported: ["2", "3"])
         #expect(throws: future) { try crystals.requireEncoding("crystals", supported: ["2", "3"]) }
-        #expect(future.description == "\(path):/crystals: crystals encoding_version '1' is not supported (this build reads 2, 3)")
+        #expect(
+            future.description
+                == "\(path):/crystals: crystals encoding_version '1' is not supported (this build reads 2, 3)")
     }
 }

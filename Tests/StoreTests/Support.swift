@@ -36,14 +36,18 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    return (
+        process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self)
+    )
 }
 
 /// The directory holding the test bundle and the package's built executables.
 var productsDirectory: String {
     let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
-    while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("StoreFixtureWriter").path) {
+    while url.path != "/"
+        && !FileManager.default.fileExists(atPath: url.appendingPathComponent("StoreFixtureWriter").path)
+    {
         url.deleteLastPathComponent()
     }
     return url.path
