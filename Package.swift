@@ -31,11 +31,12 @@ let package = Package(
 
         /** Typed HDF5 access: files, groups, n-d datasets, strings, attributes, ragged (CSR) arrays,
             chunked appends, zstd/gzip compression, external links, atomic output files. */
-        .target(name: "Store", dependencies: ["CHDF5", "CZstd"]),
+        .target(name: "Store", dependencies: ["CHDF5", "CZstd"], exclude: ["README.md"]),
         /** One command type per stage, joining the layers; also the `xtal` entry command. */
         .target(
             name: "Stages",
-            dependencies: ["Store", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Store", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            exclude: ["README.md"]
         ),
 
         // MARK: Executables (one @main file each)

@@ -9,7 +9,7 @@ public struct XtalCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "xtal",
         abstract: "High-throughput screening of crystalline materials.",
-        usage: "xtal <command> [<arguments>…]\n  xtal --version",
+        usage: "xtal <command> [<arguments>…]",
         discussion: """
             Stages share an HDF5 store in a run directory. `xtal STAGE …` runs the stage executable \
             `xtal-STAGE` found next to `xtal` or on PATH, e.g. `xtal ingest data/ --store run/`.
