@@ -29,6 +29,10 @@ let package = Package(
 
         // MARK: Libraries
 
+        /** Crystals: elements, lattices, sites, compositions, validation, periodic neighbour search, and readers
+            for CIF, POSCAR, extended XYZ, pymatgen JSON/text, Materials Project and MatBench files (plain, .gz, .zst). */
+        .target(name: "Crystal", dependencies: ["CZlib", "CZstd"], exclude: ["README.md"]),
+
         /** Typed HDF5 access: files, groups, n-d datasets, strings, attributes, ragged (CSR) arrays,
             chunked appends, zstd/gzip compression, external links, atomic output files. */
         .target(name: "Store", dependencies: ["CHDF5", "CZstd"], exclude: ["README.md"]),
@@ -51,6 +55,7 @@ let package = Package(
 
         // MARK: Tests
 
+        .testTarget(name: "CrystalTests", dependencies: ["Crystal"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "StoreFixtureWriter"], exclude: ["Python"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "xtal"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CSpglib", "CZlib", "CZstd", "CHDF5"]),
