@@ -8,7 +8,8 @@ import PackageDescription
 let package = Package(
     name: "XtalScreen",
     products: [
-        .executable(name: "xtal", targets: ["xtal"])
+        .executable(name: "xtal", targets: ["xtal"]),
+        .executable(name: "xtal-ingest", targets: ["xtal-ingest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -26,6 +27,8 @@ let package = Package(
         .systemLibrary(name: "CSpglib", pkgConfig: "spglib", providers: [.apt(["libsymspg-dev"])]),
         /** zlib, for reading `.gz` inputs. */
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        /** OpenSSL's libcrypto, for SHA-256 (checksums, parameter and input hashes). */
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // MARK: Libraries
 
@@ -36,10 +39,14 @@ let package = Package(
         /** Typed HDF5 access: files, groups, n-d datasets, strings, attributes, ragged (CSR) arrays,
             chunked appends, zstd/gzip compression, external links, atomic output files. */
         .target(name: "Store", dependencies: ["CHDF5", "CZstd"], exclude: ["README.md"]),
+        /** Stage machinery: ordered work queue, progress, SHA-256 and canonical parameter hashes. */
+        .target(name: "Pipeline", dependencies: ["Store", "CCrypto"]),
         /** One command type per stage, joining the layers; also the `xtal` entry command. */
         .target(
             name: "Stages",
-            dependencies: ["Store", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Crystal", "Pipeline", "Store", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             exclude: ["README.md"]
         ),
 
@@ -47,6 +54,8 @@ let package = Package(
 
         /** `xtal`: entry point; runs `xtal-<stage>` for `xtal <stage> …`. */
         .executableTarget(name: "xtal", dependencies: ["Stages"]),
+        /** `xtal-ingest`: reads crystal dumps into `crystals.h5`. */
+        .executableTarget(name: "xtal-ingest", dependencies: ["Stages"]),
 
         // MARK: Benchmarks (run by scripts/bench/*)
 
@@ -55,9 +64,14 @@ let package = Package(
 
         // MARK: Tests
 
-        .testTarget(name: "CrystalTests", dependencies: ["Crystal"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "StoreFixtureWriter"], exclude: ["Python"]),
-        .testTarget(name: "StagesTests", dependencies: ["Stages", "xtal"]),
+        /** Test helpers shared by the test targets (temporary directories, child processes). */
+        .target(name: "_TestSupport", path: "Tests/_TestSupport"),
+        .testTarget(name: "CrystalTests", dependencies: ["Crystal"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "StoreTests", dependencies: ["Store", "StoreFixtureWriter", "_TestSupport"], exclude: ["Python"]),
+        .testTarget(
+            name: "StagesTests", dependencies: ["Stages", "xtal", "xtal-ingest", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CSpglib", "CZlib", "CZstd", "CHDF5"]),
         /** A child process for StoreTests: writes an atomic store file slowly so a test can SIGKILL it. */
         .executableTarget(name: "StoreFixtureWriter", dependencies: ["Store"], path: "Tests/StoreFixtureWriter"),

@@ -20,8 +20,9 @@ public struct Composition: Sendable, Hashable {
     /// The number of atoms.
     public var atomCount: Int { counts.reduce(0) { $0 + $1.count } }
 
-    /// The full formula: elements by increasing electronegativity (ties in order of appearance), each with
-    /// its count, separated by spaces, e.g. `K4 Ge2 F12`.
+    /// The full formula, such as `K4 Ge2 F12`.
+    ///
+    /// Elements by increasing electronegativity (ties in order of appearance), each with its count.
     public var formula: String {
         let ordered = counts.enumerated().sorted { lhs, rhs in
             let (x, y) = (sortKey(lhs.element.element), sortKey(rhs.element.element))
@@ -30,12 +31,12 @@ public struct Composition: Sendable, Hashable {
         return ordered.map { "\($0.element.element.symbol)\($0.element.count)" }.joined(separator: " ")
     }
 
-    /// The reduced formula, e.g. `K2GeF6`, `SiO2`, `Ca(NO3)2`, `O2`.
+    /// The reduced formula, such as `K2GeF6`, `SiO2`, `Ca(NO3)2`, `O2`.
     ///
     /// Counts are divided by their greatest common divisor; elements go by increasing electronegativity
     /// (ties by symbol); when the two most electronegative of three or more elements differ by less than
     /// 1.65 and form a group that reduces further, they are written as a bracketed polyanion; `O`, `H2O`-like
-    /// peroxide and superoxide forms follow pymatgen's special cases (`O2`, `H2O2`, `KO2`, …).
+    /// peroxides follow pymatgen's special cases (`O2`, `H2O2`, `Li2O2`, …).
     public var reducedFormula: String {
         var (formula, _) = reduce(counts.map { ($0.element, $0.count) })
         if let special = specialFormulas[formula] { formula = special }
@@ -87,8 +88,8 @@ private func sortKey(_ element: Element) -> Double { element.electronegativity ?
 
 private func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
 
-/// pymatgen's special reduced formulas for elemental gases, peroxides and superoxides.
+/// pymatgen's special reduced formulas for elemental gases and peroxides.
 private let specialFormulas: [String: String] = [
-    "LiO": "LiO2", "NaO": "NaO2", "KO": "KO2", "HO": "H2O2", "CsO": "CsO2", "RbO": "RbO2",
+    "LiO": "Li2O2", "NaO": "Na2O2", "KO": "K2O2", "HO": "H2O2", "CsO": "Cs2O2", "RbO": "Rb2O2",
     "O": "O2", "N": "N2", "F": "F2", "Cl": "Cl2", "H": "H2",
 ]

@@ -1,6 +1,8 @@
 import Foundation
 
-/// Why a structure could not be read or was rejected. Each `description` is one line; the caller adds
+/// Why a structure could not be read or was rejected.
+///
+/// Each `description` is one line; the caller adds
 /// the file and record it came from.
 public enum CrystalError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The text is not valid in its format; `line` is 1-based when known.
@@ -35,7 +37,8 @@ public enum CrystalError: Error, CustomStringConvertible, Equatable, Sendable {
         case .nonPositiveVolume(let volume):
             return "lattice volume \(formatted(volume, digits: 6)) Å³ is not positive"
         case .overlappingAtoms(let first, let second, let distance, let threshold):
-            return "atoms \(first) and \(second) are \(formatted(distance, digits: 3)) Å apart (closer than \(threshold) Å)"
+            return
+                "atoms \(first) and \(second) are \(formatted(distance, digits: 3)) Å apart (closer than \(threshold) Å)"
         case .noAtoms:
             return "no atoms"
         case .tooManyAtoms(let count, let limit):

@@ -14,16 +14,18 @@ public struct Element: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// The element with `symbol` (`Fe`; `FE` and `fe` are accepted too), or `nil` if there is none.
     public init?(symbol: some StringProtocol) {
-        if let z = symbolToNumber[String(symbol)] ?? symbolToNumber[symbol.prefix(1).uppercased() + symbol.dropFirst().lowercased()] {
+        if let z = symbolToNumber[String(symbol)]
+            ?? symbolToNumber[symbol.prefix(1).uppercased() + symbol.dropFirst().lowercased()]
+        {
             atomicNumber = z
         } else {
             return nil
         }
     }
 
-    /// The symbol, e.g. `Fe`.
+    /// The symbol, such as `Fe`.
     public var symbol: String { periodicTable[atomicNumber - 1].symbol }
-    /// The English name, e.g. `Iron`.
+    /// The English name, such as `Iron`.
     public var name: String { periodicTable[atomicNumber - 1].name }
     /// The Pauling electronegativity; `nil` for He, Ne and Ar, which have none.
     public var electronegativity: Double? { periodicTable[atomicNumber - 1].electronegativity }

@@ -46,7 +46,8 @@ public struct Lattice: Sendable, Hashable {
         let gammaStar = acos(min(1, max(-1, value)))
         self.init(
             a: SIMD3(lengths.x * sinBeta, 0, lengths.x * cosBeta),
-            b: SIMD3(-lengths.y * sinAlpha * cos(gammaStar), lengths.y * sinAlpha * sin(gammaStar), lengths.y * cosAlpha),
+            b: SIMD3(
+                -lengths.y * sinAlpha * cos(gammaStar), lengths.y * sinAlpha * sin(gammaStar), lengths.y * cosAlpha),
             c: SIMD3(0, 0, lengths.z))
     }
 

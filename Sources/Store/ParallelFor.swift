@@ -7,7 +7,7 @@ import Dispatch
 ///
 /// This is the one place that hands a non-`Sendable` closure to `concurrentPerform`; callers keep
 /// their per-index writes disjoint.
-func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+public func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
     let workers = min(max(threads, 1), count)
     guard workers > 1 else {
         for index in 0..<count { body(index) }

@@ -1,21 +1,13 @@
 import Foundation
 import Testing
+import _TestSupport
 
 @testable import Stages
 
 /// `xtal --help`, `xtal --version`, and `xtal foo …` running `xtal-foo` from beside `xtal` or from PATH.
 @Suite struct XtalCommandTests {
     /// The built `xtal` executable, found beside this test bundle.
-    var xtal: String {
-        let exe =
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        while url.path != "/" && !FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("xtal").path)
-        {
-            url.deleteLastPathComponent()
-        }
-        return url.appendingPathComponent("xtal").path
-    }
+    var xtal: String { productsDirectory(containing: "xtal") + "/xtal" }
 
     func run(_ arguments: [String], path: String = "/usr/bin:/bin") throws -> (status: Int32, out: String, err: String)
     {

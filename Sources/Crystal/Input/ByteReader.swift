@@ -62,7 +62,9 @@ public struct ByteReader {
         return out
     }
 
-    /// Everything not read yet. Use only for inputs known to be small (one structure file).
+    /// Everything not read yet.
+    ///
+    /// Use only for inputs known to be small (one structure file).
     public mutating func readToEnd() throws -> [UInt8] {
         var out = Array(buffer[start..<end])
         start = end

@@ -149,9 +149,9 @@ public struct GzipByteSource: ByteSource {
                 atMemberEnd = false
             }
             let (status, consumed, produced) = input.withUnsafeMutableBytes { inBytes in
-                stream.z.next_in = inBytes.baseAddress!.advanced(by: inputStart).assumingMemoryBound(to: Bytef.self)
+                stream.z.next_in = inBytes.baseAddress?.advanced(by: inputStart).assumingMemoryBound(to: Bytef.self)
                 stream.z.avail_in = uInt(inputEnd - inputStart)
-                stream.z.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                stream.z.next_out = buffer.baseAddress?.assumingMemoryBound(to: Bytef.self)
                 stream.z.avail_out = uInt(buffer.count)
                 let status = inflate(&stream.z, Z_NO_FLUSH)
                 return (status, inputEnd - inputStart - Int(stream.z.avail_in), buffer.count - Int(stream.z.avail_out))

@@ -1,0 +1,61 @@
+import CCrypto
+import Foundation
+
+/// SHA-256 digests (OpenSSL's libcrypto), as lowercase hex: file checksums in `data-manifest.json`,
+/// parameter hashes and input hashes in provenance and the lock file.
+public enum SHA256 {
+    /// The digest of `bytes`.
+    public static func hex(_ bytes: some Collection<UInt8>) -> String {
+        var digest = Digest()
+        Array(bytes).withUnsafeBytes { digest.update($0) }
+        return digest.finish()
+    }
+
+    /// The digest of a string's UTF-8 bytes.
+    public static func hex(_ text: String) -> String { hex(Array(text.utf8)) }
+
+    /// The digest of a file's contents, read in 1 MiB pieces.
+    ///
+    /// - Throws: `PipelineError.io` if the file cannot be read.
+    public static func hex(fileAt path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw PipelineError.io(path: path, message: "cannot open to hash")
+        }
+        defer { try? handle.close() }
+        var digest = Digest()
+        while true {
+            let chunk: Data
+            do {
+                chunk = try handle.read(upToCount: 1 << 20) ?? Data()
+            } catch {
+                throw PipelineError.io(path: path, message: "read failed while hashing: \(error.localizedDescription)")
+            }
+            if chunk.isEmpty { break }
+            chunk.withUnsafeBytes { digest.update($0) }
+        }
+        return digest.finish()
+    }
+
+    private struct Digest {
+        private final class Context {
+            let pointer: OpaquePointer?
+            init() {
+                pointer = EVP_MD_CTX_new()
+                EVP_DigestInit_ex(pointer, EVP_sha256(), nil)
+            }
+            deinit { EVP_MD_CTX_free(pointer) }
+        }
+        private let context = Context()
+
+        func update(_ bytes: UnsafeRawBufferPointer) {
+            EVP_DigestUpdate(context.pointer, bytes.baseAddress, bytes.count)
+        }
+
+        func finish() -> String {
+            var out = [UInt8](repeating: 0, count: 32)
+            var length: UInt32 = 0
+            EVP_DigestFinal_ex(context.pointer, &out, &length)
+            return out.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Crystal
+import Store
+
+/// Writes `crystals.h5` (encoding `crystals`, version 1; see docs/store-format.md §5) one crystal at a time,
+/// with memory bounded by a chunk per dataset plus one number per crystal and label.
+final class CrystalsWriter {
+    /// The encoding written.
+    static let encoding = (type: "crystals", version: "1")
+
+    private let output: AtomicStoreFile
+    private let root: StoreGroup
+    private let options: DatasetOptions
+    private let ids: StringAppender
+    private let formulas: StringAppender
+    private let sourceFiles: StringAppender
+    private let sourceRecords: DatasetAppender<Int64>
+    private let lattices: DatasetAppender<Double>
+    private let numbers: RaggedAppender<UInt8>
+    private let coordinates: DatasetAppender<Double>
+    private var rejects: (file: StringAppender, record: StringAppender, id: StringAppender, reason: StringAppender)
+    /// Crystals written.
+    private(set) var count = 0
+    /// Rejects written.
+    private(set) var rejectCount = 0
+
+    /// Starts `path` (through `path.partial`).
+    init(path: String, options: DatasetOptions) throws {
+        output = try AtomicStoreFile(creating: path)
+        self.options = options
+        root = try output.file.root
+        try root.setEncoding(Self.encoding.type, version: Self.encoding.version)
+        ids = try StringAppender(root, "graph_id", options: options)
+        formulas = try StringAppender(root, "graph_formula", options: options)
+        sourceFiles = try StringAppender(root, "graph_source_file", options: options)
+        sourceRecords = try DatasetAppender(root, "graph_source_record", options: options)
+        lattices = try DatasetAppender(root, "graph_lattice", rowShape: [3, 3], options: options)
+        try lattices.dataset.setAttribute("units", "angstrom")
+        numbers = try RaggedAppender(root, "node_atomic_number", ptrName: "node_ptr", options: options)
+        coordinates = try DatasetAppender(root, "node_frac_coords", rowShape: [3], options: options)
+        try coordinates.dataset.setAttribute("units", "1")
+        let group = try root.createGroup("rejects")
+        try group.setEncoding("rejects", version: "1")
+        rejects = (
+            try StringAppender(group, "source_file", options: options),
+            try StringAppender(group, "record", options: options),
+            try StringAppender(group, "id", options: options), try StringAppender(group, "reason", options: options)
+        )
+    }
+
+    /// Appends one accepted crystal.
+    func append(_ crystal: Crystal, sourceFile: String, sourceRecord: Int) throws {
+        try ids.append(crystal.id)
+        try formulas.append(crystal.composition.reducedFormula)
+        try sourceFiles.append(sourceFile)
+        try sourceRecords.append(Int64(sourceRecord))
+        try lattices.append(contentsOf: crystal.lattice.rowMajor)
+        try numbers.append(item: crystal.sites.map { UInt8($0.element.atomicNumber) })
+        var flat: [Double] = []
+        flat.reserveCapacity(crystal.sites.count * 3)
+        for site in crystal.sites { flat += [site.fracCoords.x, site.fracCoords.y, site.fracCoords.z] }
+        try coordinates.append(contentsOf: flat)
+        count += 1
+    }
+
+    /// Records a rejected record: where it came from, its id if known, and why.
+    func reject(sourceFile: String, record: String, id: String, reason: String) throws {
+        try rejects.file.append(sourceFile)
+        try rejects.record.append(record)
+        try rejects.id.append(id)
+        try rejects.reason.append(reason)
+        rejectCount += 1
+    }
+
+    /// Writes the labels (one value per crystal, NaN where missing), stamps provenance and publishes the file.
+    func commit(labels: [(spec: LabelSpec, values: [Double])], provenance: Provenance) throws {
+        for appender in [ids, formulas, sourceFiles] { try appender.finish() }
+        try sourceRecords.finish()
+        try lattices.finish()
+        try numbers.finish()
+        try coordinates.finish()
+        for appender in [rejects.file, rejects.record, rejects.id, rejects.reason] { try appender.finish() }
+        let group = try root.createGroup("labels")
+        try group.setEncoding("labels", version: "1")
+        for (spec, values) in labels {
+            precondition(
+                values.count == count,
+                "CrystalsWriter.commit: label \(spec.name) has \(values.count) values for \(count) crystals")
+            let dataset = try group.write(spec.name, values, options: options)
+            try dataset.setAttribute("units", spec.unit)
+            try dataset.setAttribute("source_field", spec.field)
+        }
+        try output.commit(provenance)
+    }
+}

@@ -1,0 +1,120 @@
+import Crystal
+import Foundation
+
+/// What ingest remembers across records and files: ids seen, labels collected, `id_prop.csv` targets,
+/// label units from manifests.
+struct IngestState {
+    let parameters: IngestParameters
+    /// id → where it was first seen (`file:record`).
+    var seenIDs: [String: String] = [:]
+    /// Label columns collected so far.
+    var labels = LabelTable()
+    /// `id_prop.csv` targets: id (file stem) → field → value.
+    var idProp: [String: [String: Double]] = [:]
+    /// Label units from data manifests: label → unit.
+    ///
+    /// When any manifest names labels, only those are default labels.
+    var units: [String: String] = [:]
+    private var records: [String: Int] = [:]
+
+    init(parameters: IngestParameters) { self.parameters = parameters }
+
+    /// The format of `file`: forced by `--format`, else detected from its name and first bytes.
+    func format(of file: String) throws -> InputFormat {
+        if parameters.format != "auto" {
+            guard let format = InputFormat(rawValue: parameters.format) else {
+                throw IngestError.unknownFormat(parameters.format)
+            }
+            return format
+        }
+        var source = try FileByteSource(path: file)
+        var head = [UInt8](repeating: 0, count: 4096)
+        let count = try head.withUnsafeMutableBytes { try source.read(into: $0) }
+        var bytes = Array(head.prefix(count))
+        if InputCompression.detect(path: file, head: bytes) != .none {
+            var reader = ByteReader(try openByteSource(file))
+            bytes = try reader.readBytes(4096)
+        }
+        guard let format = InputFormat.detect(path: file, head: bytes) else {
+            throw IngestError.undetectableFormat(file)
+        }
+        return format
+    }
+
+    /// Reads a CGCNN `id_prop.csv`: no header; an id, then one or more values.
+    ///
+    /// Its values become fields
+    /// `target` (one column) or `target_1`, `target_2`, … of the crystal whose id or file stem is the id.
+    mutating func loadIDProp(_ path: String) throws {
+        var csv = CSVReader(ByteReader(try openByteSource(path)))
+        while let row = try csv.next() {
+            guard let key = row.first, !key.isEmpty else { continue }
+            let values = row.dropFirst().map { Double($0.trimmingCharacters(in: .whitespaces)) ?? .nan }
+            var fields: [String: Double] = [:]
+            for (k, value) in values.enumerated() { fields[values.count == 1 ? "target" : "target_\(k + 1)"] = value }
+            idProp[Ingest.stem(key)] = fields
+        }
+    }
+
+    /// Counts a record read from `file`.
+    mutating func countRecord(_ file: String) { records[file, default: 0] += 1 }
+
+    /// Records read so far from `file`.
+    func recordsRead(_ file: String) -> Int { records[file, default: 0] }
+
+    /// The id of a record: the `--id-field` value; else `material_id`; else its name (integers prefixed with
+    /// the file stem); else the CIF block name in a multi-block file; else the file stem for single-structure
+    /// files; else `<stem>:<index>`.
+    func id(for checked: CheckedRecord) -> String {
+        let stem = Ingest.stem(checked.raw.file)
+        for field in [parameters.idField, "material_id"].compactMap({ $0 }) {
+            switch checked.fields[field] {
+            case .string(let text) where !text.isEmpty: return text
+            case .number(let value): return value == value.rounded() ? String(Int(value)) : String(value)
+            default: continue
+            }
+        }
+        if case .success(let crystal) = checked.crystal, !crystal.id.isEmpty, checked.raw.multiBlock {
+            return crystal.id
+        }
+        if let name = checked.raw.name, !name.isEmpty {
+            return Int(name) != nil ? "\(stem):\(name)" : name
+        }
+        if checked.raw.index == 0 && !checked.raw.multiBlock
+            && [.cif, .poscar].contains(try? format(ofName: checked.raw.file))
+        {
+            return stem
+        }
+        return "\(stem):\(checked.raw.index)"
+    }
+
+    private func format(ofName file: String) throws -> InputFormat? {
+        InputFormat.detect(path: file, head: [])
+    }
+
+    /// The labels to store: `--label` specs, else every numeric table column, each with one value per crystal.
+    func labelColumns() -> [(spec: LabelSpec, values: [Double])] {
+        let specs: [LabelSpec]
+        if parameters.labels.isEmpty {
+            specs = labels.tableFields.filter { !labels.textFields.contains($0) && (units.isEmpty || units[$0] != nil) }
+                .map {
+                    LabelSpec(name: Self.snakeCase($0), field: $0, unit: units[$0] ?? "")
+                }
+        } else {
+            specs = parameters.labels.map { spec in
+                var spec = spec
+                if spec.unit.isEmpty { spec.unit = units[spec.name] ?? units[spec.field] ?? "" }
+                return spec
+            }
+        }
+        return specs.map { spec in
+            (spec, labels.columns[spec.field] ?? [Double](repeating: .nan, count: labels.rows))
+        }
+    }
+
+    /// `last phdos peak` → `last_phdos_peak`: a lower_snake dataset name.
+    static func snakeCase(_ field: String) -> String {
+        let mapped = field.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }
+        return String(mapped).split(separator: "_").joined(separator: "_")
+    }
+}

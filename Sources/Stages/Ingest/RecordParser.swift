@@ -1,0 +1,44 @@
+import Crystal
+
+/// The pure per-record work of ingest, run on worker threads: parse a raw record and validate the structure.
+struct RecordParser: Sendable {
+    let rules: ValidationRules
+    let idField: String?
+
+    /// Parses and validates `raw`; failures are returned in the record, never thrown.
+    func check(_ raw: RawRecord) -> CheckedRecord {
+        var fields = raw.fields
+        let parsed: Result<Crystal, CrystalError>
+        switch raw.payload {
+        case .cif(let text):
+            parsed = Result { try CIFParser.parseBlock(text) }.mapError(Self.crystalError)
+        case .poscar(let text):
+            parsed = Result { try POSCARParser.parse(text, id: "") }.mapError(Self.crystalError)
+        case .structureText(let text):
+            switch StructureTextKind.detect(text) {
+            case .cif: parsed = Result { try CIFParser.parseBlock(text) }.mapError(Self.crystalError)
+            default: parsed = Result { try PymatgenTextParser.parse(text, id: "") }.mapError(Self.crystalError)
+            }
+        case .json(let bytes):
+            do {
+                let value = try JSONParser.parse(bytes)
+                let record = PymatgenStructureDecoder.record(
+                    from: value, index: raw.index, name: raw.name, fields: raw.fields, idField: idField)
+                fields = record.fields
+                parsed = record.crystal
+            } catch {
+                parsed = .failure(Self.crystalError(error))
+            }
+        case .parsed(let result):
+            parsed = result
+        }
+        let checked = parsed.flatMap { crystal in
+            Result { try crystal.validate(rules) }.mapError(Self.crystalError).map { crystal }
+        }
+        return CheckedRecord(raw: (raw.file, raw.index, raw.name, raw.multiBlock), crystal: checked, fields: fields)
+    }
+
+    private static func crystalError(_ error: Error) -> CrystalError {
+        error as? CrystalError ?? .malformed(format: "input", line: nil, message: "\(error)")
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Store
+
+/// A run directory: one HDF5 file per stage output plus `store.h5`, whose external links make them one store.
+public struct RunDirectory: Sendable {
+    /// The directory path.
+    public let path: String
+
+    /// The run directory at `path`, created if missing.
+    ///
+    /// - Throws: `StoreError.io` if it cannot be created.
+    public init(_ path: String) throws {
+        self.path = path
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError.io(file: path, operation: "creating the run directory", errno: EACCES)
+        }
+    }
+
+    /// The path of `name` inside the run directory.
+    public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    /// Makes `store.h5` link `/link` to the root of `fileName` (relative to the run directory).
+    ///
+    /// Other links are kept; the index is rewritten atomically.
+    public func link(_ link: String, to fileName: String, toolVersion: String) throws {
+        var links: [(String, String)] = []
+        let index = file("store.h5")
+        if FileManager.default.fileExists(atPath: index) {
+            let root = try StoreFile.open(index).root
+            for name in try root.childNames() where name != link {
+                if let target = try root.externalLinkTarget(name) { links.append((name, target.file)) }
+            }
+        }
+        links.append((link, fileName))
+        let output = try AtomicStoreFile(creating: index)
+        let root = try output.file.root
+        try root.setEncoding("store_index", version: "1")
+        for (name, target) in links.sorted(by: { $0.0 < $1.0 }) { try root.createExternalLink(name, toFile: target) }
+        try output.commit(Provenance(stage: "index", parameterHash: "", toolVersion: toolVersion))
+    }
+}
