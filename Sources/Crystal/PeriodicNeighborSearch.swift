@@ -14,7 +14,8 @@ public struct PeriodicNeighborSearch: Sendable {
     public let lattice: Lattice
     /// The cutoff, Å.
     public let cutoff: Double
-    private let wrapped: [SIMD3<Double>]
+    /// Cartesian positions of the wrapped atoms, Å.
+    private let positions: [SIMD3<Double>]
     private let floors: [SIMD3<Int32>]
     private let bins: SIMD3<Int>
     private let reach: SIMD3<Int>
@@ -68,7 +69,7 @@ public struct PeriodicNeighborSearch: Sendable {
             fill[key] += 1
         }
         self.floors = floors
-        self.wrapped = wrapped
+        positions = wrapped.map { lattice.cartesian($0) }
         self.binOf = binOf
         binStart = start
         binAtoms = atoms
@@ -82,7 +83,7 @@ public struct PeriodicNeighborSearch: Sendable {
     /// atom itself (j = i, image 0) is not.
     public func forEachNeighbor(of i: Int, _ body: (_ j: Int, _ image: SIMD3<Int32>, _ distance: Double) -> Void) {
         let home = binOf[i]
-        let wrappedI = wrapped[i]
+        let origin = positions[i]
         let cutoff2 = cutoff * cutoff
         for dx in -reach.x...reach.x {
             let (bx, sx) = wrap(home.x + dx, bins.x)
@@ -91,15 +92,18 @@ public struct PeriodicNeighborSearch: Sendable {
                 for dz in -reach.z...reach.z {
                     let (bz, sz) = wrap(home.z + dz, bins.z)
                     let key = Self.flat(SIMD3(bx, by, bz), bins)
+                    let range = binStart[key]..<binStart[key + 1]
+                    if range.isEmpty { continue }
                     let shift = SIMD3<Int32>(Int32(sx), Int32(sy), Int32(sz))
-                    let shiftFrac = SIMD3<Double>(Double(sx), Double(sy), Double(sz))
-                    for slot in binStart[key]..<binStart[key + 1] {
+                    let offset = lattice.cartesian(SIMD3<Double>(Double(sx), Double(sy), Double(sz))) - origin
+                    for slot in range {
                         let j = binAtoms[slot]
+                        let delta = positions[j] + offset
+                        let d2 = dot(delta, delta)
+                        guard d2 <= cutoff2 else { continue }
                         let image = shift &+ floors[i] &- floors[j]
                         if j == i && image == .zero { continue }
-                        let delta = lattice.cartesian(wrapped[j] + shiftFrac - wrappedI)
-                        let d2 = dot(delta, delta)
-                        if d2 <= cutoff2 { body(j, image, d2.squareRoot()) }
+                        body(j, image, d2.squareRoot())
                     }
                 }
             }

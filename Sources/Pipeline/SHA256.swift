@@ -6,7 +6,7 @@ import Foundation
 public enum SHA256 {
     /// The digest of `bytes`.
     public static func hex(_ bytes: some Collection<UInt8>) -> String {
-        var digest = Digest()
+        let digest = Digest()
         Array(bytes).withUnsafeBytes { digest.update($0) }
         return digest.finish()
     }
@@ -22,7 +22,7 @@ public enum SHA256 {
             throw PipelineError.io(path: path, message: "cannot open to hash")
         }
         defer { try? handle.close() }
-        var digest = Digest()
+        let digest = Digest()
         while true {
             let chunk: Data
             do {
@@ -55,7 +55,11 @@ public enum SHA256 {
             var out = [UInt8](repeating: 0, count: 32)
             var length: UInt32 = 0
             EVP_DigestFinal_ex(context.pointer, &out, &length)
-            return out.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
+            let digits = Array("0123456789abcdef".utf8)
+            var hex: [UInt8] = []
+            hex.reserveCapacity(Int(length) * 2)
+            for byte in out.prefix(Int(length)) { hex += [digits[Int(byte >> 4)], digits[Int(byte & 15)]] }
+            return String(decoding: hex, as: UTF8.self)
         }
     }
 }

@@ -72,6 +72,11 @@ private let silicon = """
 
 private func structure(_ text: String) throws -> JSONValue { try JSONParser.parse(text) }
 
+/// A structure dict with a unit cubic lattice and the given site objects (JSON text, comma-separated).
+private func cubicCell(sites: String) -> String {
+    #"{"lattice": {"matrix": [[1,0,0],[0,1,0],[0,0,1]]}, "sites": ["# + sites + "]}"
+}
+
 private func gunzip(_ path: String) throws -> [UInt8] {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")
@@ -115,7 +120,9 @@ private func isMalformedJSON(_ error: any Error) -> Bool {
     @Test func scalarsAndNesting() throws {
         let value = try JSONParser.parse(
             #" { "a" : [1, -2.5, 3e2, true, false, null, "x"], "b": {"c": {"d": []}, "e": {}} } "#)
-        #expect(value["a"] == .array([.number(1), .number(-2.5), .number(300), .bool(true), .bool(false), .null, .string("x")]))
+        #expect(
+            value["a"]
+                == .array([.number(1), .number(-2.5), .number(300), .bool(true), .bool(false), .null, .string("x")]))
         #expect(value["a"]?[1]?.double == -2.5)
         #expect(value["a"]?[7] == nil)
         #expect(value["b"]?["c"]?["d"] == .array([]))
@@ -204,7 +211,10 @@ private func isMalformedJSON(_ error: any Error) -> Bool {
     }
 
     @Test func errorReportsByteOffset() {
-        #expect(throws: CrystalError.malformed(format: "JSON", line: nil, message: "unexpected '2', expected ',' or ']' at byte 3")) {
+        #expect(
+            throws: CrystalError.malformed(
+                format: "JSON", line: nil, message: "unexpected '2', expected ',' or ']' at byte 3")
+        ) {
             try JSONParser.parse("[1 2]")
         }
     }
@@ -217,17 +227,25 @@ private func isMalformedJSON(_ error: any Error) -> Bool {
 
 @Suite struct JSONRecordStreamTests {
     @Test func jsonLinesOfDocuments() throws {
+        let (salt, si) = (
+            rockSalt.replacingOccurrences(of: "\n", with: " "), silicon.replacingOccurrences(of: "\n", with: " ")
+        )
+        let unknown = cubicCell(sites: #"{"species": [{"element": "Xx", "occu": 1}], "abc": [0,0,0]}"#)
         let lines = [
-            #"{"material_id": "mp-22862", "structure": \#(rockSalt.replacingOccurrences(of: "\n", with: " ")), "band_gap": 5.1, "is_metal": false, "e_above_hull": null}"#,
-            #"{"material_id": "mp-149", "band_gap": 0.6, "is_metal": true, "structure": \#(silicon.replacingOccurrences(of: "\n", with: " ")), "nested": {"x": 1}}"#,
-            #"{"material_id": "mp-bad", "structure": {"lattice": {"matrix": [[1,0,0],[0,1,0],[0,0,1]]}, "sites": [{"species": [{"element": "Xx", "occu": 1}], "abc": [0,0,0]}]}}"#,
+            #"{"material_id": "mp-22862", "structure": "# + salt
+                + #", "band_gap": 5.1, "is_metal": false, "e_above_hull": null}"#,
+            #"{"material_id": "mp-149", "band_gap": 0.6, "is_metal": true, "structure": "# + si
+                + #", "nested": {"x": 1}}"#,
+            #"{"material_id": "mp-bad", "structure": "# + unknown + "}",
         ]
         for chunk in [1, 3, 1 << 16] {
-            let drained = try drain(lines.joined(separator: "\n") + "\n", chunk: chunk, bufferSize: chunk == 1 ? 16 : 1 << 18)
+            let drained = try drain(
+                lines.joined(separator: "\n") + "\n", chunk: chunk, bufferSize: chunk == 1 ? 16 : 1 << 18)
             #expect(drained.layout == .sequence)
             #expect(drained.records.count == 3)
             let records = drained.records.map {
-                PymatgenStructureDecoder.record(from: $0.bytes, index: $0.index, name: $0.name, fields: $0.fields, idField: nil)
+                PymatgenStructureDecoder.record(
+                    from: $0.bytes, index: $0.index, name: $0.name, fields: $0.fields, idField: nil)
             }
             let first = try records[0].crystal.get()
             #expect(first.id == "mp-22862")
@@ -259,7 +277,8 @@ private func isMalformedJSON(_ error: any Error) -> Bool {
         #expect(drained.records.map(\.index) == [0, 1])
         #expect(drained.records.allSatisfy { $0.name == nil && $0.fields.isEmpty })
         let records = drained.records.map {
-            PymatgenStructureDecoder.record(from: $0.bytes, index: $0.index, name: $0.name, fields: [:], idField: "material_id")
+            PymatgenStructureDecoder.record(
+                from: $0.bytes, index: $0.index, name: $0.name, fields: [:], idField: "material_id")
         }
         #expect(try records.map { try $0.crystal.get().id } == ["mp-1", "mp-2"])
         #expect(records[0].fields["note"] == .null)
@@ -299,7 +318,8 @@ private func isMalformedJSON(_ error: any Error) -> Bool {
         #expect(drained.records[0].fields == ["n": .number(1.5), "formula": .string("NaCl")])
         #expect(drained.records[1].fields["n"]?.labelValue?.isNaN == true)
         let records = drained.records.map {
-            PymatgenStructureDecoder.record(from: $0.bytes, index: $0.index, name: $0.name, fields: $0.fields, idField: nil)
+            PymatgenStructureDecoder.record(
+                from: $0.bytes, index: $0.index, name: $0.name, fields: $0.fields, idField: nil)
         }
         #expect(try records.map { try $0.crystal.get().id } == ["mb-dielectric-0001", "mb-dielectric-0002"])
         #expect(try records[1].crystal.get().composition.reducedFormula == "Si")
@@ -351,6 +371,21 @@ private func isMalformedJSON(_ error: any Error) -> Bool {
         #expect(other.lateFields["y"] == ["0": .number(3)])
     }
 
+    @Test func indexOrientationOfDocuments() throws {
+        let text = """
+            {"mp-1": {"structure": \(rockSalt), "n": 1.5}, "mp-2": {"structure": \(silicon), "n": null}}
+            """
+        let drained = try drain(text, chunk: 4, bufferSize: 16)
+        #expect(drained.layout == .index)
+        #expect(drained.records.map(\.name) == ["mp-1", "mp-2"])
+        let records = drained.records.map {
+            PymatgenStructureDecoder.record(from: $0.bytes, index: $0.index, name: $0.name, fields: [:], idField: nil)
+        }
+        #expect(try records.map { try $0.crystal.get().id } == ["mp-1", "mp-2"])
+        #expect(records[0].fields["n"] == .number(1.5))
+        #expect(records[1].fields["n"] == .null)
+    }
+
     @Test func unrecognisedAndBrokenLayoutsThrow() {
         for text in [#"{"a": 1, "b": [1, 2]}"#, "42", #"[{"a": 1}"#, #"{"structure": {"0": {"lattice""#, "[1] [2]"] {
             #expect(throws: CrystalError.self, "\(text)") { _ = try drain(text) }
@@ -392,7 +427,8 @@ private let dielectricFile = "matbench-dielectric-crystaltoolkit/matbench_dielec
         // Reference columns from parsing the whole decompressed file at once.
         let whole = try JSONParser.parse(try gunzip(SharedData.path(dielectricFile)))
         let reference = try #require(whole.object)
-        #expect(reference.map(\.key) == ["structure", "n", "spg_symbol", "spg_num", "crystal_sys", "volume", "formula"])
+        #expect(
+            reference.map(\.key) == ["structure", "n", "spg_symbol", "spg_num", "crystal_sys", "volume", "formula"])
         func column(_ name: String) throws -> [String: JSONValue] {
             Dictionary(uniqueKeysWithValues: try #require(whole[name]?.object).map { ($0.key, $0.value) })
         }
@@ -414,13 +450,16 @@ private let dielectricFile = "matbench-dielectric-crystaltoolkit/matbench_dielec
             let expectedFormula = try #require(formula[name]?.string)
             #expect(drained.lateFields["formula"]?[name] == .string(expectedFormula))
             let composition = crystal.composition
-            if composition.formula != expectedFormula { formulaMismatches.append("\(name): \(composition.formula) ≠ \(expectedFormula)") }
+            if composition.formula != expectedFormula {
+                formulaMismatches.append("\(name): \(composition.formula) ≠ \(expectedFormula)")
+            }
             var actualCounts: [String: Int] = [:]
             for (element, count) in composition.counts { actualCounts[element.symbol] = count }
             if actualCounts != counts(ofFormula: expectedFormula) { countMismatches.append(name) }
         }
         #expect(countMismatches.isEmpty, "element counts differ from 'formula' in \(countMismatches.prefix(20))")
-        #expect(formulaMismatches.isEmpty, "\(formulaMismatches.count) formula mismatches: \(formulaMismatches.prefix(20))")
+        #expect(
+            formulaMismatches.isEmpty, "\(formulaMismatches.count) formula mismatches: \(formulaMismatches.prefix(20))")
         let first = try PymatgenStructureDecoder.decode(try JSONParser.parse(drained.records[0].bytes), id: "0")
         #expect(first.composition.reducedFormula == "KS")
         #expect(drained.lateFields["n"]?["0"] == .number(1.7520636404))
@@ -480,12 +519,13 @@ private let dielectricFile = "matbench-dielectric-crystaltoolkit/matbench_dielec
         let mixed = """
             {"lattice": {"matrix": [[3,0,0],[0,3,0],[0,0,3]]},
              "sites": [{"species": [{"element": "O", "occu": 1}], "abc": [0,0,0]},
-                       {"species": [{"element": "Fe", "occu": 0.5}, {"element": "Ni", "occu": 0.5}], "abc": [0.5,0.5,0.5]}]}
+                       {"species": [{"element": "Fe", "occu": 0.5}, {"element": "Ni", "occu": 0.5}],
+                        "abc": [0.5,0.5,0.5]}]}
             """
         #expect(throws: CrystalError.partialOccupancy(site: 1, detail: "Fe:0.5, Ni:0.5")) {
             try PymatgenStructureDecoder.decode(try structure(mixed), id: "")
         }
-        let vacancy = #"{"lattice": {"matrix": [[3,0,0],[0,3,0],[0,0,3]]}, "sites": [{"species": [{"element": "Li", "occu": 0.75}], "abc": [0,0,0]}]}"#
+        let vacancy = cubicCell(sites: #"{"species": [{"element": "Li", "occu": 0.75}], "abc": [0,0,0]}"#)
         #expect(throws: CrystalError.partialOccupancy(site: 0, detail: "Li:0.75")) {
             try PymatgenStructureDecoder.decode(try structure(vacancy), id: "")
         }
@@ -512,8 +552,8 @@ private let dielectricFile = "matbench-dielectric-crystaltoolkit/matbench_dielec
             #"{"lattice": {"matrix": [[1,0,0],[0,1,0],[0,0,1]]}}"#,
             #"{"lattice": {"matrix": [[1,0,0],[0,1,0],[0,0,1]]}, "sites": [{"abc": [0,0,0]}]}"#,
             #"{"lattice": {"matrix": [[1,0,0],[0,1,0],[0,0,1]]}, "sites": [{"species": [{"element": "H"}]}]}"#,
-            #"{"lattice": {"matrix": [[1,0,0],[0,1,0],[0,0,1]]}, "sites": [{"species": [{"element": "H"}], "abc": [0,0]}]}"#,
-            #"{"lattice": {"matrix": [[1,0,0],[0,1,0],[0,0,1]]}, "sites": [{"species": [{"occu": 1}], "abc": [0,0,0]}]}"#,
+            cubicCell(sites: #"{"species": [{"element": "H"}], "abc": [0,0]}"#),
+            cubicCell(sites: #"{"species": [{"occu": 1}], "abc": [0,0,0]}"#),
         ]
         for text in bad {
             do {
@@ -529,12 +569,16 @@ private let dielectricFile = "matbench-dielectric-crystaltoolkit/matbench_dielec
         }
         let empty = #"{"lattice": {"matrix": [[1,0,0],[0,1,0],[0,0,1]]}, "sites": []}"#
         #expect(throws: CrystalError.noAtoms) { try PymatgenStructureDecoder.decode(try structure(empty), id: "") }
-        let nan = #"{"lattice": {"matrix": [[NaN,0,0],[0,1,0],[0,0,1]]}, "sites": [{"species": [{"element": "H"}], "abc": [0,0,0]}]}"#
-        #expect(throws: CrystalError.nonFinite("lattice")) { try PymatgenStructureDecoder.decode(try structure(nan), id: "") }
+        let nan = cubicCell(sites: #"{"species": [{"element": "H"}], "abc": [0,0,0]}"#).replacingOccurrences(
+            of: "[[1,", with: "[[NaN,")
+        #expect(throws: CrystalError.nonFinite("lattice")) {
+            try PymatgenStructureDecoder.decode(try structure(nan), id: "")
+        }
     }
 
     @Test func recordNeverThrowsAndChoosesTheID() throws {
-        let broken = PymatgenStructureDecoder.record(from: Array("{\"a\":".utf8), index: 3, name: "n", fields: [:], idField: nil)
+        let broken = PymatgenStructureDecoder.record(
+            from: Array("{\"a\":".utf8), index: 3, name: "n", fields: [:], idField: nil)
         guard case .failure(.malformed(let format, _, _)) = broken.crystal else {
             Issue.record("expected a JSON failure, got \(broken.crystal)")
             return
@@ -550,7 +594,11 @@ private let dielectricFile = "matbench-dielectric-crystaltoolkit/matbench_dielec
         #expect(try id("row", [:], "absent") == "mp-1")
         #expect(try id("row", ["material_id": .string("given")], nil) == "given")
         let bare = try structure(rockSalt)
-        #expect(try PymatgenStructureDecoder.record(from: bare, index: 0, name: "row", fields: [:], idField: nil).crystal.get().id == "row")
-        #expect(try PymatgenStructureDecoder.record(from: bare, index: 0, name: nil, fields: [:], idField: nil).crystal.get().id == "")
+        #expect(
+            try PymatgenStructureDecoder.record(from: bare, index: 0, name: "row", fields: [:], idField: nil).crystal
+                .get().id == "row")
+        #expect(
+            try PymatgenStructureDecoder.record(from: bare, index: 0, name: nil, fields: [:], idField: nil).crystal
+                .get().id == "")
     }
 }

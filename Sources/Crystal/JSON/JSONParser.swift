@@ -29,8 +29,9 @@ public enum JSONParser {
         try bytes.withUnsafeBytes { try parse($0) }
     }
 
-    /// Parses one JSON value from `bytes`; only whitespace may follow it. Byte offsets in errors count from
-    /// the start of the slice.
+    /// Parses one JSON value from `bytes`; only whitespace may follow it.
+    ///
+    /// Byte offsets in errors count from the start of the slice.
     ///
     /// - Throws: `CrystalError.malformed` on invalid or truncated input.
     public static func parse(_ bytes: ArraySlice<UInt8>) throws -> JSONValue {

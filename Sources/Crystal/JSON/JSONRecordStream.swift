@@ -20,6 +20,8 @@ public enum JSONInputEvent: Sendable, Equatable {
 /// - parallel arrays, `{"structures": [{…}, …], "bulk_moduli": […]}`: one record per element of the array
 ///   named `structureKey` or its plural (else the first array of structure-like objects), named by position;
 ///   scalars of other arrays become fields (before) or `.lateField` events (after);
+/// - pandas "index" orientation, `{"mp-1": {"structure": {…}, "n": 1.75}, …}`: each member is a document
+///   (a row) named by its key;
 /// - a single object that is itself a structure or a document with a `structureKey` member: one record.
 ///
 /// Memory holds a refill buffer, the current record's bytes and the (small) columns that come before the
@@ -37,6 +39,8 @@ public struct JSONRecordStream {
         case columns
         /// Named arrays of equal length, one of them holding the structures.
         case parallelArrays
+        /// pandas "index" orientation: row key → document with a `structureKey` member.
+        case index
         /// One top-level object that is a structure or a document.
         case single
     }
@@ -62,6 +66,7 @@ public struct JSONRecordStream {
         case arrayElements(first: Bool)
         case splitRows(first: Bool)
         case columnEntries
+        case rowDocuments
         case recordElements
         case members
         case lateObject(column: String, first: Bool)
@@ -131,6 +136,13 @@ public struct JSONRecordStream {
                 }
                 let rowKey = try cursor.readKey().key
                 return emit(try cursor.capture(), name: rowKey, fields: heldColumnFields(rowKey))
+            case .rowDocuments:
+                guard try cursor.nextItem(close: closeBrace, first: false) else {
+                    phase = .end
+                    continue
+                }
+                let rowKey = try cursor.readKey().key
+                return emit(try cursor.capture(), name: rowKey, fields: [:])
             case .recordElements:
                 guard try cursor.nextItem(close: closeBracket, first: false) else {
                     phase = .members
@@ -174,7 +186,9 @@ public struct JSONRecordStream {
                     return .lateField(name: String(position), field: column, value: value)
                 }
             case .end:
-                if try cursor.peekNonSpace() != nil { throw cursor.error("unexpected content after the top-level value") }
+                if try cursor.peekNonSpace() != nil {
+                    throw cursor.error("unexpected content after the top-level value")
+                }
                 phase = .finished
                 return nil
             case .finished:
@@ -233,6 +247,15 @@ public struct JSONRecordStream {
                         prefix.append(colon)
                         try cursor.capture(into: &prefix, depth: 2)
                         return single(prefix)
+                    }
+                    if innerKey == structureKey && innerStart == openBrace && held.isEmpty {
+                        // A row document named by its key: pandas "index" orientation.
+                        layout = .index
+                        phase = .rowDocuments
+                        raw += rawInnerKey
+                        raw.append(colon)
+                        try cursor.capture(into: &raw, depth: 1)
+                        return emit(raw, name: key, fields: [:])
                     }
                     if innerStart == openBrace && !structureKeys.contains(innerKey) {
                         enterColumns(held)

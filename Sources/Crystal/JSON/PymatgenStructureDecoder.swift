@@ -33,7 +33,13 @@ public enum PymatgenStructureDecoder {
     /// and present, else the document's `material_id`, else `name`, else `""` (the caller then uses
     /// `<file>:<index>`). Never throws: a failure becomes `crystal: .failure(…)`.
     ///
-    /// - Parameter index: the record's 0-based position in its file (not used in the id; see above).
+    /// - Parameters:
+    ///   - value: a structure dict, or a document with a `structure` member.
+    ///   - index: the record's 0-based position in its file (not used in the id; see above).
+    ///   - name: the record's name from the file layout (a row key or index entry), if any.
+    ///   - fields: scalar fields known from the file layout.
+    ///   - idField: the field that holds the id, if the caller names one.
+    /// - Returns: the record, with the crystal or the reason it could not be decoded.
     public static func record(
         from value: JSONValue, index: Int, name: String?, fields: [String: FieldValue], idField: String?
     ) -> InputRecord {
@@ -55,8 +61,17 @@ public enum PymatgenStructureDecoder {
         }
     }
 
-    /// The input record for one record's raw JSON (as `JSONRecordStream` yields it); a parse error becomes
-    /// `crystal: .failure(…)`. See `record(from:index:name:fields:idField:)`.
+    /// The input record for one record's raw JSON, as `JSONRecordStream` yields it.
+    ///
+    /// A JSON syntax error becomes `crystal: .failure(…)`; otherwise as `record(from:index:name:fields:idField:)`.
+    ///
+    /// - Parameters:
+    ///   - bytes: the record's raw JSON.
+    ///   - index: the record's 0-based position in its file.
+    ///   - name: the record's name from the file layout, if any.
+    ///   - fields: scalar fields known from the file layout.
+    ///   - idField: the field that holds the id, if the caller names one.
+    /// - Returns: the record, with the crystal or the reason it could not be read.
     public static func record(
         from bytes: [UInt8], index: Int, name: String?, fields: [String: FieldValue], idField: String?
     ) -> InputRecord {
@@ -124,7 +139,9 @@ public enum PymatgenStructureDecoder {
         var symbols: [String] = []
         var occupancies: [Double] = []
         for entry in species {
-            guard let symbol = entry["element"]?.string else { throw malformed("site \(index): species without 'element'") }
+            guard let symbol = entry["element"]?.string else {
+                throw malformed("site \(index): species without 'element'")
+            }
             guard let occupancy = entry["occu"].map({ $0.double }) ?? 1 else {
                 throw malformed("site \(index): 'occu' is not a number")
             }
@@ -158,7 +175,9 @@ public enum PymatgenStructureDecoder {
         let chargeIsValid =
             charge.isEmpty
             || ((charge.last == UInt8(ascii: "+") || charge.last == UInt8(ascii: "-"))
-                && charge.dropLast().allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: ".") })
+                && charge.dropLast().allSatisfy {
+                    (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: ".")
+                })
         guard chargeIsValid, (1...3).contains(letters.count),
             let element = Element(symbol: charge.isEmpty ? species : String(decoding: letters, as: UTF8.self))
         else { throw CrystalError.unknownElement(species) }

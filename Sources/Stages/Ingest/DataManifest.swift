@@ -21,36 +21,52 @@ struct DataManifest: Codable, Sendable {
     }
 
     var files: [Entry]
+}
 
-    /// The manifest entry for `file` and the manifest's path, searching upward from the file's directory.
-    static func entry(for file: String) throws -> (entry: Entry, manifest: String)? {
-        let absolute = URL(fileURLWithPath: file).standardizedFileURL
-        var directory = absolute.deletingLastPathComponent()
+/// Finds the data manifest of input files, reading each `data-manifest.json` once and remembering which
+/// directories have none, so a folder of thousands of files costs one lookup per directory.
+struct DataManifestIndex {
+    private var byDirectory: [String: (manifest: DataManifest, directory: String)?] = [:]
+
+    /// The manifest entry for `file`, searching its directory and then its parents.
+    mutating func entry(for file: String) throws -> DataManifest.Entry? {
+        let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
+        var directory = (absolute as NSString).deletingLastPathComponent
         while true {
-            let candidate = directory.appendingPathComponent("data-manifest.json")
-            if FileManager.default.fileExists(atPath: candidate.path) {
-                let manifest: DataManifest
-                do {
-                    manifest = try JSONDecoder().decode(DataManifest.self, from: Data(contentsOf: candidate))
-                } catch {
-                    throw PipelineError.io(path: candidate.path, message: "unreadable manifest: \(error)")
-                }
-                let relative = String(absolute.path.dropFirst(directory.path.count + 1))
-                if let entry = manifest.files.first(where: { $0.path == relative }) { return (entry, candidate.path) }
+            if let found = try manifest(in: directory) {
+                let relative = String(absolute.dropFirst(found.directory.count + 1))
+                if let entry = found.manifest.files.first(where: { $0.path == relative }) { return entry }
             }
-            let parent = directory.deletingLastPathComponent()
-            if parent.path == directory.path { return nil }
+            let parent = (directory as NSString).deletingLastPathComponent
+            if parent == directory || parent.isEmpty { return nil }
             directory = parent
         }
     }
 
-    /// Checks `file` against its manifest entry, if it has one.
+    private mutating func manifest(in directory: String) throws -> (manifest: DataManifest, directory: String)? {
+        if let cached = byDirectory[directory] { return cached }
+        let path = (directory as NSString).appendingPathComponent("data-manifest.json")
+        var found: (DataManifest, String)?
+        if FileManager.default.fileExists(atPath: path) {
+            do {
+                found = (
+                    try JSONDecoder().decode(DataManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path))),
+                    directory
+                )
+            } catch {
+                throw PipelineError.io(path: path, message: "unreadable manifest: \(error)")
+            }
+        }
+        byDirectory[directory] = found
+        return found
+    }
+
+    /// Checks `file`, whose SHA-256 is `found`, against its manifest entry, if it has one.
     ///
     /// - Returns: the entry's label units, or `nil` when the file is not listed.
     /// - Throws: `PipelineError.checksumMismatch` naming the file when it differs from the manifest.
-    static func verify(_ file: String) throws -> [String: String]? {
-        guard let (entry, _) = try entry(for: file) else { return nil }
-        let found = try SHA256.hex(fileAt: file)
+    mutating func verify(_ file: String, sha256 found: String) throws -> [String: String]? {
+        guard let entry = try entry(for: file) else { return nil }
         guard found == entry.sha256 else {
             throw PipelineError.checksumMismatch(path: file, expected: entry.sha256, found: found)
         }

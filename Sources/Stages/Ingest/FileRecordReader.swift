@@ -45,7 +45,8 @@ struct FileRecordReader {
             var structure: Int?
             if let field = parameters.structureField {
                 guard let column = header.firstIndex(of: field) else {
-                    throw CrystalError.malformed(format: "CSV", line: 1, message: "no column '\(field)' (--structure-field)")
+                    throw CrystalError.malformed(
+                        format: "CSV", line: 1, message: "no column '\(field)' (--structure-field)")
                 }
                 structure = column
             } else {
@@ -57,11 +58,17 @@ struct FileRecordReader {
         }
     }
 
-    /// The next raw record, or `nil` at the end of the file.
+    /// The next raw record, or `nil` at the end of the file; `fromTable` set when the file is a table.
     ///
     /// - Throws: `CrystalError` when the rest of the file cannot be read (truncated compression, broken
     ///   JSON or CSV framing); records returned before stay good.
     mutating func next() throws -> RawRecord? {
+        guard var raw = try nextRecord() else { return nil }
+        raw.fromTable = isTable
+        return raw
+    }
+
+    private mutating func nextRecord() throws -> RawRecord? {
         defer { index += 1 }
         switch reader {
         case .cif(var lines, var splitter):
@@ -77,7 +84,7 @@ struct FileRecordReader {
             var raw = record(.cif(block))
             raw.multiBlock = index > 0
             return raw
-        case .poscar(var lines):
+        case .poscar(let lines):
             guard var body = lines else { return nil }
             reader = .poscar(nil)
             let text = String(decoding: try body.readToEnd(), as: UTF8.self)

@@ -5,6 +5,10 @@ import Store
 
 /// The ingest stage: reads structure files into `crystals.h5`, validating every structure and recording
 /// each rejected record with its reason.
+///
+/// One serial producer (`IngestSource`) cuts the files into records in input order, workers parse and
+/// validate them (`RecordParser`), and one consumer assigns ids, collects labels and writes, in input order,
+/// so the output does not depend on `--jobs`.
 public struct Ingest {
     /// What one run did.
     public struct Summary: Sendable {
@@ -32,8 +36,10 @@ public struct Ingest {
 
     /// Runs the stage.
     ///
-    /// - Throws: `IngestError` when the output exists without `--force`, when nothing could be ingested, or when
-    ///   too many records were rejected; `StoreError` when the store cannot be written.
+    /// - Returns: counts and timing.
+    /// - Throws: `IngestError` when the output exists without `--force`, when nothing could be ingested, or
+    ///   when too many records were rejected (nothing is written then); `StoreError` when the store cannot be
+    ///   written.
     public func run() throws -> Summary {
         let started = Date()
         let outputPath = directory.file("crystals.h5")
@@ -43,35 +49,39 @@ public struct Ingest {
         try AtomicStoreFile.removeStalePartials(in: directory.path)
         let writer = try CrystalsWriter(path: outputPath, options: options.datasetOptions)
         var state = IngestState(parameters: parameters)
-        var summary = Summary()
-        var inputHashes: [String: String] = [:]
+        var files: [String] = []
         for input in parameters.inputs {
-            let files: [String]
             do {
-                files = try expand(input, state: &state)
+                files += try expand(input, state: &state)
             } catch {
-                try rejectFile(input, record: "-", reason: "\(error)", writer: writer)
-                continue
-            }
-            for file in files {
-                summary.files += 1
-                inputHashes[file] = try? SHA256.hex(fileAt: file)
-                try ingest(file: file, writer: writer, state: &state)
+                try reject(input, record: "-", id: "", reason: "\(error)", writer: writer)
             }
         }
+        var source = IngestSource(files: files, parameters: parameters)
+        let parser = RecordParser(rules: parameters.validation, idField: parameters.idField)
+        var names: [String: Int] = [:]
+        try OrderedBatchQueue(jobs: options.jobs).run(
+            next: { source.next() },
+            transform: { item in
+                if case .record(let raw) = item { return .checked(parser.check(raw)) }
+                return item
+            },
+            consume: { item in try consume(item, writer: writer, state: &state, names: &names) })
+
         let total = writer.count + writer.rejectCount
         guard writer.count > 0 else { throw IngestError.nothingIngested(rejects: writer.rejectCount) }
-        let fraction = Double(writer.rejectCount) / Double(max(total, 1))
-        guard fraction <= parameters.maxRejectFraction else {
+        guard Double(writer.rejectCount) / Double(max(total, 1)) <= parameters.maxRejectFraction else {
             throw IngestError.tooManyRejects(
                 rejects: writer.rejectCount, total: total, limit: parameters.maxRejectFraction)
         }
         let labels = state.labelColumns()
         let provenance = Provenance(
-            stage: "ingest", parameterHash: try CanonicalJSON.hash(parameters), inputHashes: inputHashes,
+            stage: "ingest", parameterHash: try CanonicalJSON.hash(parameters), inputHashes: source.hashes,
             toolVersion: XtalVersion.current, startedAt: started)
         try writer.commit(labels: labels, provenance: provenance)
         try directory.link("crystals", to: "crystals.h5", toolVersion: XtalVersion.current)
+        var summary = Summary()
+        summary.files = files.count
         summary.crystals = writer.count
         summary.rejects = writer.rejectCount
         summary.labels = labels.map(\.spec.name)
@@ -81,7 +91,7 @@ public struct Ingest {
             String(
                 format: "ingest: %d crystals from %d file%@ (%d rejected) in %.1f s (%.0f/s) → %@", summary.crystals,
                 summary.files, summary.files == 1 ? "" : "s", summary.rejects, summary.seconds,
-                Double(summary.crystals + summary.rejects) / max(summary.seconds, 1e-9), outputPath))
+                Double(total) / max(summary.seconds, 1e-9), outputPath))
         return summary
     }
 
@@ -93,52 +103,43 @@ public struct Ingest {
         }
         guard isDirectory.boolValue else { return [input] }
         let names = try FileManager.default.contentsOfDirectory(atPath: input).sorted()
-        let idProp = (input as NSString).appendingPathComponent("id_prop.csv")
-        if names.contains("id_prop.csv") { try state.loadIDProp(idProp) }
+        if names.contains("id_prop.csv") {
+            try state.loadIDProp((input as NSString).appendingPathComponent("id_prop.csv"))
+        }
         return names.filter(InputFormat.isStructureFile).map { (input as NSString).appendingPathComponent($0) }
     }
 
-    private func ingest(file: String, writer: CrystalsWriter, state: inout IngestState) throws {
-        do {
-            if let units = try DataManifest.verify(file) { state.units.merge(units) { old, _ in old } }
-            let format = try state.format(of: file)
-            var reader = try FileRecordReader(file: file, format: format, parameters: parameters)
-            let parser = RecordParser(rules: parameters.validation, idField: parameters.idField)
-            let queue = OrderedBatchQueue(jobs: options.jobs)
-            var names: [String: Int] = [:]
-            var brokeOff = false
-            do {
-                try queue.run(
-                    next: { try reader.next() }, transform: parser.check,
-                    consume: { checked in
-                        try consume(checked, fromTable: reader.isTable, writer: writer, state: &state, names: &names)
-                    })
-            } catch let error as CrystalError {
-                brokeOff = true
-                try rejectFile(
-                    file, record: "from record \(state.recordsRead(file))", reason: error.description, writer: writer)
+    /// Handles one item of the stream, in input order.
+    private func consume(
+        _ item: IngestItem, writer: CrystalsWriter, state: inout IngestState, names: inout [String: Int]
+    ) throws {
+        switch item {
+        case .fileStarted(let file, let format, let units):
+            state.begin(file: file, format: format)
+            state.units.merge(units) { old, _ in old }
+            names.removeAll(keepingCapacity: true)
+        case .checked(let checked):
+            try consume(checked, writer: writer, state: &state, names: &names)
+        case .record:
+            preconditionFailure("Ingest.consume: a record reached the writer unparsed")
+        case .fileFailed(let file, let record, let reason):
+            try reject(file, record: record, id: "", reason: reason, writer: writer)
+        case .fileEnded(let file, let records, let brokeOff, let lateFields):
+            if records == 0 && !brokeOff {
+                try reject(file, record: "-", id: "", reason: "no structures found (empty file?)", writer: writer)
             }
-            if state.recordsRead(file) == 0 && !brokeOff {
-                try rejectFile(
-                    file, record: "-", reason: "no structures found (empty or not \(format.rawValue))", writer: writer)
+            for late in lateFields {
+                if let row = names[late.name] {
+                    state.labels.set(late.field, row: row, to: late.value, fromTable: true)
+                }
             }
-            for (name, field, value) in reader.lateFields {
-                if let row = names[name] { state.labels.set(field, row: row, to: value, fromTable: true) }
-            }
-        } catch let error as IngestError {
-            try rejectFile(file, record: "-", reason: error.description, writer: writer)
-        } catch let error as PipelineError {
-            try rejectFile(file, record: "-", reason: error.description, writer: writer)
-        } catch let error as CrystalError {
-            try rejectFile(file, record: "-", reason: error.description, writer: writer)
         }
     }
 
+    /// Writes or rejects one parsed record.
     private func consume(
-        _ checked: CheckedRecord, fromTable: Bool, writer: CrystalsWriter, state: inout IngestState,
-        names: inout [String: Int]
+        _ checked: CheckedRecord, writer: CrystalsWriter, state: inout IngestState, names: inout [String: Int]
     ) throws {
-        state.countRecord(checked.raw.file)
         let id = state.id(for: checked)
         let record = checked.raw.name ?? String(checked.raw.index)
         switch checked.crystal {
@@ -146,19 +147,18 @@ public struct Ingest {
             try reject(checked.raw.file, record: record, id: id, reason: error.description, writer: writer)
         case .success(var crystal):
             if let first = state.seenIDs[id] {
-                try reject(
-                    checked.raw.file, record: record, id: id, reason: "duplicate id '\(id)' (first seen in \(first))",
-                    writer: writer)
+                let reason = "duplicate id '\(id)' (first seen in \(first))"
+                try reject(checked.raw.file, record: record, id: id, reason: reason, writer: writer)
                 return
             }
             state.seenIDs[id] = "\(checked.raw.file):\(record)"
             crystal.id = id
             if let name = checked.raw.name { names[name] = writer.count }
             var fields = checked.fields
-            if let targets = state.idProp[Self.stem(id)] ?? state.idProp[Self.stem(checked.raw.file)] {
+            if !state.idProp.isEmpty, let targets = state.idProp[Self.stem(id)] ?? state.idProp[state.currentStem] {
                 for (field, value) in targets { fields[field] = .number(value) }
             }
-            state.labels.addRow(fields, fromTable: fromTable || !state.idProp.isEmpty)
+            state.labels.addRow(fields, fromTable: checked.raw.fromTable || !state.idProp.isEmpty)
             try writer.append(crystal, sourceFile: checked.raw.file, sourceRecord: checked.raw.index)
             progress.advance()
         }
@@ -173,15 +173,12 @@ public struct Ingest {
         }
     }
 
-    private func rejectFile(_ file: String, record: String, reason: String, writer: CrystalsWriter) throws {
-        try reject(file, record: record, id: "", reason: reason, writer: writer)
-    }
-
     /// A file name without folders and without compression and format extensions.
     static func stem(_ path: String) -> String {
         var name = (InputCompression.strippedName(path) as NSString).lastPathComponent
-        let ext = (name as NSString).pathExtension
-        if !ext.isEmpty && InputFormat.isStructureFile(name) { name = (name as NSString).deletingPathExtension }
+        if !(name as NSString).pathExtension.isEmpty && InputFormat.isStructureFile(name) {
+            name = (name as NSString).deletingPathExtension
+        }
         return name
     }
 }

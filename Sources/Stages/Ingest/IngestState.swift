@@ -15,31 +15,11 @@ struct IngestState {
     ///
     /// When any manifest names labels, only those are default labels.
     var units: [String: String] = [:]
-    private var records: [String: Int] = [:]
+    /// The file being read, its stem and whether it holds one structure (CIF, POSCAR): set by `begin(file:)`
+    /// so per-record work does no path arithmetic.
+    private var current = (file: "", stem: "", singleStructure: false)
 
     init(parameters: IngestParameters) { self.parameters = parameters }
-
-    /// The format of `file`: forced by `--format`, else detected from its name and first bytes.
-    func format(of file: String) throws -> InputFormat {
-        if parameters.format != "auto" {
-            guard let format = InputFormat(rawValue: parameters.format) else {
-                throw IngestError.unknownFormat(parameters.format)
-            }
-            return format
-        }
-        var source = try FileByteSource(path: file)
-        var head = [UInt8](repeating: 0, count: 4096)
-        let count = try head.withUnsafeMutableBytes { try source.read(into: $0) }
-        var bytes = Array(head.prefix(count))
-        if InputCompression.detect(path: file, head: bytes) != .none {
-            var reader = ByteReader(try openByteSource(file))
-            bytes = try reader.readBytes(4096)
-        }
-        guard let format = InputFormat.detect(path: file, head: bytes) else {
-            throw IngestError.undetectableFormat(file)
-        }
-        return format
-    }
 
     /// Reads a CGCNN `id_prop.csv`: no header; an id, then one or more values.
     ///
@@ -56,17 +36,22 @@ struct IngestState {
         }
     }
 
-    /// Counts a record read from `file`.
-    mutating func countRecord(_ file: String) { records[file, default: 0] += 1 }
+    /// Starts reading `file` in `format`.
+    mutating func begin(file: String, format: InputFormat) {
+        current = (file, Ingest.stem(file), format == .cif || format == .poscar)
+    }
 
-    /// Records read so far from `file`.
-    func recordsRead(_ file: String) -> Int { records[file, default: 0] }
+    /// The stem of the file being read.
+    var currentStem: String { current.stem }
 
     /// The id of a record: the `--id-field` value; else `material_id`; else its name (integers prefixed with
     /// the file stem); else the CIF block name in a multi-block file; else the file stem for single-structure
     /// files; else `<stem>:<index>`.
     func id(for checked: CheckedRecord) -> String {
-        let stem = Ingest.stem(checked.raw.file)
+        precondition(
+            checked.raw.file == current.file,
+            "IngestState.id: record of \(checked.raw.file) while reading \(current.file)")
+        let stem = current.stem
         for field in [parameters.idField, "material_id"].compactMap({ $0 }) {
             switch checked.fields[field] {
             case .string(let text) where !text.isEmpty: return text
@@ -80,16 +65,8 @@ struct IngestState {
         if let name = checked.raw.name, !name.isEmpty {
             return Int(name) != nil ? "\(stem):\(name)" : name
         }
-        if checked.raw.index == 0 && !checked.raw.multiBlock
-            && [.cif, .poscar].contains(try? format(ofName: checked.raw.file))
-        {
-            return stem
-        }
+        if checked.raw.index == 0 && !checked.raw.multiBlock && current.singleStructure { return stem }
         return "\(stem):\(checked.raw.index)"
-    }
-
-    private func format(ofName file: String) throws -> InputFormat? {
-        InputFormat.detect(path: file, head: [])
     }
 
     /// The labels to store: `--label` specs, else every numeric table column, each with one value per crystal.

@@ -28,11 +28,13 @@ struct RawRecord: Sendable {
     var payload: Payload
     /// Scalar fields (labels, ids) that came with the record.
     var fields: [String: FieldValue]
+    /// Whether the fields are table columns (MatBench, CSV), whose numeric ones are default labels.
+    var fromTable = false
 }
 
 /// A parsed and validated record, ready for the writer.
 struct CheckedRecord: Sendable {
-    var raw: (file: String, index: Int, name: String?, multiBlock: Bool)
+    var raw: (file: String, index: Int, name: String?, multiBlock: Bool, fromTable: Bool)
     var crystal: Result<Crystal, CrystalError>
     var fields: [String: FieldValue]
 }

@@ -35,7 +35,8 @@ struct RecordParser: Sendable {
         let checked = parsed.flatMap { crystal in
             Result { try crystal.validate(rules) }.mapError(Self.crystalError).map { crystal }
         }
-        return CheckedRecord(raw: (raw.file, raw.index, raw.name, raw.multiBlock), crystal: checked, fields: fields)
+        return CheckedRecord(
+            raw: (raw.file, raw.index, raw.name, raw.multiBlock, raw.fromTable), crystal: checked, fields: fields)
     }
 
     private static func crystalError(_ error: Error) -> CrystalError {
