@@ -40,7 +40,7 @@ let package = Package(
             chunked appends, zstd/gzip compression, external links, atomic output files. */
         .target(name: "Store", dependencies: ["CHDF5", "CZstd"], exclude: ["README.md"]),
         /** Stage machinery: ordered work queue, progress, SHA-256 and canonical parameter hashes. */
-        .target(name: "Pipeline", dependencies: ["Store", "CCrypto"]),
+        .target(name: "Pipeline", dependencies: ["Store", "CCrypto"], exclude: ["README.md"]),
         /** One command type per stage, joining the layers; also the `xtal` entry command. */
         .target(
             name: "Stages",

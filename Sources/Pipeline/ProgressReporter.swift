@@ -10,7 +10,7 @@ public final class ProgressReporter: @unchecked Sendable {
     private let start = Date()
     private let lock = NSLock()
     private var done = 0
-    private var lastPrint = Date.distantPast
+    private var lastPrint = Date()
 
     /// A reporter for `label` (the stage name) over `total` items when known.
     public init(label: String, total: Int?, quiet: Bool, terminal: Bool = isatty(STDERR_FILENO) != 0) {

@@ -57,6 +57,15 @@ import _TestSupport
         #expect(try crystals.dataset("graph_lattice").shape() == [4764, 3, 3])
     }
 
+    @Test func manifestLabelsAndIDPropTargetsTogether() throws {
+        let dir = try TemporaryDirectory()
+        let data = Self.repository.appendingPathComponent("data/matbench_dielectric.json.gz").path
+        let (summary, crystals, _) = try ingest([data, Self.shared + "/cgcnn-sample/sample-regression"], in: dir)
+        #expect(summary.labels == ["n", "target"])
+        let target = try crystals.group("labels").read("target", as: Double.self).values
+        #expect(target[0].isNaN && Array(target.suffix(10)) == (1...10).map(Double.init))
+    }
+
     @Test func realFilesOfEveryFormat() throws {
         let dir = try TemporaryDirectory()
         let inputs = [

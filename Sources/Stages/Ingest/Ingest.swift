@@ -117,6 +117,7 @@ public struct Ingest {
         case .fileStarted(let file, let format, let units):
             state.begin(file: file, format: format)
             state.units.merge(units) { old, _ in old }
+            state.labelFilter = units.isEmpty ? nil : Set(units.keys)
             names.removeAll(keepingCapacity: true)
         case .checked(let checked):
             try consume(checked, writer: writer, state: &state, names: &names)
@@ -130,7 +131,9 @@ public struct Ingest {
             }
             for late in lateFields {
                 if let row = names[late.name] {
-                    state.labels.set(late.field, row: row, to: late.value, fromTable: true)
+                    state.labels.set(
+                        late.field, row: row, to: late.value, isDefault: state.labelFilter?.contains(late.field) ?? true
+                    )
                 }
             }
         }
@@ -155,10 +158,18 @@ public struct Ingest {
             crystal.id = id
             if let name = checked.raw.name { names[name] = writer.count }
             var fields = checked.fields
+            var targetFields: Set<String> = []
             if !state.idProp.isEmpty, let targets = state.idProp[Self.stem(id)] ?? state.idProp[state.currentStem] {
                 for (field, value) in targets { fields[field] = .number(value) }
+                targetFields = Set(targets.keys)
             }
-            state.labels.addRow(fields, fromTable: checked.raw.fromTable || !state.idProp.isEmpty)
+            // Default labels: a table's numeric columns (for a file listed in a data manifest, only its labels)
+            // and id_prop.csv targets.
+            let fromTable = checked.raw.fromTable
+            let filter = state.labelFilter
+            state.labels.addRow(fields) { field in
+                (fromTable && (filter?.contains(field) ?? true)) || targetFields.contains(field)
+            }
             try writer.append(crystal, sourceFile: checked.raw.file, sourceRecord: checked.raw.index)
             progress.advance()
         }

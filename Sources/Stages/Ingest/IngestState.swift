@@ -12,9 +12,9 @@ struct IngestState {
     /// `id_prop.csv` targets: id (file stem) → field → value.
     var idProp: [String: [String: Double]] = [:]
     /// Label units from data manifests: label → unit.
-    ///
-    /// When any manifest names labels, only those are default labels.
     var units: [String: String] = [:]
+    /// For a file listed in a data manifest with labels: those labels, the only default labels it gives.
+    var labelFilter: Set<String>?
     /// The file being read, its stem and whether it holds one structure (CIF, POSCAR): set by `begin(file:)`
     /// so per-record work does no path arithmetic.
     private var current = (file: "", stem: "", singleStructure: false)
@@ -73,7 +73,7 @@ struct IngestState {
     func labelColumns() -> [(spec: LabelSpec, values: [Double])] {
         let specs: [LabelSpec]
         if parameters.labels.isEmpty {
-            specs = labels.tableFields.filter { !labels.textFields.contains($0) && (units.isEmpty || units[$0] != nil) }
+            specs = labels.tableFields.filter { !labels.textFields.contains($0) }
                 .map {
                     LabelSpec(name: Self.snakeCase($0), field: $0, unit: units[$0] ?? "")
                 }

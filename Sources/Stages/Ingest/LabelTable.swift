@@ -10,8 +10,9 @@ struct LabelTable {
     private(set) var tableFields: [String] = []
     private(set) var rows = 0
 
-    /// Adds a row for the next crystal from its `fields`.
-    mutating func addRow(_ fields: [String: FieldValue], fromTable: Bool) {
+    /// Adds a row for the next crystal from its `fields`; `isDefault(field)` says whether a new column is a
+    /// default label.
+    mutating func addRow(_ fields: [String: FieldValue], isDefault: (String) -> Bool) {
         for (field, value) in fields {
             guard let number = value.labelValue else {
                 textFields.insert(field)
@@ -19,7 +20,7 @@ struct LabelTable {
             }
             if columns[field] == nil {
                 columns[field] = [Double](repeating: .nan, count: rows)
-                if fromTable { tableFields.append(field) }
+                if isDefault(field) { tableFields.append(field) }
             }
             columns[field]?.append(number)
         }
@@ -28,14 +29,14 @@ struct LabelTable {
     }
 
     /// Sets `field` of crystal `row` (a value that arrived after the crystal was written).
-    mutating func set(_ field: String, row: Int, to value: FieldValue, fromTable: Bool) {
+    mutating func set(_ field: String, row: Int, to value: FieldValue, isDefault: Bool) {
         guard let number = value.labelValue else {
             textFields.insert(field)
             return
         }
         if columns[field] == nil {
             columns[field] = [Double](repeating: .nan, count: rows)
-            if fromTable { tableFields.append(field) }
+            if isDefault { tableFields.append(field) }
         }
         columns[field]?[row] = number
     }
