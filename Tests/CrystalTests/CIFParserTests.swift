@@ -454,7 +454,7 @@ private func cubicCIF(name: String = "test", a: String = "4.0", _ body: String) 
     }
 
     @Test func garbageNeverCrashes() {
-        var generator = CIFTestRandom(seed: 42)
+        var generator = SplitMix64(seed: 42)
         for length in [1, 7, 100, 4096] {
             let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             #expect(isMalformed(parseError(String(decoding: bytes, as: UTF8.self))))
@@ -465,7 +465,7 @@ private func cubicCIF(name: String = "test", a: String = "4.0", _ body: String) 
     @Test func everyTruncationOrCorruptionFailsCleanly() throws {
         let text = try SharedData.text("cgcnn-sample/sample-regression/1101051.cif")
         let bytes = Array(text.utf8)
-        var generator = CIFTestRandom(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for end in stride(from: 0, through: bytes.count, by: 3) {
             expectCleanResult(String(decoding: bytes[..<end], as: UTF8.self))
         }
@@ -517,7 +517,7 @@ private func cubicCIF(name: String = "test", a: String = "4.0", _ body: String) 
     }
 
     @Test func agreesWithTheStandardLibrary() {
-        var generator = CIFTestRandom(seed: 1)
+        var generator = SplitMix64(seed: 1)
         for _ in 0..<20000 {
             let digits = Int(generator.next() % 20) + 1
             var text = String((0..<digits).map { _ in Character(String(generator.next() % 10)) })
@@ -528,20 +528,5 @@ private func cubicCIF(name: String = "test", a: String = "4.0", _ body: String) 
             guard text.contains(where: \.isNumber), let want = Double(text) else { continue }
             #expect(number(text) == want, "\(text)")
         }
-    }
-}
-
-/// A small deterministic random number generator for the robustness tests.
-private struct CIFTestRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

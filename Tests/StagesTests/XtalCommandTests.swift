@@ -11,22 +11,8 @@ import _TestSupport
 
     func run(_ arguments: [String], path: String = "/usr/bin:/bin") throws -> (status: Int32, out: String, err: String)
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: xtal)
-        process.arguments = arguments
-        process.environment = ["PATH": path]
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (
-            process.terminationStatus, String(decoding: outData, as: UTF8.self),
-            String(decoding: errData, as: UTF8.self)
-        )
+        let result = try runProcess(xtal, arguments, environment: ["PATH": path])
+        return (result.status, result.stdout, result.stderr)
     }
 
     @Test func helpAndVersion() throws {
