@@ -74,4 +74,18 @@ import Testing
         let back = try file.root.readRagged("edge_dst", ptrName: "edge_ptr", as: Int32.self)
         #expect(back == RaggedArray(items: items))
     }
+
+    @Test func stringAppenderWritesInChunks() throws {
+        let dir = try TemporaryDirectory()
+        let file = try StoreFile.create(dir.file("strings.h5"))
+        let appender = try StringAppender(file.root, "graph_id", options: DatasetOptions(chunkBytes: 64))
+        let ids = (0..<1000).map { "mp-\($0 * 7)" } + ["", "Cs₂AgBiBr₆"]
+        for id in ids { try appender.append(id) }
+        try appender.finish()
+        #expect(appender.count == ids.count)
+        #expect(try file.root.readStrings("graph_id") == ids)
+        let empty = try StringAppender(file.root, "none")
+        try empty.finish()
+        #expect(try file.root.readStrings("none") == [])
+    }
 }
