@@ -2,8 +2,8 @@ import Foundation
 
 /// Finds every pair of atoms (including periodic images) within a cutoff, with a cell list.
 ///
-/// Atoms are wrapped into the unit cell and binned on a grid in fractional space with about one atom per
-/// bin and bins no thinner than the cutoff; a pair within the cutoff then lies at most `ceil(cutoff / w)`
+/// Atoms are wrapped into the unit cell and binned on a grid in fractional space with about eight bins per
+/// atom and bins no thinner than the cutoff; a pair within the cutoff then lies at most `ceil(cutoff / w)`
 /// bins apart along each axis, where `w` is the bin's perpendicular width. Cost is O(N · neighbours), so a
 /// 10,000-atom cell is as cheap per atom as a 2-atom one.
 ///
@@ -32,7 +32,9 @@ public struct PeriodicNeighborSearch: Sendable {
         self.lattice = lattice
         self.cutoff = cutoff
         let spacings = lattice.planeSpacings
-        let binWidth = max(cutoff, cbrt(lattice.volume / Double(max(fracCoords.count, 1))))
+        // Bins no thinner than the cutoff, and about eight per atom: a neighbourhood of 27 bins then holds
+        // a few atoms, not 27, while the grid stays proportional to the atom count.
+        let binWidth = max(cutoff, cbrt(lattice.volume / Double(8 * max(fracCoords.count, 1))))
         let counts = SIMD3<Int>(
             max(1, Int(spacings.x / binWidth)), max(1, Int(spacings.y / binWidth)), max(1, Int(spacings.z / binWidth)))
         bins = counts
@@ -110,8 +112,10 @@ public struct PeriodicNeighborSearch: Sendable {
         }
     }
 
+    /// `index` wrapped into `0..<count`, and how many whole periods were removed (floor division).
+    @inline(__always)
     private func wrap(_ index: Int, _ count: Int) -> (Int, Int) {
-        let shift = Int((Double(index) / Double(count)).rounded(.down))
+        let shift = index >= 0 ? index / count : -((count - 1 - index) / count)
         return (index - shift * count, shift)
     }
 }

@@ -602,3 +602,311 @@ private let dielectricFile = "matbench-dielectric-crystaltoolkit/matbench_dielec
                 .get().id == "")
     }
 }
+
+// MARK: - The direct (fast) decoder against the tree path
+
+/// Whether two records are the same: names, fields, and crystals with bitwise equal numbers, or equal errors.
+private func sameRecord(_ lhs: InputRecord, _ rhs: InputRecord) -> Bool {
+    guard lhs.name == rhs.name, sameFields(lhs.fields, rhs.fields) else { return false }
+    switch (lhs.crystal, rhs.crystal) {
+    case (.success(let x), .success(let y)):
+        let bits = { (crystal: Crystal) in crystal.lattice.rowMajor.map(\.bitPattern) }
+        let sites = { (crystal: Crystal) in
+            crystal.sites.map { [UInt64($0.element.atomicNumber), $0.occupancy.bitPattern] + coordinateBits($0) }
+        }
+        return x.id == y.id && bits(x) == bits(y) && sites(x) == sites(y)
+    case (.failure(let x), .failure(let y)):
+        return x == y
+    default:
+        return false
+    }
+}
+
+private func coordinateBits(_ site: Site) -> [UInt64] {
+    [site.fracCoords.x.bitPattern, site.fracCoords.y.bitPattern, site.fracCoords.z.bitPattern]
+}
+
+/// Field equality where NaN equals NaN.
+private func sameFields(_ lhs: [String: FieldValue], _ rhs: [String: FieldValue]) -> Bool {
+    guard lhs.count == rhs.count else { return false }
+    for (key, value) in lhs {
+        switch (value, rhs[key]) {
+        case (.number(let x), .number(let y)?): if x.bitPattern != y.bitPattern { return false }
+        case (let x, let y?): if x != y { return false }
+        default: return false
+        }
+    }
+    return true
+}
+
+/// The record by the direct decoder, if it takes the input.
+private func direct(_ bytes: [UInt8], name: String? = nil, fields: [String: FieldValue] = [:], idField: String? = nil)
+    -> InputRecord?
+{
+    bytes.withUnsafeBytes {
+        PymatgenStructureDecoder.directRecord($0, name: name, fields: fields, idField: idField)
+    }
+}
+
+private func tree(_ bytes: [UInt8], name: String? = nil, fields: [String: FieldValue] = [:], idField: String? = nil)
+    -> InputRecord
+{
+    PymatgenStructureDecoder.treeRecord(from: bytes, index: 0, name: name, fields: fields, idField: idField)
+}
+
+/// Checks that `record(from: bytes…)` and the tree path agree on `text`; returns whether the direct decoder took it.
+@discardableResult
+private func expectSameAsTree(
+    _ text: String, name: String? = "row", fields: [String: FieldValue] = [:], idField: String? = nil,
+    sourceLocation: SourceLocation = #_sourceLocation
+) -> Bool {
+    let bytes = Array(text.utf8)
+    let reference = tree(bytes, name: name, fields: fields, idField: idField)
+    let record = PymatgenStructureDecoder.record(from: bytes, index: 0, name: name, fields: fields, idField: idField)
+    #expect(sameRecord(record, reference), "\(text)", sourceLocation: sourceLocation)
+    guard let fast = direct(bytes, name: name, fields: fields, idField: idField) else { return false }
+    #expect(sameRecord(fast, reference), "\(text)", sourceLocation: sourceLocation)
+    if case .failure = reference.crystal { Issue.record("direct decoder took a failing record: \(text)") }
+    return true
+}
+
+@Suite struct PymatgenDirectDecoderTests {
+    @Test func dielectricStructuresDecodeIdenticallyAndDirectly() throws {
+        let drained = try drain(try openByteSource(SharedData.path(dielectricFile)))
+        #expect(drained.records.count == 4764)
+        var notDirect: [String] = []
+        var different: [String] = []
+        for item in drained.records {
+            let reference = tree(item.bytes, name: item.name, fields: item.fields)
+            guard let fast = direct(item.bytes, name: item.name, fields: item.fields) else {
+                notDirect.append(item.name ?? "?")
+                continue
+            }
+            if !sameRecord(fast, reference) { different.append(item.name ?? "?") }
+        }
+        #expect(notDirect.isEmpty, "tree path for \(notDirect.count): \(notDirect.prefix(10))")
+        #expect(different.isEmpty, "\(different.count) differ: \(different.prefix(10))")
+    }
+
+    @Test func megnetStructuresDecodeIdenticallyAndDirectly() throws {
+        let drained = try drain(try openByteSource(SharedData.path("megnet-bulk-moduli/bulk_moduli.json")))
+        #expect(drained.records.count == 100)
+        for item in drained.records {
+            let reference = tree(item.bytes, name: item.name, fields: item.fields)
+            let fast = try #require(direct(item.bytes, name: item.name, fields: item.fields), "\(item.name ?? "?")")
+            #expect(sameRecord(fast, reference), "\(item.name ?? "?")")
+        }
+    }
+
+    @Test func documentsTakeFieldsAndIDsAsTheTreePathDoes() {
+        let document =
+            #"{"material_id": "mp-1", "code": 12, "structure": \#(rockSalt), "gap": 1.5, "ok": true, "#
+            + #""none": null, "nan": NaN, "inf": -Infinity, "nested": {"x": [1, {"y": "z"}]}, "list": [1, 2], "#
+            + #""escaped": "P6_3\/mcm \u00e9\n", "code": 13, "structure2": {"lattice": 1}}"#
+        #expect(expectSameAsTree(document))
+        #expect(expectSameAsTree(document, idField: "code"))
+        #expect(expectSameAsTree(document, fields: ["material_id": .string("given"), "gap": .null]))
+        #expect(expectSameAsTree(document, name: nil, idField: "absent"))
+        let siliconWithMatrix = silicon.replacingOccurrences(
+            of: #""a""#, with: #""matrix": [[3.867, 0, 0], [0, 3.867, 0], [0, 0, 3.867]], "a""#)
+        #expect(expectSameAsTree(#"{"task_id": 7, "structure": \#(siliconWithMatrix)}"#, idField: "task_id"))
+        // A document's top-level `lattice` and `sites` do not count; its structure does.
+        #expect(expectSameAsTree(#"{"lattice": {"matrix": [[2,0,0],[0,2,0],[0,0,2]]}, "structure": \#(rockSalt)}"#))
+        // Bare structures keep the given fields and ignore their own scalars.
+        #expect(expectSameAsTree(rockSalt, fields: ["n": .number(1.5)]))
+        #expect(expectSameAsTree(rockSalt, name: nil))
+    }
+
+    @Test func unusualStructuresMatchTheTreePath() {
+        let ordinary = [
+            // xyz only, with the lattice after the sites.
+            #"{"sites": [{"species": [{"element": "Si"}], "xyz": [1.1163, 0.7894, 1.9335]}], "#
+                + #""lattice": {"matrix": [[0, 2.7, 2.7], [2.7, 0, 2.7], [2.7, 2.7, 0]]}}"#,
+            // abc wins over xyz, even a broken-looking one; duplicate keys: the last counts.
+            cubicCell(sites: #"{"species": [{"element": "H"}], "xyz": [9, 9, "x"], "abc": [0.1, 0.2, 0.3]}"#),
+            cubicCell(sites: #"{"species": [{"element": "H"}], "abc": [0.5, 0.5, 0.5], "abc": [0.1, 0.2, 0.3]}"#),
+            #"{"lattice": {"matrix": [[1,0,0],[0,1,0],[0,0,1]]}, "lattice": {"matrix": [[2,0,0],[0,2,0],[0,0,2]]}, "#
+                + #""sites": [{"species": [{"element": "H"}], "xyz": [1, 1, 1]}]}"#,
+            // Oxidation states, occupancies within the tolerance, odd letter case, extra species members.
+            cubicCell(sites: #"{"species": [{"element": "Fe2+", "occu": 1}], "abc": [0,0,0]}"#),
+            cubicCell(sites: #"{"species": [{"element": "O", "oxidation_state": -2, "occu": 0.995}], "abc": [0,0,0]}"#),
+            cubicCell(sites: #"{"species": [{"element": "Mn2.5+", "properties": {"spin": [1, 2]}}], "abc": [0,0,0]}"#),
+            cubicCell(sites: #"{"species": [{"element": "fe"}], "abc": [0,0,0]}"#),
+            cubicCell(sites: #"{"species": [{"element": "CL"}], "abc": [0,0,0]}"#),
+            // Nested properties, unicode escapes in labels, whitespace everywhere.
+            cubicCell(
+                sites: #"{"species": [{"element": "Na"}], "abc": [0,0,0], "label": "Na\u00b2 \ud83d\ude00 \"q\"", "#
+                    + #""properties": {"magmom": [0.0, -1e-3, NaN, Infinity, -Infinity], "x": {"y": [[], {}, null, "#
+                    + #"true, false]}, "s": "}]\\"}}"#),
+            " { \"lattice\" : { \"matrix\" : [ [ 1 , 0 , 0 ] , [ 0 , 1 , 0 ] , [ 0 , 0 , 1 ] ] } ,\n\t\"sites\" : [ "
+                + "{ \"species\" : [ { \"element\" : \"H\" , \"occu\" : 1.0 } ] , \"abc\" : [ 0 , 0.5 , 1E-2 ] } ] }\r\n",
+            // Numbers with many digits, exponents, negative zero.
+            cubicCell(
+                sites: #"{"species": [{"element": "H"}], "abc": [0.12345678901234567890123, -0.0, 1.5e-300]}"#),
+            cubicCell(
+                sites: #"{"species": [{"element": "H"}], "#
+                    + #""abc": [123456789012345678901234567890e-30, 9007199254740993e-16, 0]}"#),
+        ]
+        for text in ordinary {
+            #expect(expectSameAsTree(text), "not direct: \(text)")
+        }
+        let unusual = [
+            rockSalt.replacingOccurrences(of: "0.0, 2.82, 2.82", with: "NaN, 2.82, 2.82"),
+            silicon,
+            #"{"lattice": {"matrix": [1,0,0,0,1,0,0,0,1]}, "sites": [{"species": [{"element": "H"}], "abc": [0,0,0]}]}"#,
+            #"{"lattice": {"matrix": [[1,0],[0,1]]}, "sites": [{"species": [{"element": "H"}], "abc": [0,0,0]}]}"#,
+            #"{"lattice": {"matrix": [[1,0,0],[0,1,0],[0,0,1]]}, "sites": []}"#,
+            #"{"lattice": {"matrix": [[1,0,0],[0,1,0],[0,0,1]]}}"#,
+            #"{"sites": [{"species": [{"element": "H"}], "abc": [0,0,0]}]}"#,
+            #"{"lattice": {"matrix": [[1,0,0],[0,1,0],[0,0,1e400]]}, "sites": [{"species": [{"element": "H"}], "abc": [0,0,0]}]}"#,
+            #"{"lattice": {"matrix": [[0,0,0],[0,0,0],[0,0,0]]}, "sites": [{"species": [{"element": "H"}], "xyz": [1,0,0]}]}"#,
+            cubicCell(
+                sites: #"{"species": [{"element": "Fe", "occu": 0.5}, {"element": "Ni", "occu": 0.5}], "abc": [0,0,0]}"#
+            ),
+            cubicCell(sites: #"{"species": [{"element": "Li", "occu": 0.75}], "abc": [0,0,0]}"#),
+            cubicCell(sites: #"{"species": [{"element": "Li", "occu": NaN}], "abc": [0,0,0]}"#),
+            cubicCell(sites: #"{"species": [{"element": "Li", "occu": null}], "abc": [0,0,0]}"#),
+            cubicCell(sites: #"{"species": [{"element": "Xx", "occu": 1}], "abc": [0,0,0]}"#),
+            cubicCell(sites: #"{"species": [{"element": "Uuo", "occu": 1}], "abc": [0,0,0]}"#),
+            cubicCell(sites: #"{"species": [{"element": "\u0048"}], "abc": [0,0,0]}"#),
+            cubicCell(sites: #"{"species": [{"occu": 1}], "abc": [0,0,0]}"#),
+            cubicCell(sites: #"{"species": [], "abc": [0,0,0]}"#),
+            cubicCell(sites: #"{"species": [{"element": "H"}]}"#),
+            cubicCell(sites: #"{"species": [{"element": "H"}], "abc": [0,0]}"#),
+            cubicCell(sites: #"{"species": [{"element": "H"}], "abc": [0,0,NaN]}"#),
+            cubicCell(sites: #"{"species": [{"element": "H"}], "abc": [0,0,"0"]}"#),
+            cubicCell(sites: #"{"species": [{"element": "H"}], "abc": [0,0,0], "\u0061bc": [1,1,1]}"#),
+            cubicCell(sites: #"{"species": [{"element": "H"}], "abc": [0,0,0], "label": "a\x"}"#),
+            cubicCell(sites: #"{"species": [{"element": "H"}], "abc": [0,0,0], "label": "\ud800"}"#),
+            cubicCell(sites: #"{"species": [{"element": "H"}], "abc": [0,0,0], "label": "\udc00"}"#),
+            cubicCell(sites: "{\"species\": [{\"element\": \"H\"}], \"abc\": [0,0,0], \"label\": \"a\tb\"}"),
+            cubicCell(sites: #"{"species": [{"element": "H"}], "abc": [0,0,0], "m": 01}"#),
+            cubicCell(sites: #"{"species": [{"element": "H"}], "abc": [0,0,0], "m": 1.}"#),
+            cubicCell(sites: #"{"species": [{"element": "H"}], "abc": [0,0,0], "m": [1,]}"#),
+            cubicCell(sites: #"{"species": [{"element": "H"}], "abc": [0,0,0], "m": tru}"#),
+            cubicCell(sites: #"{"species": [{"element": "H"}], "abc": [0,0,0], "m": NaNa}"#),
+            cubicCell(sites: #"{"species": [{"element": "H"}], "abc": [0,0,0],}"#),
+            cubicCell(sites: #"{"species": [{"element": "H"}], "abc": [0,0,0]}"#) + " x",
+            #"{"structure": 5, "material_id": "mp-1"}"#,
+            #"{"structure": \#(rockSalt), "structure": \#(silicon)}"#,
+            #"{"structure": \#(rockSalt), "material_id": "mp-1", "material_id": {"x": 1}}"#,
+            String(repeating: "[", count: 600) + String(repeating: "]", count: 600),
+            "[]", "{}", "", "null", #""abc""#,
+        ]
+        for text in unusual {
+            expectSameAsTree(text)
+        }
+        // Deep but valid nesting in a skipped member goes to the tree path, which decodes it.
+        let deep = cubicCell(
+            sites: #"{"species": [{"element": "H"}], "abc": [0,0,0], "p": "#
+                + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}")
+        #expect(!expectSameAsTree(deep))
+        #expect(throws: Never.self) { try tree(Array(deep.utf8)).crystal.get() }
+    }
+
+    @Test func truncatedRecordsFailAsTheTreePathDoes() throws {
+        let drained = try drain(try openByteSource(SharedData.path(dielectricFile)))
+        for text in [rockSalt, String(decoding: drained.records[0].bytes, as: UTF8.self)] {
+            let bytes = Array(text.utf8)
+            for cut in 0..<bytes.count {
+                let part = Array(bytes[..<cut])
+                #expect(direct(part, name: "x") == nil, "cut at \(cut)")
+                let record = PymatgenStructureDecoder.record(from: part, index: 0, name: "x", fields: [:], idField: nil)
+                #expect(sameRecord(record, tree(part, name: "x")), "cut at \(cut)")
+            }
+        }
+    }
+
+    @Test func scannerNumbersRoundTripExactly() throws {
+        var texts = [
+            "0", "-0", "1", "-1", "0.5", "1e3", "1E+3", "1.5e-3", "2.9678566929183265", "-0.0000000429",
+            "9007199254740993", "123456789012345678901234567890", "1e400", "1e-400", "4.9e-324", "12345678",
+            "123456789", "0.12345678", "0.123456789", "1234567812345678", "99999999.99999999", "0.00000000000000000001",
+            "1.7976931348623157e308", "0.1", "0.3", "8.5860828637", "119.9999999858", "18446744073709551615",
+            "18446744073709551616", "1e22", "1e23", "9007199254740992e22", "9007199254740993e-22",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let value = Double.random(in: -1000...1000, using: &generator) * pow(10, Double(Int.random(in: -30...30)))
+            texts.append(String(format: "%.\(Int.random(in: 1...17, using: &generator))g", value))
+            let digits = (0..<Int.random(in: 1...25, using: &generator)).map { _ in
+                String(Int.random(in: 0...9, using: &generator))
+            }
+            texts.append("0." + digits.joined())
+        }
+        for text in texts {
+            let expected = try #require(Double(text), "\(text)")
+            // Alone (scalar tail) and followed by padding (eight bytes at a time).
+            for padded in [text, text + "        ,"] {
+                var bytes = Array(padded.utf8)
+                let value = bytes.withUnsafeMutableBufferPointer { buffer -> Double? in
+                    guard let base = buffer.baseAddress else { return nil }
+                    var scanner = JSONScanner(base: base, count: buffer.count)
+                    return try? scanner.number()
+                }
+                #expect(value?.bitPattern == expected.bitPattern, "\(padded)")
+            }
+        }
+        for bad in ["01", "1.", ".5", "-", "1e", "1e+", "--1", "1.2.3", "0x1", "1a", "+1", "NaN", "-Infinity"] {
+            var bytes = Array(bad.utf8)
+            let value = bytes.withUnsafeMutableBufferPointer { buffer -> Double? in
+                guard let base = buffer.baseAddress else { return nil }
+                var scanner = JSONScanner(base: base, count: buffer.count)
+                return try? scanner.number()
+            }
+            #expect(value == nil, "\(bad)")
+        }
+    }
+
+    @Test func splittingHandlesStringsAndEscapesAcrossBlocksAndRefills() throws {
+        // Brackets, quotes and backslashes inside strings, at every offset relative to 64-byte blocks.
+        var documents: [String] = []
+        for shift in 0..<70 {
+            let padding = String(repeating: "p", count: shift)
+            documents.append(
+                #"{"structure": {"lattice": {"matrix": [[1,0,0],[0,1,0],[0,0,1]]}, "sites": [{"species": "#
+                    + #"[{"element": "H"}], "abc": [0,0,0], "label": "\#(padding)}]\"{[\\\\", "#
+                    + #""properties": {"k\\": "\\\"}", "l": [["]]"], {"}": "\\"}]}}]}, "#
+                    + #""note": "\#(padding)\\\"\\", "n": \#(shift)}"#)
+        }
+        let text = documents.joined(separator: "\n")
+        let reference = try drain(text, chunk: 1 << 20, bufferSize: 1 << 20)
+        #expect(reference.records.count == 70)
+        for record in reference.records {
+            #expect(try JSONParser.parse(record.bytes)["n"] != nil)
+            let decoded = PymatgenStructureDecoder.record(
+                from: record.bytes, index: 0, name: nil, fields: [:], idField: nil)
+            #expect(sameRecord(decoded, tree(record.bytes)))
+            #expect(direct(record.bytes) != nil)
+        }
+        for bufferSize in [16, 63, 64, 65, 100, 127, 128, 129, 200, 257] {
+            for chunk in [1, 7, 64, 1 << 16] {
+                let drained = try drain(text, chunk: chunk, bufferSize: bufferSize)
+                #expect(drained.records.map(\.bytes) == reference.records.map(\.bytes), "\(bufferSize)/\(chunk)")
+            }
+        }
+    }
+
+    @Test func lateFieldsReadInPlaceMatchTheParser() throws {
+        let text = """
+            {"structure": {"0": \(rockSalt), "1": \(silicon)},
+             "spg": {"0": "P6_3\\/mcm", "1": "Fm-3m"}, "n": {"0": 1.5e0, "1": NaN}, "b": {"0": true, "1": null},
+             "e": {"0": "\\u00e9\\ud83d\\ude00", "1": -Infinity}, "big": {"0": 123456789012345678901234, "1": -0.0}}
+            """
+        let expected: [String: [String: FieldValue]] = [
+            "spg": ["0": .string("P6_3/mcm"), "1": .string("Fm-3m")], "b": ["0": .bool(true), "1": .null],
+            "e": ["0": .string("é😀"), "1": .number(-.infinity)],
+            "big": ["0": .number(123_456_789_012_345_678_901_234), "1": .number(-0.0)],
+        ]
+        for (chunk, bufferSize) in [(1, 16), (3, 40), (1 << 16, 1 << 18)] {
+            let drained = try drain(text, chunk: chunk, bufferSize: bufferSize)
+            for (field, values) in expected { #expect(drained.lateFields[field] == values, "\(field)") }
+            #expect(drained.lateFields["n"]?["0"] == .number(1.5))
+            #expect(drained.lateFields["n"]?["1"]?.labelValue?.isNaN == true)
+        }
+        for bad in [#""1": 1.5x"#, #""1": "a\x""#, #""1": tru"#, #""1": 01"#] {
+            let broken = #"{"structure": {"0": \#(rockSalt)}, "n": {"0": 1, \#(bad)}}"#
+            #expect(throws: CrystalError.self, "\(bad)") { _ = try drain(broken) }
+        }
+    }
+}

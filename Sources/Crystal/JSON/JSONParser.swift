@@ -392,28 +392,43 @@ private struct Parser {
         }
         position = index
         try requireDelimiter()
-        // Clinger's fast path: mantissa and 10^|exponent| exact in a Double, so one correctly rounded operation.
-        if digitCount <= 19 && mantissa <= 1 << 53 && exponent >= -22 && exponent <= 22 {
-            var value = Double(mantissa)
-            if exponent < 0 {
-                value /= powerOfTen(-exponent)
-            } else {
-                value *= powerOfTen(exponent)
-            }
-            return negative ? -value : value
-        }
-        return slowNumber(from: start, to: index)
+        return jsonNumberValue(
+            mantissa: mantissa, exponent: exponent, digitCount: digitCount, negative: negative,
+            text: UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
     }
+}
 
-    /// `strtod` on a NUL-terminated copy of the already validated number text.
-    func slowNumber(from start: Int, to end: Int) -> Double {
-        let count = end - start
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: count + 1) { buffer in
-            for offset in 0..<count { buffer[offset] = CChar(bitPattern: bytes[start + offset]) }
-            buffer[count] = 0
-            guard let text = buffer.baseAddress else { return .nan }
-            return strtod(text, nil)
+/// The `Double` nearest to a validated JSON number, given its digits as scanned.
+///
+/// `mantissa` holds the significant digits (wrapped if there are more than 19 of them), `exponent` the power of
+/// ten to apply to it, `digitCount` how many digits went into it and `text` the whole number with its sign.
+/// Shared by `JSONParser` and the direct structure decoder so both give bit-identical values.
+@inline(__always)
+func jsonNumberValue(
+    mantissa: UInt64, exponent: Int, digitCount: Int, negative: Bool, text: UnsafeRawBufferPointer
+) -> Double {
+    // Clinger's fast path: mantissa and 10^|exponent| exact in a Double, so one correctly rounded operation.
+    if digitCount <= 19 && mantissa <= 1 << 53 && exponent >= -22 && exponent <= 22 {
+        var value = Double(mantissa)
+        if exponent < 0 {
+            value /= powerOfTen(-exponent)
+        } else {
+            value *= powerOfTen(exponent)
         }
+        return negative ? -value : value
+    }
+    return slowNumber(text)
+}
+
+/// `strtod` on a NUL-terminated copy of already validated number text.
+@inline(never)
+private func slowNumber(_ text: UnsafeRawBufferPointer) -> Double {
+    let count = text.count
+    return withUnsafeTemporaryAllocation(of: CChar.self, capacity: count + 1) { buffer in
+        for offset in 0..<count { buffer[offset] = CChar(bitPattern: text[offset]) }
+        buffer[count] = 0
+        guard let start = buffer.baseAddress else { return .nan }
+        return strtod(start, nil)
     }
 }
 

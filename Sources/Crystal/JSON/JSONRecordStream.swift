@@ -1,3 +1,7 @@
+#if arch(x86_64)
+    import _Builtin_intrinsics.intel
+#endif
+
 /// What `JSONRecordStream` yields: a record's raw JSON, or a field that arrived after its record.
 public enum JSONInputEvent: Sendable, Equatable {
     /// One record: its 0-based position, its name (a row key or index entry) when the layout gives one, the
@@ -134,14 +138,14 @@ public struct JSONRecordStream {
                     phase = .members
                     continue
                 }
-                let rowKey = try cursor.readKey().key
+                let rowKey = try cursor.readKeyName()
                 return emit(try cursor.capture(), name: rowKey, fields: heldColumnFields(rowKey))
             case .rowDocuments:
                 guard try cursor.nextItem(close: closeBrace, first: false) else {
                     phase = .end
                     continue
                 }
-                let rowKey = try cursor.readKey().key
+                let rowKey = try cursor.readKeyName()
                 return emit(try cursor.capture(), name: rowKey, fields: [:])
             case .recordElements:
                 guard try cursor.nextItem(close: closeBracket, first: false) else {
@@ -155,7 +159,7 @@ public struct JSONRecordStream {
                     phase = .end
                     continue
                 }
-                let key = try cursor.readKey().key
+                let key = try cursor.readKeyName()
                 let start = try cursor.peekNonSpace()
                 if layout == .columns && start == openBrace {
                     cursor.advance()
@@ -172,8 +176,8 @@ public struct JSONRecordStream {
                     continue
                 }
                 phase = .lateObject(column: column, first: false)
-                let rowKey = try cursor.readKey().key
-                if let value = try scalarField(cursor.capture()) {
+                let rowKey = try cursor.readKeyName()
+                if let value = try cursor.scalarField() {
                     return .lateField(name: rowKey, field: column, value: value)
                 }
             case .lateArray(let column, let position):
@@ -182,7 +186,7 @@ public struct JSONRecordStream {
                     continue
                 }
                 phase = .lateArray(column: column, position: position + 1)
-                if let value = try scalarField(cursor.capture()) {
+                if let value = try cursor.scalarField() {
                     return .lateField(name: String(position), field: column, value: value)
                 }
             case .end:
@@ -339,7 +343,7 @@ public struct JSONRecordStream {
             if column == splitStructureColumn || (splitStructureColumn == nil && start == openBrace) {
                 splitStructureColumn = column
                 structure = raw
-            } else if column < splitColumns.count, let value = try scalarField(raw) {
+            } else if column < splitColumns.count, let value = try fieldOfCapture(raw) {
                 fields[splitColumns[column]] = value
             }
             column += 1
@@ -416,7 +420,7 @@ private func indexName(_ value: JSONValue) -> String {
 }
 
 /// The field value of a captured scalar; `nil` for arrays and objects.
-private func scalarField(_ raw: [UInt8]) throws -> FieldValue? {
+private func fieldOfCapture(_ raw: [UInt8]) throws -> FieldValue? {
     guard let first = raw.first, first != openBrace && first != openBracket else { return nil }
     return try JSONParser.parse(raw).fieldValue
 }
@@ -479,7 +483,7 @@ private struct JSONByteCursor {
     /// Moves to the next item of the open array or object: consumes the `,` before it unless it is the
     /// first; returns `false` after consuming `close` when there are no more items.
     mutating func nextItem(close: UInt8, first: Bool) throws -> Bool {
-        let closing = "'\(Character(UnicodeScalar(close)))'"
+        var closing: String { "'\(Character(UnicodeScalar(close)))'" }
         guard let byte = try peekNonSpace() else { throw endOfInput("expected ',' or \(closing)") }
         if byte == close {
             advance()
@@ -511,6 +515,71 @@ private struct JSONByteCursor {
         return (key, raw)
     }
 
+    /// Reads an object key and the `:` after it, as `readKey()`, without keeping the raw bytes.
+    mutating func readKeyName() throws -> String {
+        guard let byte = try peekNonSpace() else { throw endOfInput("expected a key") }
+        guard byte == quote else { throw error("expected a key string") }
+        // The common case: a key without escapes that lies wholly in the buffer.
+        let (from, to) = (start + 1, end)
+        let close = buffer.withUnsafeBufferPointer { bytes -> Int? in
+            var index = from
+            while index < to {
+                let byte = bytes[index]
+                if byte == quote { return index }
+                if byte == backslash { return nil }
+                index += 1
+            }
+            return nil
+        }
+        guard let close else { return try readKey().key }
+        let key = buffer.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[from..<close]), as: UTF8.self)
+        }
+        start = close + 1
+        guard let separator = try peekNonSpace() else { throw endOfInput("expected ':'") }
+        guard separator == colon else { throw error("expected ':' after key") }
+        advance()
+        return key
+    }
+
+    /// The next value as a record field if it is a scalar; `nil`, with the value skipped, for an array or object.
+    ///
+    /// The same as `fieldOfCapture(capture())`, which it falls back on, but a scalar that lies wholly in the buffer is
+    /// read in place.
+    mutating func scalarField() throws -> FieldValue? {
+        guard let first = try peekNonSpace() else { throw endOfInput("expected a value") }
+        if first == openBrace || first == openBracket {
+            try skip()
+            return nil
+        }
+        let (from, to) = (start, end)
+        let parsed = buffer.withUnsafeBufferPointer { bytes -> (FieldValue, Int)? in
+            guard let base = bytes.baseAddress else { return nil }
+            var index = from
+            if first == quote {
+                index += 1
+                while index < to && base[index] != quote { index += base[index] == backslash ? 2 : 1 }
+                guard index < to else { return nil }
+                index += 1
+            } else {
+                while index < to {
+                    switch base[index] {
+                    case 0x20, 0x0A, 0x0D, 0x09, comma, closeBrace, closeBracket: break
+                    default:
+                        index += 1
+                        continue
+                    }
+                    break
+                }
+                guard index < to else { return nil }
+            }
+            return JSONScanner.scalar(base + from, count: index - from).map { ($0, index) }
+        }
+        guard let (value, next) = parsed else { return try fieldOfCapture(try capture()) }
+        start = next
+        return value
+    }
+
     /// The raw bytes of the next value.
     mutating func capture() throws -> [UInt8] {
         var out: [UInt8] = []
@@ -531,72 +600,218 @@ private struct JSONByteCursor {
     }
 
     /// Scans a value by bracket depth and string state only (the record's parser validates it).
+    ///
+    /// The hot loops look at raw bytes: inside a string only `"` and `\\` matter, outside only `"` and the four
+    /// brackets; each buffer's part of the value is appended to `out` in one copy.
     private mutating func scan(into out: inout [UInt8], depth initialDepth: Int, keep: Bool) throws {
-        var depth = initialDepth
-        var inString = false
-        var escaped = false
-        var scalar = false
-        if depth == 0 {
+        var state = ScanState(depth: initialDepth)
+        if initialDepth == 0 {
             guard let first = try peekNonSpace() else { throw endOfInput("expected a value") }
             switch first {
             case openBrace, openBracket, quote: break
             case closeBrace, closeBracket, comma, colon: throw error("expected a value")
-            default: scalar = true
+            default: state.scalar = true
             }
         }
-        var finished = false
-        while !finished {
+        while !state.finished {
             if start == end {
                 guard try fill() else {
-                    if scalar { return }
-                    throw endOfInput(inString ? "inside a string" : "inside a value")
+                    if state.scalar { return }
+                    throw endOfInput(state.inString ? "inside a string" : "inside a value")
                 }
             }
+            let (from, to) = (start, end)
             let stop = buffer.withUnsafeBufferPointer { bytes -> Int in
-                var index = start
-                if scalar {
-                    while index < end {
-                        switch bytes[index] {
-                        case 0x20, 0x0A, 0x0D, 0x09, comma, closeBrace, closeBracket:
-                            finished = true
-                        default:
-                            index += 1
-                        }
-                        if finished { break }
-                    }
-                } else {
-                    while index < end {
-                        let byte = bytes[index]
-                        index += 1
-                        if inString {
-                            if escaped {
-                                escaped = false
-                            } else if byte == backslash {
-                                escaped = true
-                            } else if byte == quote {
-                                inString = false
-                                if depth == 0 {
-                                    finished = true
-                                    break
-                                }
-                            }
-                        } else if byte == quote {
-                            inString = true
-                        } else if byte == openBrace || byte == openBracket {
-                            depth += 1
-                        } else if byte == closeBrace || byte == closeBracket {
-                            depth -= 1
-                            if depth <= 0 {
-                                finished = true
-                                break
-                            }
-                        }
-                    }
-                }
-                if keep { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index])) }
+                guard let base = bytes.baseAddress else { return to }
+                let index = state.scalar ? scanScalar(base, from, to, &state) : scanNested(base, from, to, &state)
+                if keep { out.append(contentsOf: UnsafeBufferPointer(start: base + from, count: index - from)) }
                 return index
             }
             start = stop
         }
     }
 }
+
+/// Where `JSONByteCursor.scan` stands in a value, kept across buffer refills.
+private struct ScanState {
+    var depth: Int
+    var inString = false
+    /// A backslash ended the last buffer: the first byte of the next one is escaped.
+    var escaped = false
+    var scalar = false
+    var finished = false
+
+    init(depth: Int) { self.depth = depth }
+}
+
+/// Scans a scalar (number or literal) in `base[from..<to]`; returns where it stopped.
+@inline(__always)
+private func scanScalar(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int, _ state: inout ScanState) -> Int {
+    var index = from
+    while index < to {
+        switch base[index] {
+        case 0x20, 0x0A, 0x0D, 0x09, comma, closeBrace, closeBracket:
+            state.finished = true
+            return index
+        default:
+            index += 1
+        }
+    }
+    return index
+}
+
+/// Scans strings and containers in `base[from..<to]` until the value closes; returns where it stopped.
+///
+/// Inside a container, 64-byte blocks without a backslash are classified at once (`JSONBlockMasks`): the bytes
+/// inside strings are the prefix XOR of the quote bits, and the depth changes by the bracket counts unless it
+/// could reach 0 in the block, which is then walked bit by bit. Other bytes go through `scanBytes`.
+@inline(__always)
+private func scanNested(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int, _ state: inout ScanState) -> Int {
+    var index = from
+    if state.escaped {
+        state.escaped = false
+        index += 1
+    }
+    while index < to {
+        if state.depth > 0 {
+            while index + 64 <= to {
+                let masks = JSONBlockMasks(base + index)
+                if masks.backslash != 0 { break }
+                let inside = prefixXOR(masks.quote) ^ (state.inString ? ~0 : 0)
+                state.inString = inside >> 63 != 0
+                let opens = masks.open & ~inside
+                let closes = masks.close & ~inside
+                let closeCount = closes.nonzeroBitCount
+                if state.depth > closeCount {
+                    state.depth += opens.nonzeroBitCount - closeCount
+                    index += 64
+                    continue
+                }
+                // Bracket by bracket, without a branch on which kind it is.
+                var brackets = opens | closes
+                var depth = state.depth
+                while brackets != 0 {
+                    let bit = brackets.trailingZeroBitCount
+                    depth += Int(truncatingIfNeeded: opens &>> UInt64(bit) & 1) &* 2 &- 1
+                    if depth <= 0 {
+                        state.depth = depth
+                        state.finished = true
+                        return index + bit + 1
+                    }
+                    brackets &= brackets &- 1
+                }
+                state.depth = depth
+                index += 64
+            }
+        }
+        index = scanBytes(base, index, min(index + 64, to), to, &state)
+        if state.finished || state.escaped { return index }
+    }
+    return index
+}
+
+/// XOR of each bit with all lower bits: bit i is set when an odd number of bits 0…i are.
+@inline(__always)
+private func prefixXOR(_ bits: UInt64) -> UInt64 {
+    var value = bits
+    value ^= value << 1
+    value ^= value << 2
+    value ^= value << 4
+    value ^= value << 8
+    value ^= value << 16
+    value ^= value << 32
+    return value
+}
+
+/// Scans byte by byte from `from` until at least `limit` (an escape may carry one byte past it) or the value
+/// closes; a backslash as the last byte before `to` sets `state.escaped`.
+@inline(__always)
+private func scanBytes(
+    _ base: UnsafePointer<UInt8>, _ from: Int, _ limit: Int, _ to: Int, _ state: inout ScanState
+) -> Int {
+    var index = from
+    var depth = state.depth
+    var inString = state.inString
+    defer {
+        state.depth = depth
+        state.inString = inString
+    }
+    while index < limit {
+        let byte = base[index]
+        index += 1
+        if inString {
+            if byte == backslash {
+                index += 1
+                if index > to {
+                    state.escaped = true
+                    return to
+                }
+            } else if byte == quote {
+                inString = false
+                if depth == 0 {
+                    state.finished = true
+                    return index
+                }
+            }
+        } else if byte == quote {
+            inString = true
+        } else if (byte | 0x20) == openBrace {
+            depth += 1
+        } else if (byte | 0x20) == closeBrace {
+            depth -= 1
+            if depth <= 0 {
+                state.finished = true
+                return index
+            }
+        }
+    }
+    return index
+}
+
+/// Bit masks of one 64-byte block: bit i is set when byte i is a quote, a backslash, `{` or `[`, `}` or `]`.
+private struct JSONBlockMasks {
+    var quote: UInt64 = 0
+    var backslash: UInt64 = 0
+    var open: UInt64 = 0
+    var close: UInt64 = 0
+
+    #if arch(x86_64)
+        @inline(__always)
+        init(_ pointer: UnsafePointer<UInt8>) {
+            let quotes = _mm_set1_epi8(CChar(bitPattern: quoteByte))
+            let backslashes = _mm_set1_epi8(CChar(bitPattern: backslashByte))
+            let caseBit = _mm_set1_epi8(0x20)
+            let opens = _mm_set1_epi8(CChar(bitPattern: openByte))
+            let closes = _mm_set1_epi8(CChar(bitPattern: closeByte))
+            let raw = UnsafeRawPointer(pointer)
+            for part in 0..<4 {
+                let vector = _mm_loadu_si128(raw.advanced(by: 16 * part).assumingMemoryBound(to: __m128i.self))
+                let folded = _mm_or_si128(vector, caseBit)
+                let shift = UInt64(16 * part)
+                quote |= UInt64(UInt16(truncatingIfNeeded: _mm_movemask_epi8(_mm_cmpeq_epi8(vector, quotes)))) << shift
+                backslash |=
+                    UInt64(UInt16(truncatingIfNeeded: _mm_movemask_epi8(_mm_cmpeq_epi8(vector, backslashes)))) << shift
+                open |= UInt64(UInt16(truncatingIfNeeded: _mm_movemask_epi8(_mm_cmpeq_epi8(folded, opens)))) << shift
+                close |= UInt64(UInt16(truncatingIfNeeded: _mm_movemask_epi8(_mm_cmpeq_epi8(folded, closes)))) << shift
+            }
+        }
+    #else
+        @inline(__always)
+        init(_ pointer: UnsafePointer<UInt8>) {
+            for offset in 0..<64 {
+                let byte = pointer[offset]
+                let bit = UInt64(1) << UInt64(offset)
+                if byte == quoteByte { quote |= bit }
+                if byte == backslashByte { backslash |= bit }
+                if byte | 0x20 == openByte { open |= bit }
+                if byte | 0x20 == closeByte { close |= bit }
+            }
+        }
+    #endif
+}
+
+// The bytes again, under names that `JSONBlockMasks`' members do not shadow.
+private let quoteByte = UInt8(ascii: "\"")
+private let backslashByte = UInt8(ascii: "\\")
+private let openByte = UInt8(ascii: "{")
+private let closeByte = UInt8(ascii: "}")

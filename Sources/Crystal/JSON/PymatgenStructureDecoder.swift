@@ -64,6 +64,9 @@ public enum PymatgenStructureDecoder {
     /// The input record for one record's raw JSON, as `JSONRecordStream` yields it.
     ///
     /// A JSON syntax error becomes `crystal: .failure(…)`; otherwise as `record(from:index:name:fields:idField:)`.
+    /// This is the fast way in: an ordinary structure or document is decoded straight from the bytes, without
+    /// building a `JSONValue` tree; anything else (and every error) takes the tree path, so the result is the
+    /// same either way.
     ///
     /// - Parameters:
     ///   - bytes: the record's raw JSON.
@@ -73,6 +76,15 @@ public enum PymatgenStructureDecoder {
     ///   - idField: the field that holds the id, if the caller names one.
     /// - Returns: the record, with the crystal or the reason it could not be read.
     public static func record(
+        from bytes: [UInt8], index: Int, name: String?, fields: [String: FieldValue], idField: String?
+    ) -> InputRecord {
+        let direct = bytes.withUnsafeBytes { directRecord($0, name: name, fields: fields, idField: idField) }
+        if let direct { return direct }
+        return treeRecord(from: bytes, index: index, name: name, fields: fields, idField: idField)
+    }
+
+    /// `record(from:index:name:fields:idField:)` for raw JSON by way of a `JSONValue` tree (the reference path).
+    static func treeRecord(
         from bytes: [UInt8], index: Int, name: String?, fields: [String: FieldValue], idField: String?
     ) -> InputRecord {
         do {
@@ -87,7 +99,7 @@ public enum PymatgenStructureDecoder {
 
     // MARK: - Parts
 
-    private static func recordID(fields: [String: FieldValue], name: String?, idField: String?) -> String {
+    static func recordID(fields: [String: FieldValue], name: String?, idField: String?) -> String {
         if let idField, let value = fields[idField], let text = idText(value) { return text }
         if let value = fields["material_id"], let text = idText(value) { return text }
         return name ?? ""
@@ -168,7 +180,7 @@ public enum PymatgenStructureDecoder {
     }
 
     /// The element of a pymatgen species string: `Fe`, `Fe2+`, `O2-`, `Fe+`, `Fe2.5+` all name iron or oxygen.
-    private static func element(_ species: String) throws -> Element {
+    static func element(_ species: String) throws -> Element {
         let utf8 = species.utf8
         let letters = utf8.prefix { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0 & 0xDF) }
         let charge = utf8.dropFirst(letters.count)

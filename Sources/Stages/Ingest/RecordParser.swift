@@ -20,15 +20,10 @@ struct RecordParser: Sendable {
             default: parsed = Result { try PymatgenTextParser.parse(text, id: "") }.mapError(Self.crystalError)
             }
         case .json(let bytes):
-            do {
-                let value = try JSONParser.parse(bytes)
-                let record = PymatgenStructureDecoder.record(
-                    from: value, index: raw.index, name: raw.name, fields: raw.fields, idField: idField)
-                fields = record.fields
-                parsed = record.crystal
-            } catch {
-                parsed = .failure(Self.crystalError(error))
-            }
+            let record = PymatgenStructureDecoder.record(
+                from: bytes, index: raw.index, name: raw.name, fields: raw.fields, idField: idField)
+            fields = record.fields
+            parsed = record.crystal
         case .parsed(let result):
             parsed = result
         }
