@@ -1,12 +1,13 @@
 import Dispatch
+import Foundation
 import Store
 
-/// The stage work queue: items are gathered in batches by one thread, transformed on `jobs` threads, and
-/// handed back in input order, so results never depend on `jobs` or timing.
+/// The stage work queue: a producer gathers items in batches, `jobs` threads transform them, and the calling
+/// thread consumes the results in input order, so results never depend on `jobs` or timing.
 ///
-/// The serial ends overlap the parallel middle: while batch k is transformed, the calling thread hands batch
-/// k − 1's results to `consume` and gathers batch k + 1. Memory holds at most three batches. The transform
-/// must be a pure function of its item.
+/// The three parts overlap: the producer runs on its own thread up to two batches ahead, batch k is
+/// transformed while the calling thread consumes batch k − 1. Memory holds at most four batches. The
+/// transform must be a pure function of its item.
 public struct OrderedBatchQueue: Sendable {
     /// Worker threads for the transform.
     public let jobs: Int
@@ -22,47 +23,132 @@ public struct OrderedBatchQueue: Sendable {
     /// Runs until `next` returns `nil`: `consume(transform(item))` for every item, in the order `next` gave them.
     ///
     /// - Parameters:
-    ///   - next: the producer, called serially on the calling thread.
+    ///   - next: the producer, called serially on a thread of its own; it must not touch what `consume` touches.
     ///   - transform: the work, called concurrently on different items.
     ///   - consume: the consumer, called serially on the calling thread, in input order.
     /// - Throws: what `next` throws, after every item it gave before has been consumed; or what `consume`
-    ///   throws, at once (no later item is consumed).
+    ///   throws, at once (no later item is consumed; the producer is stopped).
     public func run<Item: Sendable, Output: Sendable>(
-        next: () throws -> Item?, transform: @escaping @Sendable (Item) -> Output, consume: (Output) throws -> Void
+        next: @escaping () throws -> Item?, transform: @escaping @Sendable (Item) -> Output,
+        consume: (Output) throws -> Void
     ) throws {
-        do {
-            var producerError: Error?
-            func gather() -> [Item] {
-                var batch: [Item] = []
-                guard producerError == nil else { return batch }
-                batch.reserveCapacity(batchSize)
-                do {
-                    while batch.count < batchSize, let item = try next() { batch.append(item) }
-                } catch {
-                    producerError = error
+        let batches = BatchChannel<Item>(capacity: 2)
+        let size = batchSize
+        nonisolated(unsafe) let produce = next
+        let producer = Thread {
+            while true {
+                if batches.isCancelled {
+                    batches.finish([], error: nil)
+                    return
                 }
-                return batch
+                var batch: [Item] = []
+                batch.reserveCapacity(size)
+                do {
+                    while batch.count < size, let item = try produce() { batch.append(item) }
+                } catch {
+                    batches.finish(batch, error: error)
+                    return
+                }
+                if batch.count < size {
+                    batches.finish(batch, error: nil)
+                    return
+                }
+                batches.put(batch)
             }
-            var inFlight: InFlight<Output>?
-            var batch = gather()
-            while !batch.isEmpty || inFlight != nil {
-                let started = batch.isEmpty ? nil : InFlight(batch, transform: transform, jobs: jobs)
-                let full = batch.count == batchSize
-                batch = full ? gather() : []
-                if let previous = inFlight {
-                    for output in previous.wait() {
-                        do {
-                            try consume(output)
-                        } catch {
-                            _ = started?.wait()
-                            throw error
-                        }
+        }
+        producer.start()
+        defer { batches.waitUntilProducerDone() }
+        var inFlight: InFlight<Output>?
+        while true {
+            let batch = batches.take()
+            let started = batch.map { InFlight($0, transform: transform, jobs: jobs) }
+            if let previous = inFlight {
+                for output in previous.wait() {
+                    do {
+                        try consume(output)
+                    } catch {
+                        batches.cancel()
+                        _ = started?.wait()
+                        throw error
                     }
                 }
-                inFlight = started
             }
-            if let producerError { throw producerError }
+            guard let started else { break }
+            inFlight = started
         }
+        if let error = batches.producerError { throw error }
+    }
+}
+
+/// A bounded hand-over of batches from the producer thread to the consumer.
+private final class BatchChannel<Item: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [[Item]] = []
+    private var finished = false
+    private var producerDone = false
+    private var cancelled = false
+    private(set) var producerError: Error?
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Whether the consumer has stopped (the producer should stop too).
+    var isCancelled: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return cancelled
+    }
+
+    /// Waits for room, then queues `batch` (dropped if the consumer has cancelled).
+    func put(_ batch: [Item]) {
+        condition.lock()
+        while queue.count >= capacity && !cancelled { condition.wait() }
+        if !cancelled { queue.append(batch) }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Queues the last, possibly empty, batch and the producer's error, if any.
+    func finish(_ batch: [Item], error: Error?) {
+        condition.lock()
+        if !batch.isEmpty && !cancelled { queue.append(batch) }
+        producerError = error
+        finished = true
+        producerDone = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next batch, or `nil` when the producer has finished and every batch was taken.
+    func take() -> [Item]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !finished { condition.wait() }
+        guard !queue.isEmpty else { return nil }
+        let batch = queue.removeFirst()
+        condition.broadcast()
+        return batch
+    }
+
+    /// Tells the producer to stop.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        queue.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Blocks until the producer thread has returned (so nothing it captured is used afterwards).
+    func waitUntilProducerDone() {
+        condition.lock()
+        if !producerDone {
+            cancelled = true
+            queue.removeAll()
+            condition.broadcast()
+        }
+        while !producerDone { condition.wait() }
+        condition.unlock()
     }
 }
 

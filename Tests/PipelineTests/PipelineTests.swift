@@ -60,4 +60,23 @@ import Testing
         }
         #expect(seen == Array(0..<19))
     }
+
+    @Test func consumerErrorStopsTheProducer() {
+        struct Full: Error {}
+        var produced = 0
+        var seen: [Int] = []
+        #expect(throws: Full.self) {
+            try OrderedBatchQueue(jobs: 2, batchSize: 4).run(
+                next: { () -> Int? in
+                    produced += 1
+                    return produced  // endless: only the consumer's error stops it
+                },
+                transform: { $0 },
+                consume: { value in
+                    if value == 50 { throw Full() }
+                    seen.append(value)
+                })
+        }
+        #expect(seen == Array(1..<50))
+    }
 }
