@@ -49,9 +49,6 @@ public enum JSONParser {
 
 // MARK: - The parser proper
 
-private let quote = UInt8(ascii: "\"")
-private let backslash = UInt8(ascii: "\\")
-
 /// 10^`exponent` for 0 ≤ `exponent` ≤ 22, where every power is exact in a `Double`.
 private func powerOfTen(_ exponent: Int) -> Double {
     switch exponent {

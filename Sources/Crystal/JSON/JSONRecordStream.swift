@@ -383,15 +383,6 @@ public struct JSONRecordStream {
 
 // MARK: - Helpers
 
-private let openBrace = UInt8(ascii: "{")
-private let closeBrace = UInt8(ascii: "}")
-private let openBracket = UInt8(ascii: "[")
-private let closeBracket = UInt8(ascii: "]")
-private let quote = UInt8(ascii: "\"")
-private let backslash = UInt8(ascii: "\\")
-private let comma = UInt8(ascii: ",")
-private let colon = UInt8(ascii: ":")
-
 /// Top-level keys that make an object a single structure (read whole, never as a table).
 private let singleRecordKeys: Set<String> = ["@module", "@class", "lattice", "sites"]
 

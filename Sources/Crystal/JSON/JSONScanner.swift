@@ -88,19 +88,10 @@ struct JSONScanner {
     /// Reads a key without escapes and the `:` after it; returns the key's bytes (offset and length).
     @inline(__always)
     mutating func key() throws(JSONBail) -> JSONKey {
-        try expect(quote)
-        let start = position
-        var index = position
-        while true {
-            guard index < count else { throw JSONBail() }
-            let byte = base[index]
-            if byte == quote { break }
-            guard byte != backslash && byte >= 0x20 else { throw JSONBail() }
-            index += 1
-        }
-        position = index + 1
+        let bytes = try plainString()
         try expect(colon)
-        return JSONKey(base: base + start, count: index - start)
+        guard let start = bytes.baseAddress else { throw JSONBail() }
+        return JSONKey(base: start.assumingMemoryBound(to: UInt8.self), count: bytes.count)
     }
 
     /// A string without escapes: its bytes between the quotes.
@@ -452,14 +443,6 @@ struct JSONKey {
     var string: String { String(decoding: UnsafeRawBufferPointer(start: base, count: count), as: UTF8.self) }
 }
 
-private let openBrace = UInt8(ascii: "{")
-private let closeBrace = UInt8(ascii: "}")
-private let openBracket = UInt8(ascii: "[")
-private let closeBracket = UInt8(ascii: "]")
-private let quote = UInt8(ascii: "\"")
-private let backslash = UInt8(ascii: "\\")
-private let comma = UInt8(ascii: ",")
-private let colon = UInt8(ascii: ":")
 private let slash = UInt8(ascii: "/")
 private let minus = UInt8(ascii: "-")
 private let plus = UInt8(ascii: "+")

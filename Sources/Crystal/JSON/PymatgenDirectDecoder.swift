@@ -233,9 +233,3 @@ private let elementSlots: [UInt8] = {
     }
     return slots
 }()
-
-private let openBrace = UInt8(ascii: "{")
-private let closeBrace = UInt8(ascii: "}")
-private let openBracket = UInt8(ascii: "[")
-private let closeBracket = UInt8(ascii: "]")
-private let comma = UInt8(ascii: ",")
