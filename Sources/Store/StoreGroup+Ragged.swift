@@ -61,6 +61,20 @@ public final class RaggedAppender<T: StoreScalar> {
         try ptr.append(end)
     }
 
+    /// Appends several items at once: their flat values concatenated, and each item's number of rows.
+    public func append(items values: [T], rowCounts: [Int]) throws {
+        try self.values.append(contentsOf: values)
+        var ends: [Int64] = []
+        ends.reserveCapacity(rowCounts.count)
+        for count in rowCounts {
+            end += Int64(count)
+            ends.append(end)
+        }
+        precondition(
+            end == Int64(self.values.rowCount), "RaggedAppender.append(items:): row counts do not match values")
+        try ptr.append(contentsOf: ends)
+    }
+
     /// Writes what is buffered; both datasets are complete after this returns.
     public func finish() throws {
         try values.finish()

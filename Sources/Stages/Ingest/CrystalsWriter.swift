@@ -47,19 +47,39 @@ final class CrystalsWriter {
         )
     }
 
+    /// Crystals gathered since the last flush: appending them in blocks keeps the per-crystal cost to a few
+    /// array appends here, instead of calls into generic store appenders for every crystal.
+    private var pending = Pending()
+    private struct Pending {
+        var records: [Int64] = []
+        var lattices: [Double] = []
+        var numbers: [UInt8] = []
+        var atomCounts: [Int] = []
+        var coordinates: [Double] = []
+    }
+
     /// Appends one accepted crystal.
     func append(_ crystal: Crystal, sourceFile: String, sourceRecord: Int) throws {
         try ids.append(crystal.id)
         try formulas.append(crystal.composition.reducedFormula)
         try sourceFiles.append(sourceFile)
-        try sourceRecords.append(Int64(sourceRecord))
-        try lattices.append(contentsOf: crystal.lattice.rowMajor)
-        try numbers.append(item: crystal.sites.map { UInt8($0.element.atomicNumber) })
-        var flat: [Double] = []
-        flat.reserveCapacity(crystal.sites.count * 3)
-        for site in crystal.sites { flat += [site.fracCoords.x, site.fracCoords.y, site.fracCoords.z] }
-        try coordinates.append(contentsOf: flat)
+        pending.records.append(Int64(sourceRecord))
+        pending.lattices += crystal.lattice.rowMajor
+        pending.atomCounts.append(crystal.sites.count)
+        for site in crystal.sites {
+            pending.numbers.append(UInt8(site.element.atomicNumber))
+            pending.coordinates += [site.fracCoords.x, site.fracCoords.y, site.fracCoords.z]
+        }
         count += 1
+        if pending.records.count == 1024 { try flush() }
+    }
+
+    private func flush() throws {
+        try sourceRecords.append(contentsOf: pending.records)
+        try lattices.append(contentsOf: pending.lattices)
+        try numbers.append(items: pending.numbers, rowCounts: pending.atomCounts)
+        try coordinates.append(contentsOf: pending.coordinates)
+        pending = Pending()
     }
 
     /// Records a rejected record: where it came from, its id if known, and why.
@@ -73,6 +93,7 @@ final class CrystalsWriter {
 
     /// Writes the labels (one value per crystal, NaN where missing), stamps provenance and publishes the file.
     func commit(labels: [(spec: LabelSpec, values: [Double])], provenance: Provenance) throws {
+        try flush()
         for appender in [ids, formulas, sourceFiles] { try appender.finish() }
         try sourceRecords.finish()
         try lattices.finish()
