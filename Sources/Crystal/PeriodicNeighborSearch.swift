@@ -89,21 +89,24 @@ public struct PeriodicNeighborSearch: Sendable {
         let cutoff2 = cutoff * cutoff
         for dx in -reach.x...reach.x {
             let (bx, sx) = wrap(home.x + dx, bins.x)
+            let offsetX = Double(sx) * lattice.a - origin
             for dy in -reach.y...reach.y {
                 let (by, sy) = wrap(home.y + dy, bins.y)
+                let offsetXY = offsetX + Double(sy) * lattice.b
+                let row = (bx * bins.y + by) * bins.z
                 for dz in -reach.z...reach.z {
                     let (bz, sz) = wrap(home.z + dz, bins.z)
-                    let key = Self.flat(SIMD3(bx, by, bz), bins)
-                    let range = binStart[key]..<binStart[key + 1]
-                    if range.isEmpty { continue }
-                    let shift = SIMD3<Int32>(Int32(sx), Int32(sy), Int32(sz))
-                    let offset = lattice.cartesian(SIMD3<Double>(Double(sx), Double(sy), Double(sz))) - origin
-                    for slot in range {
+                    let key = row + bz
+                    let first = binStart[key]
+                    let last = binStart[key + 1]
+                    if first == last { continue }
+                    let offset = offsetXY + Double(sz) * lattice.c
+                    for slot in first..<last {
                         let j = binAtoms[slot]
                         let delta = positions[j] + offset
                         let d2 = dot(delta, delta)
                         guard d2 <= cutoff2 else { continue }
-                        let image = shift &+ floors[i] &- floors[j]
+                        let image = SIMD3<Int32>(Int32(sx), Int32(sy), Int32(sz)) &+ floors[i] &- floors[j]
                         if j == i && image == .zero { continue }
                         body(j, image, d2.squareRoot())
                     }
