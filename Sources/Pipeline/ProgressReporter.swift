@@ -29,7 +29,7 @@ public final class ProgressReporter: @unchecked Sendable {
         let interval = terminal ? 0.1 : 5.0
         guard !quiet, now.timeIntervalSince(lastPrint) >= interval else { return }
         lastPrint = now
-        write(line(now: now), final: false)
+        write(line(now: now))
     }
 
     /// Ends the progress display and prints `summary` (unless quiet).
@@ -37,8 +37,8 @@ public final class ProgressReporter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !quiet else { return }
-        if terminal { write("\r\u{1B}[K", final: false) }
-        write(summary + "\n", final: true)
+        if terminal { write("\r\u{1B}[K") }
+        write(summary + "\n")
     }
 
     private func line(now: Date) -> String {
@@ -60,7 +60,7 @@ public final class ProgressReporter: @unchecked Sendable {
         return terminal ? "\r\u{1B}[K" + text : text + "\n"
     }
 
-    private func write(_ text: String, final: Bool) {
+    private func write(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }
 }

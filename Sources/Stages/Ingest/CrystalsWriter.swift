@@ -58,10 +58,10 @@ final class CrystalsWriter {
         var coordinates: [Double] = []
     }
 
-    /// Appends one accepted crystal.
-    func append(_ crystal: Crystal, sourceFile: String, sourceRecord: Int) throws {
+    /// Appends one accepted crystal with its reduced formula.
+    func append(_ crystal: Crystal, formula: String, sourceFile: String, sourceRecord: Int) throws {
         try ids.append(crystal.id)
-        try formulas.append(crystal.composition.reducedFormula)
+        try formulas.append(formula)
         try sourceFiles.append(sourceFile)
         pending.records.append(Int64(sourceRecord))
         pending.lattices += crystal.lattice.rowMajor

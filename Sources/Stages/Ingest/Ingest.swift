@@ -170,7 +170,8 @@ public struct Ingest {
             state.labels.addRow(fields) { field in
                 (fromTable && (filter?.contains(field) ?? true)) || targetFields.contains(field)
             }
-            try writer.append(crystal, sourceFile: checked.raw.file, sourceRecord: checked.raw.index)
+            try writer.append(
+                crystal, formula: checked.formula, sourceFile: checked.raw.file, sourceRecord: checked.raw.index)
             progress.advance()
         }
     }

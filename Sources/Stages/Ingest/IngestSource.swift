@@ -31,6 +31,8 @@ struct IngestSource {
     private var position = 0
     private var reader: FileRecordReader?
     private var recordsInFile = 0
+    /// The end of a file that broke off, returned after its failure.
+    private var pendingEnd: IngestItem?
     private var manifests = DataManifestIndex()
     /// SHA-256 of every file opened, for provenance.
     private(set) var hashes: [String: String] = [:]
@@ -54,7 +56,7 @@ struct IngestSource {
             } catch {
                 reader = nil
                 pendingEnd = ended(current, brokeOff: true)
-                return .fileFailed(file: current.file, record: "from record \(recordsInFile)", reason: describe(error))
+                return .fileFailed(file: current.file, record: "from record \(recordsInFile)", reason: "\(error)")
             }
         }
         if let end = pendingEnd {
@@ -73,19 +75,13 @@ struct IngestSource {
             reader = try FileRecordReader(file: file, format: format, parameters: parameters)
             return .fileStarted(file: file, format: format, units: units)
         } catch {
-            return .fileFailed(file: file, record: "-", reason: describe(error))
+            return .fileFailed(file: file, record: "-", reason: "\(error)")
         }
     }
-
-    private var pendingEnd: IngestItem?
 
     private func ended(_ reader: FileRecordReader, brokeOff: Bool) -> IngestItem {
         let late = reader.lateFields.map { IngestItem.LateField(name: $0.name, field: $0.field, value: $0.value) }
         return .fileEnded(file: reader.file, records: recordsInFile, brokeOff: brokeOff, lateFields: late)
-    }
-
-    private func describe(_ error: Error) -> String {
-        "\(error)"
     }
 
     /// The format of `file`: `forced` unless `auto`, else detected from its name and first bytes.

@@ -37,4 +37,6 @@ struct CheckedRecord: Sendable {
     var raw: (file: String, index: Int, name: String?, multiBlock: Bool, fromTable: Bool)
     var crystal: Result<Crystal, CrystalError>
     var fields: [String: FieldValue]
+    /// The reduced formula of an accepted crystal, computed on the worker rather than the serial writer.
+    var formula = ""
 }

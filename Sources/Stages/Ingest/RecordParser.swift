@@ -30,8 +30,10 @@ struct RecordParser: Sendable {
         let checked = parsed.flatMap { crystal in
             Result { try crystal.validate(rules) }.mapError(Self.crystalError).map { crystal }
         }
-        return CheckedRecord(
+        var record = CheckedRecord(
             raw: (raw.file, raw.index, raw.name, raw.multiBlock, raw.fromTable), crystal: checked, fields: fields)
+        if case .success(let crystal) = checked { record.formula = crystal.composition.reducedFormula }
+        return record
     }
 
     private static func crystalError(_ error: Error) -> CrystalError {
