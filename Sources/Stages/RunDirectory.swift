@@ -11,10 +11,17 @@ public struct RunDirectory: Sendable {
     /// - Throws: `StoreError.io` if it cannot be created.
     public init(_ path: String) throws {
         self.path = path
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw StoreError.io(file: path, operation: "creating the run directory", errno: EACCES)
+        // mkdir -p with mkdir(2), so a failure reports its real cause (a file in the way, no permission).
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw StoreError.io(file: path, operation: "creating the run directory", errno: errno)
+            }
+        }
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw StoreError.io(file: path, operation: "creating the run directory", errno: ENOTDIR)
         }
     }
 

@@ -67,7 +67,7 @@ public final class AtomicStoreFile {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw StoreError.io(file: directory, operation: "listing", errno: ENOENT)
+            throw StoreError.io(file: directory, operation: "listing", errno: posixCode(of: error))
         }
         let stale = names.filter { $0.hasSuffix(partialSuffix) }.sorted()
         for name in stale {
@@ -83,4 +83,14 @@ public final class AtomicStoreFile {
         defer { close(fd) }
         guard Glibc.fsync(fd) == 0 else { throw StoreError.io(file: path, operation: "fsync", errno: errno) }
     }
+}
+
+/// The POSIX error number behind a Foundation file error (EIO when there is none).
+func posixCode(of error: Error) -> Int32 {
+    let nsError = error as NSError
+    if nsError.domain == NSPOSIXErrorDomain { return Int32(nsError.code) }
+    if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        return Int32(underlying.code)
+    }
+    return EIO
 }
