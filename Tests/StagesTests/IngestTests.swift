@@ -103,6 +103,8 @@ import _TestSupport
         #expect(reason("truncated.jsonl.gz").contains("truncated gzip"))
         #expect(reason("truncated.jsonl.zst").contains("truncated zstd"))
         #expect(reason("broken-loop.cif").contains("CIF"))
+        // Line numbers are the file's, not the block's: the broken block's loop_ is line 24.
+        #expect(reason("broken-loop.cif").hasPrefix("malformed CIF at line 24:"))
         #expect(reason("overlap.cif").hasPrefix("atoms 0 and 1 are"))
         #expect(reason("unknown-element.vasp") == "unknown element 'Xx'")
         #expect(reason("nan.vasp").contains("non-finite"))

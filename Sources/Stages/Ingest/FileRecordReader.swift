@@ -77,12 +77,14 @@ struct FileRecordReader {
                 if let block = splitter.append(line) {
                     var raw = record(.cif(block))
                     raw.multiBlock = true
+                    raw.lineOffset = splitter.lastBlockStartLine - 1
                     return raw
                 }
             }
             guard let block = splitter.finish() else { return nil }
             var raw = record(.cif(block))
             raw.multiBlock = index > 0
+            raw.lineOffset = splitter.lastBlockStartLine - 1
             return raw
         case .poscar(let lines):
             guard var body = lines else { return nil }
@@ -116,7 +118,9 @@ struct FileRecordReader {
         case .csv(var csv, let header, let structureColumn, let idColumn):
             defer { reader = .csv(csv, header: header, structureColumn: structureColumn, idColumn: idColumn) }
             guard let row = try csv.next() else { return nil }
-            return csvRecord(row, header: header, structureColumn: structureColumn, idColumn: idColumn)
+            var raw = csvRecord(row, header: header, structureColumn: structureColumn, idColumn: idColumn)
+            raw.lineOffset = csv.recordLine - 1
+            return raw
         }
     }
 

@@ -24,6 +24,9 @@ struct RawRecord: Sendable {
     var name: String?
     /// For CIF blocks: whether the file holds several blocks (then the block name is the id, not the stem).
     var multiBlock = false
+    /// Lines of the file before the record's text (a CIF block, a CSV row), so that a parser's line numbers,
+    /// counted within the record, can be reported as lines of the file.
+    var lineOffset = 0
     /// What to parse.
     var payload: Payload
     /// Scalar fields (labels, ids) that came with the record.

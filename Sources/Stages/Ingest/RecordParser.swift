@@ -8,7 +8,7 @@ struct RecordParser: Sendable {
     /// Parses and validates `raw`; failures are returned in the record, never thrown.
     func check(_ raw: RawRecord) -> CheckedRecord {
         var fields = raw.fields
-        let parsed: Result<Crystal, CrystalError>
+        var parsed: Result<Crystal, CrystalError>
         switch raw.payload {
         case .cif(let text):
             parsed = Result { try CIFParser.parseBlock(text) }.mapError(Self.crystalError)
@@ -26,6 +26,9 @@ struct RecordParser: Sendable {
             parsed = record.crystal
         case .parsed(let result):
             parsed = result
+        }
+        if case .failure(.malformed(let format, let line?, let message)) = parsed, raw.lineOffset > 0 {
+            parsed = .failure(.malformed(format: format, line: line + raw.lineOffset, message: message))
         }
         let checked = parsed.flatMap { crystal in
             Result { try crystal.validate(rules) }.mapError(Self.crystalError).map { crystal }
