@@ -25,8 +25,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         /** spglib 2.x symmetry finder (space groups, crystallographic orbits). */
         .systemLibrary(name: "CSpglib", pkgConfig: "spglib", providers: [.apt(["libsymspg-dev"])]),
-        /** zlib, for reading `.gz` inputs. */
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        /** Intel ISA-L's igzip: streaming gzip (DEFLATE) decoding for `.gz` inputs, about 3× zlib's speed. */
+        .systemLibrary(name: "CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
         /** OpenSSL's libcrypto, for SHA-256 (checksums, parameter and input hashes). */
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
@@ -34,7 +34,7 @@ let package = Package(
 
         /** Crystals: elements, lattices, sites, compositions, validation, periodic neighbour search, and readers
             for CIF, POSCAR, extended XYZ, pymatgen JSON/text, Materials Project and MatBench files (plain, .gz, .zst). */
-        .target(name: "Crystal", dependencies: ["CZlib", "CZstd"], exclude: ["README.md"]),
+        .target(name: "Crystal", dependencies: ["CIsal", "CZstd"], exclude: ["README.md"]),
 
         /** Typed HDF5 access: files, groups, n-d datasets, strings, attributes, ragged (CSR) arrays,
             chunked appends, zstd/gzip compression, external links, atomic output files. */
@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(
             name: "StagesTests", dependencies: ["Stages", "xtal", "xtal-ingest", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
-        .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CSpglib", "CZlib", "CZstd", "CHDF5"]),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CSpglib", "CIsal", "CZstd", "CHDF5"]),
         /** A child process for StoreTests: writes an atomic store file slowly so a test can SIGKILL it. */
         .executableTarget(name: "StoreFixtureWriter", dependencies: ["Store"], path: "Tests/StoreFixtureWriter"),
     ]

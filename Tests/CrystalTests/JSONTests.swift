@@ -97,6 +97,18 @@ private func gzip(_ path: String) throws {
     process.waitUntilExit()
 }
 
+/// Every byte of `source`, read 4 KiB at a time.
+private func readAll(_ source: any ByteSource) throws -> [UInt8] {
+    var source = source
+    var all: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+        if count == 0 { return all }
+        all += buffer.prefix(count)
+    }
+}
+
 private func temporaryPath(_ name: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("json-tests-\(UUID().uuidString)-\(name)").path
 }
@@ -389,6 +401,34 @@ private func isMalformedJSON(_ error: any Error) -> Bool {
     @Test func unrecognisedAndBrokenLayoutsThrow() {
         for text in [#"{"a": 1, "b": [1, 2]}"#, "42", #"[{"a": 1}"#, #"{"structure": {"0": {"lattice""#, "[1] [2]"] {
             #expect(throws: CrystalError.self, "\(text)") { _ = try drain(text) }
+        }
+    }
+
+    @Test func gzipMembersAreReadInTurnAndDamageIsAnError() throws {
+        // `cat a.gz b.gz` is one valid gzip stream; a member whose CRC-32 does not match is an error.
+        let first = temporaryPath("first.txt")
+        let second = temporaryPath("second.txt")
+        let firstText = String(repeating: "data_first\n", count: 3000)
+        try Data(firstText.utf8).write(to: URL(fileURLWithPath: first))
+        try Data("data_second\n".utf8).write(to: URL(fileURLWithPath: second))
+        try gzip(first)
+        try gzip(second)
+        defer { for path in [first, second] { try? FileManager.default.removeItem(atPath: path + ".gz") } }
+        let joined = temporaryPath("joined.txt.gz")
+        defer { try? FileManager.default.removeItem(atPath: joined) }
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: first + ".gz"))
+        let firstMemberSize = bytes.count
+        bytes.append(try Data(contentsOf: URL(fileURLWithPath: second + ".gz")))
+        try bytes.write(to: URL(fileURLWithPath: joined))
+        #expect(String(decoding: try readAll(openByteSource(joined)), as: UTF8.self) == firstText + "data_second\n")
+
+        bytes[firstMemberSize - 8] ^= 0x55  // the first member's CRC-32
+        try bytes.write(to: URL(fileURLWithPath: joined))
+        #expect {
+            _ = try readAll(openByteSource(joined))
+        } throws: { error in
+            guard case CrystalError.unreadable(let message) = error else { return false }
+            return message.contains("gzip")
         }
     }
 

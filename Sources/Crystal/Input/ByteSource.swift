@@ -1,4 +1,4 @@
-import CZlib
+import CIsal
 import CZstd
 import Foundation
 
@@ -105,28 +105,31 @@ public struct FileByteSource: ByteSource {
     }
 }
 
-/// A gzip stream (one or more members, as `gzip` and `cat a.gz b.gz` make) inflated with zlib.
+/// A gzip stream (one or more members, as `gzip` and `cat a.gz b.gz` make) inflated with ISA-L's igzip.
+///
+/// igzip decodes the same DEFLATE format as zlib about three times as fast; every member's CRC-32 and length
+/// are checked, so damaged data is an error, not wrong text.
 public struct GzipByteSource: ByteSource {
     private final class Stream {
-        var z = z_stream()
-        init() throws {
-            guard inflateInit2_(&z, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-                throw CrystalError.unreadable("zlib inflateInit failed")
-            }
+        var state = inflate_state()
+        init() { begin() }
+        /// Starts a fresh member: gzip header, DEFLATE data, then the CRC-32 and length trailer, all verified.
+        func begin() {
+            isal_inflate_init(&state)
+            state.crc_flag = UInt32(ISAL_GZIP)
         }
-        deinit { inflateEnd(&z) }
+        var memberFinished: Bool { state.block_state == ISAL_BLOCK_FINISH }
     }
     private var source: FileByteSource
-    private let stream: Stream
+    private let stream = Stream()
     private var input = [UInt8](repeating: 0, count: 1 << 16)
     private var inputStart = 0
     private var inputEnd = 0
-    private var atMemberEnd = false
+    private var memberOpen = false
     private var finished = false
 
     init(_ source: FileByteSource) throws {
         self.source = source
-        stream = try Stream()
     }
 
     public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
@@ -136,37 +139,45 @@ public struct GzipByteSource: ByteSource {
                 inputEnd = try input.withUnsafeMutableBytes { try source.read(into: $0) }
                 inputStart = 0
                 if inputEnd == 0 {
-                    if atMemberEnd {
-                        finished = true
-                        return 0
+                    if memberOpen {
+                        throw CrystalError.unreadable("truncated gzip stream (ended inside compressed data)")
                     }
-                    throw CrystalError.unreadable("truncated gzip stream (ended inside compressed data)")
+                    finished = true
+                    return 0
                 }
             }
-            if atMemberEnd {
-                // Another member follows: start it afresh.
-                guard inflateReset(&stream.z) == Z_OK else { throw CrystalError.unreadable("zlib inflateReset failed") }
-                atMemberEnd = false
+            if !memberOpen {
+                stream.begin()
+                memberOpen = true
             }
+            let available = min(buffer.count, Int(UInt32.max))
             let (status, consumed, produced) = input.withUnsafeMutableBytes { inBytes in
-                stream.z.next_in = inBytes.baseAddress?.advanced(by: inputStart).assumingMemoryBound(to: Bytef.self)
-                stream.z.avail_in = uInt(inputEnd - inputStart)
-                stream.z.next_out = buffer.baseAddress?.assumingMemoryBound(to: Bytef.self)
-                stream.z.avail_out = uInt(buffer.count)
-                let status = inflate(&stream.z, Z_NO_FLUSH)
-                return (status, inputEnd - inputStart - Int(stream.z.avail_in), buffer.count - Int(stream.z.avail_out))
+                stream.state.next_in = inBytes.baseAddress?.advanced(by: inputStart).assumingMemoryBound(to: UInt8.self)
+                stream.state.avail_in = UInt32(inputEnd - inputStart)
+                stream.state.next_out = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self)
+                stream.state.avail_out = UInt32(available)
+                let status = isal_inflate(&stream.state)
+                return (
+                    status, inputEnd - inputStart - Int(stream.state.avail_in), available - Int(stream.state.avail_out)
+                )
             }
             inputStart += consumed
-            switch status {
-            case Z_OK, Z_BUF_ERROR:
-                break
-            case Z_STREAM_END:
-                atMemberEnd = true
-            default:
-                let message = stream.z.msg.map { String(cString: $0) } ?? "error \(status)"
-                throw CrystalError.unreadable("corrupt gzip data: \(message)")
-            }
+            guard status >= 0 else { throw CrystalError.unreadable("corrupt gzip data: \(Self.describe(status))") }
+            if stream.memberFinished { memberOpen = false }
             if produced > 0 { return produced }
+        }
+    }
+
+    /// igzip's error codes in words.
+    private static func describe(_ status: Int32) -> String {
+        switch status {
+        case ISAL_INVALID_BLOCK: "invalid deflate block"
+        case ISAL_INVALID_SYMBOL: "invalid deflate symbol"
+        case ISAL_INVALID_LOOKBACK: "invalid back-reference distance"
+        case ISAL_INVALID_WRAPPER: "invalid gzip header or trailer"
+        case ISAL_UNSUPPORTED_METHOD: "unsupported compression method"
+        case ISAL_INCORRECT_CHECKSUM: "CRC-32 or length mismatch"
+        default: "igzip error \(status)"
         }
     }
 }
