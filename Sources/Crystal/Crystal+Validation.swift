@@ -39,18 +39,60 @@ extension Crystal {
             throw CrystalError.partialOccupancy(
                 site: bad, detail: "\(sites[bad].element.symbol):\(formatted(sites[bad].occupancy, digits: 3))")
         }
-        let search = PeriodicNeighborSearch(
-            lattice: lattice, fracCoords: sites.map(\.fracCoords), cutoff: rules.minDistance)
+        if let overlap = firstOverlap(closerThan: rules.minDistance) {
+            throw CrystalError.overlappingAtoms(
+                first: overlap.i, second: overlap.j, distance: overlap.distance, threshold: rules.minDistance)
+        }
+    }
+}
+
+extension Crystal {
+    /// Cells up to this many atoms are checked pair by pair; larger ones with a cell list.
+    static let pairwiseOverlapLimit = 64
+
+    /// The pair of atoms (or atom and periodic image) closer than `distance` Å with the lowest first atom,
+    /// then the lowest second atom; nil if there is none.
+    ///
+    /// When every plane spacing of the cell is at least twice `distance`, a pair can only be that close
+    /// through its minimum image (a fractional separation wrapped into [−½, ½] along each axis: any other
+    /// image is at least half a spacing away along some axis), and no atom is that close to its own image.
+    /// Small cells meeting that condition, the usual case, are then checked pair by pair in O(N²) without
+    /// building a cell list; everything else goes through `PeriodicNeighborSearch`. Both give the same
+    /// answer.
+    func firstOverlap(closerThan distance: Double) -> (i: Int, j: Int, distance: Double)? {
+        let spacings = lattice.planeSpacings
+        let minImageIsExact = min(spacings.x, min(spacings.y, spacings.z)) >= 2 * distance
+        return minImageIsExact && sites.count <= Self.pairwiseOverlapLimit
+            ? firstOverlapByPairs(closerThan: distance) : firstOverlapByCellList(closerThan: distance)
+    }
+
+    /// `firstOverlap` by minimum-image pairs; exact only when every plane spacing is at least 2 · `distance`.
+    func firstOverlapByPairs(closerThan distance: Double) -> (i: Int, j: Int, distance: Double)? {
+        let limit2 = distance * distance
         for i in sites.indices {
-            var closest: (j: Int, distance: Double)?
-            search.forEachNeighbor(of: i) { j, _, distance in
-                guard j >= i, distance < rules.minDistance else { return }
-                if closest == nil || j < closest?.j ?? .max { closest = (j, distance) }
-            }
-            if let closest {
-                throw CrystalError.overlappingAtoms(
-                    first: i, second: closest.j, distance: closest.distance, threshold: rules.minDistance)
+            let origin = sites[i].fracCoords
+            for j in (i + 1)..<sites.count {
+                var delta = sites[j].fracCoords - origin
+                delta -= delta.rounded(.toNearestOrEven)
+                let cartesian = lattice.cartesian(delta)
+                let d2 = dot(cartesian, cartesian)
+                if d2 < limit2 { return (i, j, d2.squareRoot()) }
             }
         }
+        return nil
+    }
+
+    /// `firstOverlap` through a cell list: exact for any cell.
+    func firstOverlapByCellList(closerThan distance: Double) -> (i: Int, j: Int, distance: Double)? {
+        let search = PeriodicNeighborSearch(lattice: lattice, fracCoords: sites.map(\.fracCoords), cutoff: distance)
+        for i in sites.indices {
+            var closest: (j: Int, distance: Double)?
+            search.forEachNeighbor(of: i) { j, _, d in
+                guard j >= i, d < distance else { return }
+                if closest == nil || j < closest?.j ?? .max { closest = (j, d) }
+            }
+            if let closest { return (i, closest.j, closest.distance) }
+        }
+        return nil
     }
 }

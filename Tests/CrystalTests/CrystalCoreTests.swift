@@ -211,6 +211,41 @@ enum TinyCrystals {
     }
 }
 
+extension ValidationTests {
+    @Test func pairwiseAndCellListOverlapChecksAgree() {
+        // Random small cells (1–12 atoms, skewed, 3–9 Å edges) with atoms dropped close to one another: the
+        // minimum-image pair check and the cell list must name the same pair at the same distance.
+        var random = SplitMix64(seed: 7)
+        var overlaps = 0
+        for _ in 0..<2000 {
+            let lattice = Lattice(
+                lengths: SIMD3(
+                    Double.random(in: 3...9, using: &random), Double.random(in: 3...9, using: &random),
+                    Double.random(in: 3...9, using: &random)),
+                anglesInDegrees: SIMD3(
+                    Double.random(in: 60...120, using: &random), Double.random(in: 60...120, using: &random),
+                    Double.random(in: 60...120, using: &random)))
+            guard lattice.volume > 1 else { continue }
+            var sites: [Site] = []
+            for _ in 0..<Int.random(in: 1...12, using: &random) {
+                let f = SIMD3(
+                    Double.random(in: -1...2, using: &random), Double.random(in: -1...2, using: &random),
+                    Double.random(in: -1...2, using: &random))
+                sites.append(site("Si", f.x, f.y, f.z))
+            }
+            let crystal = Crystal(id: "random", lattice: lattice, sites: sites)
+            let spacings = lattice.planeSpacings
+            let threshold = min(1.2, min(spacings.x, min(spacings.y, spacings.z)) / 2)
+            let byPairs = crystal.firstOverlapByPairs(closerThan: threshold)
+            let byCells = crystal.firstOverlapByCellList(closerThan: threshold)
+            #expect(byPairs?.i == byCells?.i && byPairs?.j == byCells?.j)
+            if let byPairs, let byCells { #expect(abs(byPairs.distance - byCells.distance) < 1e-12) }
+            if byPairs != nil { overlaps += 1 }
+        }
+        #expect(overlaps > 200)
+    }
+}
+
 /// A small seeded generator, so random tests are reproducible.
 struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
