@@ -80,4 +80,11 @@ public struct DatasetOptions: Sendable, Hashable {
     func chunkRows(rowBytes: Int) -> Int {
         max(1, chunkBytes / max(rowBytes, 1))
     }
+
+    /// Rows per chunk of a dataset created with `rows` rows of `rowBytes` bytes: no more than the dataset
+    /// holds, so a small dataset is one chunk of its own size rather than a full-size chunk of padding
+    /// (a dataset created empty, to be appended to, gets full-size chunks).
+    func chunkRows(rowBytes: Int, rows: Int) -> Int {
+        rows > 0 ? min(chunkRows(rowBytes: rowBytes), rows) : chunkRows(rowBytes: rowBytes)
+    }
 }

@@ -4,10 +4,10 @@ import CHDF5
 ///
 /// Rows are buffered until a full chunk is ready, then the dataset is extended and the chunk written, so
 /// memory stays at one chunk and each chunk is compressed once. Call `finish()` to write the last partial
-/// chunk; rows not finished are lost (the file is then incomplete, as a `.partial` file should be).
+/// chunk and get the dataset; rows not finished are lost (the file is then incomplete, as a `.partial` file
+/// should be). The dataset is created at the first write, so one that fits in a chunk gets a chunk of its
+/// own size (see `GrowingDataset`).
 public final class DatasetAppender<T: StoreScalar> {
-    /// The dataset being written.
-    public let dataset: StoreDataset
     /// The shape of one row (the dataset's shape without its first axis).
     public let rowShape: [Int]
     /// Rows appended so far, written or buffered.
@@ -15,19 +15,19 @@ public final class DatasetAppender<T: StoreScalar> {
 
     private let rowSize: Int
     private let chunkRows: Int
+    private let target: GrowingDataset
     private var buffer: [T] = []
-    private var writtenRows = 0
 
-    /// Creates the dataset `name` in `group`, with zero rows of `rowShape`.
+    /// Prepares the dataset `name` in `group`, of rows of `rowShape`.
     public init(
         _ group: StoreGroup, _ name: String, rowShape: [Int] = [], options: DatasetOptions = DatasetOptions()
-    ) throws {
+    ) {
         self.rowShape = rowShape
-        self.rowSize = rowShape.reduce(1, *)
-        self.chunkRows = options.chunkRows(rowBytes: rowSize * MemoryLayout<T>.stride)
-        self.dataset = try group.createDataset(
-            name, fileType: T.fileType, shape: [0] + rowShape, elementBytes: MemoryLayout<T>.stride, options: options)
-        buffer.reserveCapacity(chunkRows * rowSize)
+        rowSize = rowShape.reduce(1, *)
+        target = GrowingDataset(
+            group, name, rowShape: rowShape, fileType: T.fileType, elementBytes: MemoryLayout<T>.stride,
+            options: options)
+        chunkRows = target.chunkRows
     }
 
     /// Appends whole rows; `values.count` must be a multiple of the row size.
@@ -42,7 +42,7 @@ public final class DatasetAppender<T: StoreScalar> {
             let take = rest.prefix(room)
             buffer.append(contentsOf: take)
             rest = rest.dropFirst(take.count)
-            if buffer.count == chunkRows * rowSize { try flush() }
+            if buffer.count == chunkRows * rowSize { try flush(isLast: false) }
         }
         rowCount += values.count / rowSize
     }
@@ -52,29 +52,22 @@ public final class DatasetAppender<T: StoreScalar> {
         try append(contentsOf: CollectionOfOne(value))
     }
 
-    /// Writes any buffered rows; the dataset is complete after this returns.
+    /// Writes any buffered rows.
     ///
-    /// - Returns: the number of rows in the dataset.
+    /// - Returns: the complete dataset.
     @discardableResult
-    public func finish() throws -> Int {
-        try flush()
-        return writtenRows
+    public func finish() throws -> StoreDataset {
+        try flush(isLast: true)
+        return try target.finish()
     }
 
-    private func flush() throws {
+    private func flush(isLast: Bool) throws {
         guard !buffer.isEmpty else { return }
-        let rows = buffer.count / rowSize
-        let newShape = [writtenRows + rows] + rowShape
-        try dataset.call("H5Dset_extent") { H5Dset_extent(dataset.objectID, newShape.map { hsize_t($0) }) }
-        try dataset.withRowSelection(writtenRows..<(writtenRows + rows), full: newShape) { memorySpace, fileSpace in
-            try buffer.withUnsafeBufferPointer { values in
-                try dataset.call("H5Dwrite") {
-                    H5Dwrite(
-                        dataset.objectID, T.memoryType, memorySpace, fileSpace, xs_H5P_DEFAULT(), values.baseAddress)
-                }
-            }
+        if buffer.capacity < chunkRows * rowSize && !isLast { buffer.reserveCapacity(chunkRows * rowSize) }
+        try buffer.withUnsafeBytes { values in
+            try target.write(
+                rows: buffer.count / rowSize, isLast: isLast, memoryType: T.memoryType, from: values.baseAddress)
         }
-        writtenRows += rows
         buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -3,7 +3,7 @@ import CHDF5
 /// Writing and reading whole datasets of numbers and strings.
 ///
 /// Every dataset of rank ≥ 1 is chunked along the first axis (whole rows per chunk, about
-/// `options.chunkBytes` per chunk), compressed per `options.compression`, and has an unlimited first axis
+/// `options.chunkBytes` per chunk, or the whole dataset when it is smaller), compressed per `options.compression`, and has an unlimited first axis
 /// so it can be appended to. Rank-0 datasets are stored contiguous and uncompressed.
 extension StoreGroup {
     /// Writes `array` as a new dataset `name`, replacing none: the name must be free.
@@ -20,7 +20,8 @@ extension StoreGroup {
             if case .zstd(let level) = options.compression, !array.shape.isEmpty, hostIsLittleEndian {
                 let rowBytes = array.rowSize * MemoryLayout<T>.stride
                 let chunks = ChunkedIO(
-                    dataset: dataset, shape: array.shape, chunkRows: options.chunkRows(rowBytes: rowBytes),
+                    dataset: dataset, shape: array.shape,
+                    chunkRows: options.chunkRows(rowBytes: rowBytes, rows: array.shape[0]),
                     rowBytes: rowBytes, threads: options.threads)
                 try chunks.write(bytes, level: level)
             } else {
@@ -91,7 +92,7 @@ extension StoreGroup {
         var maxShape: [hsize_t]?
         if !shape.isEmpty {
             let rowBytes = shape.dropFirst().reduce(elementBytes, *)
-            let chunk = [options.chunkRows(rowBytes: rowBytes)] + shape.dropFirst().map { max($0, 1) }
+            let chunk = [options.chunkRows(rowBytes: rowBytes, rows: shape[0])] + shape.dropFirst().map { max($0, 1) }
             maxShape = [xs_H5S_UNLIMITED()] + shape.dropFirst().map { $0 == 0 ? xs_H5S_UNLIMITED() : hsize_t($0) }
             try HDF5Runtime.call(file.path, object, "H5Pset_chunk") {
                 H5Pset_chunk(dcpl, Int32(chunk.count), chunk.map { hsize_t($0) })

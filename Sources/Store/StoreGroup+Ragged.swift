@@ -46,8 +46,8 @@ public final class RaggedAppender<T: StoreScalar> {
         _ group: StoreGroup, _ name: String, ptrName: String, rowShape: [Int] = [],
         options: DatasetOptions = DatasetOptions()
     ) throws {
-        values = try DatasetAppender(group, name, rowShape: rowShape, options: options)
-        ptr = try DatasetAppender(group, ptrName, options: options)
+        values = DatasetAppender(group, name, rowShape: rowShape, options: options)
+        ptr = DatasetAppender(group, ptrName, options: options)
         try ptr.append(0)
     }
 

@@ -12,7 +12,7 @@ do {
     let output = try AtomicStoreFile(creating: CommandLine.arguments[1])
     let group = try output.file.root.createGroup("crystals")
     try group.setEncoding("crystals", version: "1")
-    let appender = try DatasetAppender<Float>(
+    let appender = DatasetAppender<Float>(
         group, "node_frac_coords", rowShape: [3], options: DatasetOptions(chunkBytes: 1 << 16))
     var step = 0
     while true {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Store
@@ -56,10 +57,34 @@ import Testing
             expected += values
         }
         #expect(appender.rowCount == expected.count / 3)
-        #expect(try appender.finish() == expected.count / 3)
+        #expect(try appender.finish().shape() == [expected.count / 3, 3])
         let back = try file.root.read("edge_vector", as: Float.self)
         #expect(back.shape == [expected.count / 3, 3])
         #expect(back.values == expected)
+    }
+
+    @Test func smallAppendedDatasetsAreNotPaddedToAFullChunk() throws {
+        // Ten strings and ten rows fit in one chunk: that chunk is their size, not 1 MiB of padding.
+        let dir = try TemporaryDirectory()
+        let path = dir.file("small.h5")
+        do {
+            let file = try StoreFile.create(path)
+            let strings = try StringAppender(file.root, "graph_id")
+            let numbers = try DatasetAppender<Double>(file.root, "graph_lattice", rowShape: [3, 3])
+            for index in 0..<10 {
+                try strings.append("mp-\(index)")
+                try numbers.append(contentsOf: (0..<9).map { Double(index * 9 + $0) })
+            }
+            #expect(try strings.finish().shape() == [10])
+            #expect(try numbers.finish().shape() == [10, 3, 3])
+            let empty = try DatasetAppender<Int64>(file.root, "rejects")
+            #expect(try empty.finish().shape() == [0])
+        }
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? .max
+        #expect(size < 64 << 10)
+        let file = try StoreFile.open(path)
+        #expect(try file.root.readStrings("graph_id") == (0..<10).map { "mp-\($0)" })
+        #expect(try file.root.read("graph_lattice", as: Double.self).values == (0..<90).map(Double.init))
     }
 
     @Test func raggedAppenderBuildsCSR() throws {

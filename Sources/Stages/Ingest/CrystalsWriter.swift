@@ -32,12 +32,10 @@ final class CrystalsWriter {
         ids = try StringAppender(root, "graph_id", options: options)
         formulas = try StringAppender(root, "graph_formula", options: options)
         sourceFiles = try StringAppender(root, "graph_source_file", options: options)
-        sourceRecords = try DatasetAppender(root, "graph_source_record", options: options)
-        lattices = try DatasetAppender(root, "graph_lattice", rowShape: [3, 3], options: options)
-        try lattices.dataset.setAttribute("units", "angstrom")
+        sourceRecords = DatasetAppender(root, "graph_source_record", options: options)
+        lattices = DatasetAppender(root, "graph_lattice", rowShape: [3, 3], options: options)
         numbers = try RaggedAppender(root, "node_atomic_number", ptrName: "node_ptr", options: options)
-        coordinates = try DatasetAppender(root, "node_frac_coords", rowShape: [3], options: options)
-        try coordinates.dataset.setAttribute("units", "1")
+        coordinates = DatasetAppender(root, "node_frac_coords", rowShape: [3], options: options)
         let group = try root.createGroup("rejects")
         try group.setEncoding("rejects", version: "1")
         rejects = (
@@ -96,9 +94,9 @@ final class CrystalsWriter {
         try flush()
         for appender in [ids, formulas, sourceFiles] { try appender.finish() }
         try sourceRecords.finish()
-        try lattices.finish()
+        try lattices.finish().setAttribute("units", "angstrom")
         try numbers.finish()
-        try coordinates.finish()
+        try coordinates.finish().setAttribute("units", "1")
         for appender in [rejects.file, rejects.record, rejects.id, rejects.reason] { try appender.finish() }
         let group = try root.createGroup("labels")
         try group.setEncoding("labels", version: "1")
