@@ -10,8 +10,9 @@ public enum Compression: Sendable, Hashable, CustomStringConvertible {
     case gzip(level: Int32)
     case none
 
-    /// The store's default: zstd at level 3 (hdf5plugin's default level too).
-    public static let `default` = Compression.zstd(level: 3)
+    /// The store's default: zstd at level 1. On the store's float64 coordinates it is twice as fast as
+    /// level 3 (hdf5plugin's default) for files about 2 % larger; pass `zstd:3` or higher for smaller files.
+    public static let `default` = Compression.zstd(level: 1)
 
     /// Parses `zstd`, `zstd:LEVEL`, `gzip`, `gzip:LEVEL` or `none`.
     ///
@@ -22,8 +23,8 @@ public enum Compression: Sendable, Hashable, CustomStringConvertible {
         if parts.count == 2 && level == nil { return nil }
         switch parts.first {
         case "zstd":
-            guard (1...22).contains(level ?? 3) else { return nil }
-            self = .zstd(level: level ?? 3)
+            guard (1...22).contains(level ?? 1) else { return nil }
+            self = .zstd(level: level ?? 1)
         case "gzip":
             guard (0...9).contains(level ?? 4) else { return nil }
             self = .gzip(level: level ?? 4)

@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func compressionParsesFromText() {
-        #expect(Compression(parsing: "zstd") == .zstd(level: 3))
+        #expect(Compression(parsing: "zstd") == .zstd(level: 1))
         #expect(Compression(parsing: "ZSTD:9") == .zstd(level: 9))
         #expect(Compression(parsing: "gzip") == .gzip(level: 4))
         #expect(Compression(parsing: "none") == Compression.none)
