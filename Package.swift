@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "xtal", targets: ["xtal"]),
         .executable(name: "xtal-ingest", targets: ["xtal-ingest"]),
+        .executable(name: "xtal-graph", targets: ["xtal-graph"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -35,6 +36,9 @@ let package = Package(
         /** Crystals: elements, lattices, sites, compositions, validation, periodic neighbour search, and readers
             for CIF, POSCAR, extended XYZ, pymatgen JSON/text, Materials Project and MatBench files (plain, .gz, .zst). */
         .target(name: "Crystal", dependencies: ["CIsal", "CZstd"], exclude: ["README.md"]),
+        /** Crystal graphs: neighbour lists (radius, k nearest, minimum image), asymmetric units (spglib),
+            line graphs. */
+        .target(name: "Graph", dependencies: ["Crystal", "CSpglib"], exclude: ["README.md"]),
 
         /** Typed HDF5 access: files, groups, n-d datasets, strings, attributes, ragged (CSR) arrays,
             chunked appends, zstd/gzip compression, external links, atomic output files. */
@@ -45,7 +49,7 @@ let package = Package(
         .target(
             name: "Stages",
             dependencies: [
-                "Crystal", "Pipeline", "Store", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Crystal", "Graph", "Pipeline", "Store", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"]
         ),
@@ -56,6 +60,8 @@ let package = Package(
         .executableTarget(name: "xtal", dependencies: ["Stages"]),
         /** `xtal-ingest`: reads crystal dumps into `crystals.h5`. */
         .executableTarget(name: "xtal-ingest", dependencies: ["Stages"]),
+        /** `xtal-graph`: builds crystal graphs into `graphs.h5`. */
+        .executableTarget(name: "xtal-graph", dependencies: ["Stages"]),
 
         // MARK: Benchmarks (run by scripts/bench/*)
 
@@ -67,10 +73,11 @@ let package = Package(
         /** Test helpers shared by the test targets (temporary directories, child processes). */
         .target(name: "_TestSupport", path: "Tests/_TestSupport"),
         .testTarget(name: "CrystalTests", dependencies: ["Crystal"], exclude: ["Fixtures"]),
+        .testTarget(name: "GraphTests", dependencies: ["Graph"], exclude: ["Fixtures"]),
         .testTarget(
             name: "StoreTests", dependencies: ["Store", "StoreFixtureWriter", "_TestSupport"], exclude: ["Python"]),
         .testTarget(
-            name: "StagesTests", dependencies: ["Stages", "xtal", "xtal-ingest", "_TestSupport"], exclude: ["Fixtures"]),
+            name: "StagesTests", dependencies: ["Stages", "xtal", "xtal-ingest", "xtal-graph", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CSpglib", "CIsal", "CZstd", "CHDF5"]),
         /** A child process for StoreTests: writes an atomic store file slowly so a test can SIGKILL it. */

@@ -1,0 +1,100 @@
+import Crystal
+import Foundation
+import Graph
+import Pipeline
+import Store
+
+/// The graph stage: reads `crystals.h5`, builds every crystal's graph (`buildGraph(for:parameters:)`) on
+/// `--jobs` threads, and writes `graphs.h5` in crystal order, so the output does not depend on `--jobs`.
+public struct GraphStage {
+    /// What one run did.
+    public struct Summary: Sendable {
+        public var graphs = 0
+        public var nodes = 0
+        public var edges = 0
+        public var triplets = 0
+        public var fallbacks = 0
+        public var seconds = 0.0
+        public var output = ""
+    }
+
+    let parameters: GraphParameters
+    let options: StageOptions
+    let directory: RunDirectory
+    let progress: ProgressReporter
+    /// Where one-line notes go (standard error by default).
+    var report: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+
+    public init(parameters: GraphParameters, options: StageOptions) throws {
+        self.parameters = parameters
+        self.options = options
+        directory = try RunDirectory(options.store)
+        progress = ProgressReporter(label: "graph", total: nil, quiet: options.quiet)
+    }
+
+    /// Runs the stage.
+    ///
+    /// - Throws: `GraphStageError` when the output exists without `--force` or there are no crystals;
+    ///   `StoreError` when `crystals.h5` cannot be read or `graphs.h5` written.
+    public func run() throws -> Summary {
+        let started = Date()
+        let inputPath = directory.file("crystals.h5")
+        let outputPath = directory.file("graphs.h5")
+        guard FileManager.default.fileExists(atPath: inputPath) else { throw GraphStageError.noCrystals(inputPath) }
+        if FileManager.default.fileExists(atPath: outputPath) && !options.force {
+            throw GraphStageError.outputExists(outputPath)
+        }
+        try AtomicStoreFile.removeStalePartials(in: directory.path)
+        let inputHash = try SHA256.hex(fileAt: inputPath)
+        let reader = try CrystalsReader(path: inputPath, threads: options.jobs)
+        let parametersJSON = try CanonicalJSON.encode(parameters)
+        let writer = try GraphsWriter(
+            path: outputPath, parameters: parameters, parametersJSON: parametersJSON, options: options.datasetOptions)
+        let parameters = parameters
+        var fallbacks = 0
+        try OrderedBatchQueue(jobs: options.jobs).run(
+            next: { try reader.next() },
+            transform: { crystal in FlatGraph(buildGraph(for: crystal, parameters: parameters), id: crystal.id) },
+            consume: { graph in
+                if !graph.note.isEmpty {
+                    fallbacks += 1
+                    if fallbacks <= 20 { report("xtal-graph: \(graph.id): \(graph.note)") }
+                }
+                try writer.append(graph)
+                progress.advance()
+            })
+        let provenance = Provenance(
+            stage: "graph", parameterHash: SHA256.hex(parametersJSON), inputHashes: ["crystals.h5": inputHash],
+            toolVersion: XtalVersion.current, startedAt: started)
+        try writer.commit(provenance: provenance)
+        try directory.link("graphs", to: "graphs.h5", toolVersion: XtalVersion.current)
+        var summary = Summary()
+        summary.graphs = writer.count
+        (summary.nodes, summary.edges, summary.triplets) = writer.totals
+        summary.fallbacks = fallbacks
+        summary.seconds = Date().timeIntervalSince(started)
+        summary.output = outputPath
+        var line = String(
+            format: "graph: %d graphs, %d nodes, %d edges", summary.graphs, summary.nodes, summary.edges)
+        if parameters.lineGraph { line += ", \(summary.triplets) triplets" }
+        if fallbacks > 0 { line += " (\(fallbacks) without symmetry: full cell)" }
+        line += String(
+            format: " in %.1f s (%.0f/s) → %@", summary.seconds,
+            Double(summary.graphs) / max(summary.seconds, 1e-9), outputPath)
+        progress.finish(line)
+        return summary
+    }
+}
+
+/// Why the graph stage stopped; one line each.
+public enum GraphStageError: Error, CustomStringConvertible, Equatable, Sendable {
+    case noCrystals(String)
+    case outputExists(String)
+
+    public var description: String {
+        switch self {
+        case .noCrystals(let path): "\(path) not found; run xtal ingest first"
+        case .outputExists(let path): "\(path) exists; rerun with --force to replace it"
+        }
+    }
+}
