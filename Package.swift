@@ -49,7 +49,8 @@ let package = Package(
         .target(
             name: "Stages",
             dependencies: [
-                "Crystal", "Graph", "Pipeline", "Store", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Crystal", "Graph", "Pipeline", "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"]
         ),
@@ -77,7 +78,8 @@ let package = Package(
         .testTarget(
             name: "StoreTests", dependencies: ["Store", "StoreFixtureWriter", "_TestSupport"], exclude: ["Python"]),
         .testTarget(
-            name: "StagesTests", dependencies: ["Stages", "xtal", "xtal-ingest", "xtal-graph", "_TestSupport"], exclude: ["Fixtures"]),
+            name: "StagesTests", dependencies: ["Stages", "xtal", "xtal-ingest", "xtal-graph", "_TestSupport"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CSpglib", "CIsal", "CZstd", "CHDF5"]),
         /** A child process for StoreTests: writes an atomic store file slowly so a test can SIGKILL it. */

@@ -6,8 +6,9 @@
 public struct CrystalGraph: Sendable, Hashable {
     /// For each node, its atom's index in the crystal's sites. [nodes]
     public var nodeAtomIndex: [Int32] = []
-    /// For each node, how many atoms of the cell it stands for (its Wyckoff multiplicity; 1 in a full-cell
-    /// graph). Sums to the crystal's atom count. [nodes]
+    /// For each node, how many atoms of the cell it stands for. [nodes]
+    ///
+    /// Its Wyckoff multiplicity, 1 in a full-cell graph; the values sum to the crystal's atom count.
     public var nodeMultiplicity: [Int32] = []
     /// For each node, its atomic number. [nodes]
     public var nodeAtomicNumber: [UInt8] = []
@@ -20,8 +21,10 @@ public struct CrystalGraph: Sendable, Hashable {
     public var edgeImage: [SIMD3<Int32>] = []
     /// |edgeVector|, Å. [edges]
     public var edgeDistance: [Double] = []
-    /// From the centre atom to the neighbour's image, Cartesian, Å. In an asymmetric-unit graph this is the
-    /// real offset of the neighbour atom, whose node (`edgeSrc`) is its orbit's representative. [edges × 3]
+    /// From the centre atom to the neighbour's image, Cartesian, Å. [edges × 3]
+    ///
+    /// In an asymmetric-unit graph this is the real offset of the neighbour atom, whose node (`edgeSrc`) is
+    /// its orbit's representative.
     public var edgeVector: [SIMD3<Double>] = []
 
     /// The edge pointing into the centre that receives a triplet's message. [triplets]
@@ -33,10 +36,11 @@ public struct CrystalGraph: Sendable, Hashable {
 
     /// spglib's space group number (1–230), or 0 when symmetry was not asked for or could not be found.
     public var spaceGroupNumber: Int32 = 0
-    /// spglib's international symbol (e.g. `Fm-3m`), or empty.
+    /// spglib's international symbol such as `Fm-3m`, or empty.
     public var spaceGroupSymbol = ""
-    /// Why the graph differs from what was asked (e.g. a symmetry failure that fell back to the full cell);
-    /// empty when it does not.
+    /// Why the graph differs from what was asked, or empty.
+    ///
+    /// A symmetry failure that fell back to the full cell, for instance.
     public var note = ""
 
     public init() {}

@@ -32,7 +32,9 @@ public struct GraphParameters: Sendable, Hashable, Codable {
     public var cgcnnCompat: Bool
     /// Nodes are the symmetry-unique atoms (spglib's crystallographic orbits), with their multiplicity.
     public var asymmetricUnit: Bool
-    /// Find every crystal's space group with spglib even without `asymmetricUnit`. Off by default: spglib
+    /// Find every crystal's space group with spglib even without `asymmetricUnit`.
+    ///
+    /// Off by default: spglib
     /// 2.0 takes about 2.5 ms per Materials Project crystal (47 ms for primitive rock salt), several times
     /// the whole neighbour search.
     public var spaceGroup: Bool

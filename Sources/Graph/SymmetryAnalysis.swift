@@ -5,7 +5,7 @@ import Crystal
 public struct SymmetryAnalysis: Sendable, Hashable {
     /// Space group number, 1–230.
     public var spaceGroupNumber: Int32
-    /// International (Hermann–Mauguin) symbol, e.g. `Fm-3m`.
+    /// International (Hermann–Mauguin) symbol such as `Fm-3m`.
     public var spaceGroupSymbol: String
     /// For each atom, the index of the first atom of its crystallographic orbit (spglib's
     /// `crystallographic_orbits`, which, unlike `equivalent_atoms`, does not split orbits in supercells).
@@ -16,10 +16,12 @@ public struct SymmetryAnalysis: Sendable, Hashable {
     /// spglib takes the lattice with basis vectors as columns; `Lattice` keeps them as rows, so the matrix is
     /// transposed on the way in (passing rows gives a wrong but plausible space group on oblique cells).
     ///
+    /// Fails (`nil`) when spglib finds no symmetry dataset, as for atoms too close for the tolerance.
+    ///
     /// - Parameters:
+    ///   - crystal: the structure.
     ///   - symprec: distance tolerance, Å (pymatgen's `SpacegroupAnalyzer` default is 0.01).
     ///   - angleTolerance: angle tolerance, degrees (pymatgen's default is 5).
-    /// - Returns: `nil` when spglib finds no symmetry dataset (e.g. atoms too close for the tolerance).
     public init?(_ crystal: Crystal, symprec: Double, angleTolerance: Double) {
         let l = crystal.lattice
         var columns = (

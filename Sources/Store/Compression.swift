@@ -10,8 +10,9 @@ public enum Compression: Sendable, Hashable, CustomStringConvertible {
     case gzip(level: Int32)
     case none
 
-    /// The store's default: zstd at level 1. On the store's float64 coordinates it is twice as fast as
-    /// level 3 (hdf5plugin's default) for files about 2 % larger; pass `zstd:3` or higher for smaller files.
+    /// The store's default: zstd at level 1.
+    ///
+    /// On the store's float64 coordinates it is twice as fast as level 3 (hdf5plugin's default) for files about 2 % larger; pass `zstd:3` or higher for smaller files.
     public static let `default` = Compression.zstd(level: 1)
 
     /// Parses `zstd`, `zstd:LEVEL`, `gzip`, `gzip:LEVEL` or `none`.

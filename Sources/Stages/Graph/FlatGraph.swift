@@ -13,10 +13,10 @@ struct FlatGraph: Sendable {
     var nodeAtomicNumber: [UInt8]
     var edgeSrc: [Int32]
     var edgeDst: [Int32]
-    /// [edges × 3]
+    /// Lattice translations, [edges × 3].
     var edgeImage: [Int32]
     var edgeDistance: [Double]
-    /// [edges × 3], Å.
+    /// Centre-to-neighbour vectors, [edges × 3], Å.
     var edgeVector: [Double]
     var tripletEdgeA: [Int32]
     var tripletEdgeB: [Int32]
