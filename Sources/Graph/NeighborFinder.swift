@@ -108,6 +108,6 @@ public struct NeighborFinder: Sendable {
     /// A radius expected to hold about twice `count` neighbours at the cell's average atom density.
     private func startingRadius(atoms: Int, volume: Double) -> Double {
         let perAtom = volume / Double(max(atoms, 1))
-        return max(1, cbrt(3 * Double(2 * count) * perAtom / (4 * Double.pi)))
+        return max(1, cbrt(3 * 2 * Double(count) * perAtom / (4 * Double.pi)))
     }
 }
