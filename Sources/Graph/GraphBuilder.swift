@@ -57,6 +57,12 @@ public func buildGraph(for crystal: Crystal, parameters: GraphParameters) -> Cry
         case .minImage: NeighborFinder(cutoff: parameters.cutoff, count: parameters.maxNeighbors, onePerAtom: true)
         }
     let lists = finder.neighbors(of: centres, in: crystal)
+    let edgeCount = lists.reduce(0) { $0 + max($1.count, parameters.cgcnnCompat ? parameters.maxNeighbors : 0) }
+    graph.edgeSrc.reserveCapacity(edgeCount)
+    graph.edgeDst.reserveCapacity(edgeCount)
+    graph.edgeImage.reserveCapacity(edgeCount)
+    graph.edgeDistance.reserveCapacity(edgeCount)
+    graph.edgeVector.reserveCapacity(edgeCount)
     for (node, list) in lists.enumerated() {
         var list = list
         if parameters.cgcnnCompat && list.count < parameters.maxNeighbors {

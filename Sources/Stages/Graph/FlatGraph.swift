@@ -39,11 +39,19 @@ struct FlatGraph: Sendable {
         edgeDst = graph.edgeDst
         edgeImage = []
         edgeImage.reserveCapacity(3 * graph.edgeCount)
-        for image in graph.edgeImage { edgeImage += [image.x, image.y, image.z] }
+        for image in graph.edgeImage {
+            edgeImage.append(image.x)
+            edgeImage.append(image.y)
+            edgeImage.append(image.z)
+        }
         edgeDistance = graph.edgeDistance
         edgeVector = []
         edgeVector.reserveCapacity(3 * graph.edgeCount)
-        for vector in graph.edgeVector { edgeVector += [vector.x, vector.y, vector.z] }
+        for vector in graph.edgeVector {
+            edgeVector.append(vector.x)
+            edgeVector.append(vector.y)
+            edgeVector.append(vector.z)
+        }
         tripletEdgeA = graph.tripletEdgeA
         tripletEdgeB = graph.tripletEdgeB
         tripletAngle = graph.tripletAngle
