@@ -68,6 +68,8 @@ let package = Package(
 
         /** Times Store writes and reads of one large chunked dataset; scripts/bench/store compares with h5py. */
         .executableTarget(name: "store-bench", dependencies: ["Store"], path: "Benchmarks/StoreBench"),
+        /** Times `buildGraph` alone on a store's crystals; scripts/bench/graph reports it next to the whole command. */
+        .executableTarget(name: "graph-bench", dependencies: ["Graph", "Store"], path: "Benchmarks/GraphBench"),
 
         // MARK: Tests
 

@@ -16,7 +16,7 @@ struct FlatGraph: Sendable {
     /// Lattice translations, [edges × 3].
     var edgeImage: [Int32]
     var edgeDistance: [Double]
-    /// Centre-to-neighbour vectors, [edges × 3], Å.
+    /// Centre-to-neighbour vectors, [edges × 3], Å; empty when not stored.
     var edgeVector: [Double]
     var tripletEdgeA: [Int32]
     var tripletEdgeB: [Int32]
@@ -26,8 +26,8 @@ struct FlatGraph: Sendable {
     var edgeCount: Int { edgeSrc.count }
     var tripletCount: Int { tripletEdgeA.count }
 
-    /// The layout of `graph`, the graph of crystal `id`.
-    init(_ graph: CrystalGraph, id: String) {
+    /// The layout of `graph`, the graph of crystal `id`; edge vectors only with `vectors`.
+    init(_ graph: CrystalGraph, id: String, vectors: Bool) {
         self.id = id
         spaceGroupNumber = graph.spaceGroupNumber
         spaceGroupSymbol = graph.spaceGroupSymbol
@@ -46,8 +46,8 @@ struct FlatGraph: Sendable {
         }
         edgeDistance = graph.edgeDistance
         edgeVector = []
-        edgeVector.reserveCapacity(3 * graph.edgeCount)
-        for vector in graph.edgeVector {
+        edgeVector.reserveCapacity(vectors ? 3 * graph.edgeCount : 0)
+        for vector in graph.edgeVector where vectors {
             edgeVector.append(vector.x)
             edgeVector.append(vector.y)
             edgeVector.append(vector.z)

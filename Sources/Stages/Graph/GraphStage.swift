@@ -51,10 +51,13 @@ public struct GraphStage {
         let writer = try GraphsWriter(
             path: outputPath, parameters: parameters, parametersJSON: parametersJSON, options: options.datasetOptions)
         let parameters = parameters
+        let vectors = GraphsWriter.storesVectors(parameters)
         var fallbacks = 0
         try OrderedBatchQueue(jobs: options.jobs).run(
             next: { try reader.next() },
-            transform: { crystal in FlatGraph(buildGraph(for: crystal, parameters: parameters), id: crystal.id) },
+            transform: { crystal in
+                FlatGraph(buildGraph(for: crystal, parameters: parameters), id: crystal.id, vectors: vectors)
+            },
             consume: { graph in
                 if !graph.note.isEmpty {
                     fallbacks += 1

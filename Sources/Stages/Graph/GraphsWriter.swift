@@ -23,7 +23,7 @@ final class GraphsWriter {
     private let edgeDst: DatasetAppender<Int32>
     private let edgeImage: DatasetAppender<Int32>
     private let edgeDistance: DatasetAppender<Double>
-    private let edgeVector: DatasetAppender<Double>
+    private let edgeVector: DatasetAppender<Double>?
     private let tripletEdgeA: RaggedAppender<Int32>?
     private let tripletEdgeB: DatasetAppender<Int32>?
     private let tripletAngle: DatasetAppender<Double>?
@@ -53,7 +53,8 @@ final class GraphsWriter {
         edgeDst = DatasetAppender(root, "edge_dst", options: options)
         edgeImage = DatasetAppender(root, "edge_image", rowShape: [3], options: options)
         edgeDistance = DatasetAppender(root, "edge_distance", options: options)
-        edgeVector = DatasetAppender(root, "edge_vector", rowShape: [3], options: options)
+        edgeVector =
+            Self.storesVectors(parameters) ? DatasetAppender(root, "edge_vector", rowShape: [3], options: options) : nil
         if parameters.lineGraph {
             tripletEdgeA = try RaggedAppender(root, "triplet_edge_a", ptrName: "triplet_ptr", options: options)
             tripletEdgeB = DatasetAppender(root, "triplet_edge_b", options: options)
@@ -61,6 +62,13 @@ final class GraphsWriter {
         } else {
             (tripletEdgeA, tripletEdgeB, tripletAngle) = (nil, nil, nil)
         }
+    }
+
+    /// Whether `edge_vector` is stored: for asymmetric units (whose edge sources are representatives, not the
+    /// real neighbours) and line graphs. A full-cell graph's vectors follow from `crystals.h5`:
+    /// L · (frac[atom of src] + image − frac[atom of dst]), exactly as they were computed.
+    static func storesVectors(_ parameters: GraphParameters) -> Bool {
+        parameters.asymmetricUnit || parameters.lineGraph
     }
 
     /// Appends the graph of crystal `id`.
@@ -92,7 +100,7 @@ final class GraphsWriter {
         try edgeDst.append(contentsOf: joined(\.edgeDst))
         try edgeImage.append(contentsOf: joined(\.edgeImage))
         try edgeDistance.append(contentsOf: joined(\.edgeDistance))
-        try edgeVector.append(contentsOf: joined(\.edgeVector))
+        try edgeVector?.append(contentsOf: joined(\.edgeVector))
         if let tripletEdgeA, let tripletEdgeB, let tripletAngle {
             try tripletEdgeA.append(items: joined(\.tripletEdgeA), rowCounts: pending.map(\.tripletCount))
             try tripletEdgeB.append(contentsOf: joined(\.tripletEdgeB))
@@ -113,7 +121,7 @@ final class GraphsWriter {
         try edgeDst.finish()
         try edgeImage.finish()
         try edgeDistance.finish().setAttribute("units", "angstrom")
-        try edgeVector.finish().setAttribute("units", "angstrom")
+        try edgeVector?.finish().setAttribute("units", "angstrom")
         if let tripletEdgeA, let tripletEdgeB, let tripletAngle {
             try tripletEdgeA.finish()
             try tripletEdgeB.finish()
