@@ -25,10 +25,10 @@ let numbers = try root.read("node_atomic_number", as: UInt8.self).values
 let coords = try root.read("node_frac_coords", as: Double.self).values
 var crystals: [Crystal] = []
 for index in 0..<(ptr.count - 1) {
-    let sites = (Int(ptr[index])..<Int(ptr[index + 1])).map { atom in
-        Site(
-            Element(atomicNumber: Int(numbers[atom])) ?? Element(atomicNumber: 1)!,
-            SIMD3(coords[3 * atom], coords[3 * atom + 1], coords[3 * atom + 2]))
+    let sites = (Int(ptr[index])..<Int(ptr[index + 1])).compactMap { atom in
+        Element(atomicNumber: Int(numbers[atom])).map {
+            Site($0, SIMD3(coords[3 * atom], coords[3 * atom + 1], coords[3 * atom + 2]))
+        }
     }
     crystals.append(
         Crystal(

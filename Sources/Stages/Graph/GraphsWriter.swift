@@ -64,8 +64,10 @@ final class GraphsWriter {
         }
     }
 
-    /// Whether `edge_vector` is stored: for asymmetric units (whose edge sources are representatives, not the
-    /// real neighbours) and line graphs. A full-cell graph's vectors follow from `crystals.h5`:
+    /// Whether `edge_vector` is stored: for asymmetric units and line graphs.
+    ///
+    /// An asymmetric unit's edge sources are representatives, not the real neighbours, so its vectors must be
+    /// kept; a full-cell graph's vectors follow from `crystals.h5`:
     /// L · (frac[atom of src] + image − frac[atom of dst]), exactly as they were computed.
     static func storesVectors(_ parameters: GraphParameters) -> Bool {
         parameters.asymmetricUnit || parameters.lineGraph
