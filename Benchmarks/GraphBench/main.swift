@@ -25,10 +25,11 @@ let numbers = try root.read("node_atomic_number", as: UInt8.self).values
 let coords = try root.read("node_frac_coords", as: Double.self).values
 var crystals: [Crystal] = []
 for index in 0..<(ptr.count - 1) {
-    let sites = (Int(ptr[index])..<Int(ptr[index + 1])).compactMap { atom in
-        Element(atomicNumber: Int(numbers[atom])).map {
-            Site($0, SIMD3(coords[3 * atom], coords[3 * atom + 1], coords[3 * atom + 2]))
-        }
+    var sites: [Site] = []
+    for atom in Int(ptr[index])..<Int(ptr[index + 1]) {
+        guard let element = Element(atomicNumber: Int(numbers[atom])) else { continue }
+        let position = SIMD3<Double>(coords[3 * atom], coords[3 * atom + 1], coords[3 * atom + 2])
+        sites.append(Site(element, position))
     }
     crystals.append(
         Crystal(
