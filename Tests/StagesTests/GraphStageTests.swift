@@ -86,6 +86,6 @@ import _TestSupport
         let dir = try TemporaryDirectory()
         let command = try GraphCommand.parse(["--store", dir.path, "--quiet"])
         let stage = try GraphStage(parameters: try #require(command.parameters), options: command.common)
-        #expect(throws: GraphStageError.noCrystals(dir.file("crystals.h5"))) { try stage.run() }
+        #expect(throws: StageError.missingInput(dir.file("crystals.h5"), makeWith: "ingest")) { try stage.run() }
     }
 }

@@ -178,7 +178,7 @@ import _TestSupport
         let dir = try TemporaryDirectory()
         let input = Self.badInputs + "/broken-loop.cif"
         _ = try ingest([input], ["--max-reject-fraction", "0.9"], in: dir)
-        #expect(throws: IngestError.outputExists(dir.file("crystals.h5"))) { try ingest([input], in: dir) }
+        #expect(throws: StageError.outputExists(dir.file("crystals.h5"))) { try ingest([input], in: dir) }
         _ = try ingest([input], ["--force", "--max-reject-fraction", "0.9"], in: dir)
     }
 

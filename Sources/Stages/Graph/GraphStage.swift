@@ -19,32 +19,25 @@ public struct GraphStage {
     }
 
     let parameters: GraphParameters
-    let options: StageOptions
-    let directory: RunDirectory
-    let progress: ProgressReporter
-    /// Where one-line notes go (standard error by default).
-    var report: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    let context: StageContext
 
     public init(parameters: GraphParameters, options: StageOptions) throws {
         self.parameters = parameters
-        self.options = options
-        directory = try RunDirectory(options.store)
-        progress = ProgressReporter(label: "graph", total: nil, quiet: options.quiet)
+        context = try StageContext(label: "graph", options: options)
     }
 
     /// Runs the stage.
     ///
-    /// - Throws: `GraphStageError` when the output exists without `--force` or there are no crystals;
+    /// - Throws: `StageError` when there are no crystals or the output exists without `--force`;
     ///   `StoreError` when `crystals.h5` cannot be read or `graphs.h5` written.
     public func run() throws -> Summary {
         let started = Date()
+        let (options, directory, progress) = (context.options, context.directory, context.progress)
         let inputPath = directory.file("crystals.h5")
-        let outputPath = directory.file("graphs.h5")
-        guard FileManager.default.fileExists(atPath: inputPath) else { throw GraphStageError.noCrystals(inputPath) }
-        if FileManager.default.fileExists(atPath: outputPath) && !options.force {
-            throw GraphStageError.outputExists(outputPath)
+        guard FileManager.default.fileExists(atPath: inputPath) else {
+            throw StageError.missingInput(inputPath, makeWith: "ingest")
         }
-        try AtomicStoreFile.removeStalePartials(in: directory.path)
+        let outputPath = try context.outputPath("graphs.h5")
         let inputHash = try SHA256.hex(fileAt: inputPath)
         let reader = try CrystalsReader(path: inputPath, threads: options.jobs)
         let parametersJSON = try CanonicalJSON.encode(parameters)
@@ -61,7 +54,7 @@ public struct GraphStage {
             consume: { graph in
                 if !graph.note.isEmpty {
                     fallbacks += 1
-                    if fallbacks <= 20 { report("xtal-graph: \(graph.id): \(graph.note)") }
+                    if fallbacks <= 20 { context.report("xtal-graph: \(graph.id): \(graph.note)") }
                 }
                 try writer.append(graph)
                 progress.advance()
@@ -86,18 +79,5 @@ public struct GraphStage {
             Double(summary.graphs) / max(summary.seconds, 1e-9), outputPath)
         progress.finish(line)
         return summary
-    }
-}
-
-/// Why the graph stage stopped; one line each.
-public enum GraphStageError: Error, CustomStringConvertible, Equatable, Sendable {
-    case noCrystals(String)
-    case outputExists(String)
-
-    public var description: String {
-        switch self {
-        case .noCrystals(let path): "\(path) not found; run xtal ingest first"
-        case .outputExists(let path): "\(path) exists; rerun with --force to replace it"
-        }
     }
 }

@@ -21,32 +21,30 @@ public struct Ingest {
     }
 
     let parameters: IngestParameters
-    let options: StageOptions
-    let directory: RunDirectory
-    let progress: ProgressReporter
+    var context: StageContext
+    var options: StageOptions { context.options }
+    var directory: RunDirectory { context.directory }
+    var progress: ProgressReporter { context.progress }
     /// Where one-line reject messages go (standard error by default).
-    var report: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    var report: (String) -> Void {
+        get { context.report }
+        set { context.report = newValue }
+    }
 
     public init(parameters: IngestParameters, options: StageOptions) throws {
         self.parameters = parameters
-        self.options = options
-        directory = try RunDirectory(options.store)
-        progress = ProgressReporter(label: "ingest", total: nil, quiet: options.quiet)
+        context = try StageContext(label: "ingest", options: options)
     }
 
     /// Runs the stage.
     ///
     /// - Returns: counts and timing.
-    /// - Throws: `IngestError` when the output exists without `--force`, when nothing could be ingested, or
+    /// - Throws: `StageError.outputExists` without `--force`; `IngestError` when nothing could be ingested, or
     ///   when too many records were rejected (nothing is written then); `StoreError` when the store cannot be
     ///   written.
     public func run() throws -> Summary {
         let started = Date()
-        let outputPath = directory.file("crystals.h5")
-        if FileManager.default.fileExists(atPath: outputPath) && !options.force {
-            throw IngestError.outputExists(outputPath)
-        }
-        try AtomicStoreFile.removeStalePartials(in: directory.path)
+        let outputPath = try context.outputPath("crystals.h5")
         let writer = try CrystalsWriter(path: outputPath, options: options.datasetOptions)
         var state = IngestState(parameters: parameters)
         var files: [String] = []

@@ -1,6 +1,5 @@
 /// Why ingest stopped, or why it set a whole file aside; one line each.
 public enum IngestError: Error, CustomStringConvertible, Equatable, Sendable {
-    case outputExists(String)
     case missingInput(String)
     case unknownFormat(String)
     case undetectableFormat(String)
@@ -9,8 +8,6 @@ public enum IngestError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String {
         switch self {
-        case .outputExists(let path):
-            return "\(path) exists; rerun with --force to replace it"
         case .missingInput(let path):
             return "\(path): no such file or folder"
         case .unknownFormat(let name):
