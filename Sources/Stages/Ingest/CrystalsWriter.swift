@@ -66,7 +66,9 @@ final class CrystalsWriter {
         pending.atomCounts.append(crystal.sites.count)
         for site in crystal.sites {
             pending.numbers.append(UInt8(site.element.atomicNumber))
-            pending.coordinates += [site.fracCoords.x, site.fracCoords.y, site.fracCoords.z]
+            pending.coordinates.append(site.fracCoords.x)
+            pending.coordinates.append(site.fracCoords.y)
+            pending.coordinates.append(site.fracCoords.z)
         }
         count += 1
         if pending.records.count == 1024 { try flush() }

@@ -148,11 +148,11 @@ public struct Ingest {
             try reject(checked.raw.file, record: record, id: id, reason: error.description, writer: writer)
         case .success(var crystal):
             if let first = state.seenIDs[id] {
-                let reason = "duplicate id '\(id)' (first seen in \(first))"
+                let reason = "duplicate id '\(id)' (first seen in \(first.file):\(first.record))"
                 try reject(checked.raw.file, record: record, id: id, reason: reason, writer: writer)
                 return
             }
-            state.seenIDs[id] = "\(checked.raw.file):\(record)"
+            state.seenIDs[id] = (checked.raw.file, record)
             crystal.id = id
             if let name = checked.raw.name { names[name] = writer.count }
             var fields = checked.fields

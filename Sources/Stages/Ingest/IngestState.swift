@@ -5,8 +5,8 @@ import Foundation
 /// label units from manifests.
 struct IngestState {
     let parameters: IngestParameters
-    /// id → where it was first seen (`file:record`).
-    var seenIDs: [String: String] = [:]
+    /// id → where it was first seen (the file and record, joined only for a duplicate's message).
+    var seenIDs: [String: (file: String, record: String)] = [:]
     /// Label columns collected so far.
     var labels = LabelTable()
     /// `id_prop.csv` targets: id (file stem) → field → value.
