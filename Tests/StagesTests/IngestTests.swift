@@ -90,7 +90,8 @@ import _TestSupport
 
     @Test func badInputsAreRejectedWithReasonsAndGoodRecordsLand() throws {
         let dir = try TemporaryDirectory()
-        let (summary, crystals, _) = try ingest([Self.badInputs], ["--max-reject-fraction", "0.9"], in: dir)
+        let (summary, crystals, messages) = try ingest(
+            [Self.badInputs], ["--max-reject-fraction", "0.9"], in: dir)
         let found = try rejects(crystals)
         func reason(_ file: String, _ id: String? = nil) -> String {
             found.first { $0.file.hasSuffix(file) && (id == nil || $0.id == id) }?.reason ?? "(no reject)"
@@ -115,6 +116,10 @@ import _TestSupport
         #expect(ids.filter { $0.hasPrefix("mb-dielectric-") }.count >= 6 + 2)
         #expect(ids.contains("good1") && ids.contains("good2"))
         #expect(summary.crystals == ids.count)
+        // One line per reject, saying where: a record, where a file broke off, or the whole file.
+        #expect(messages.contains { $0.contains("mixed.jsonl: record 3 (bad-element): unknown element 'Xx'") })
+        #expect(messages.contains { $0.contains("truncated.jsonl.gz: from record ") && $0.contains("truncated gzip") })
+        #expect(messages.contains { $0.contains("empty.cif: no structures found") })
     }
 
     @Test func tenThousandAtomCellIsRejectedByDefaultAndReadWhenAllowed() throws {

@@ -177,7 +177,9 @@ public struct Ingest {
     private func reject(_ file: String, record: String, id: String, reason: String, writer: CrystalsWriter) throws {
         try writer.reject(sourceFile: file, record: record, id: id, reason: reason)
         if writer.rejectCount <= 20 {
-            report("xtal-ingest: \(file): record \(record)\(id.isEmpty ? "" : " (\(id))"): \(reason)")
+            // `record` is a position or name, `-` for a whole file, or `from record K` where a file broke off.
+            let place = record == "-" ? "" : record.hasPrefix("from ") ? ": \(record)" : ": record \(record)"
+            report("xtal-ingest: \(file)\(place)\(id.isEmpty ? "" : " (\(id))"): \(reason)")
         } else if writer.rejectCount == 21 {
             report("xtal-ingest: more rejects follow; all are listed in crystals.h5 /rejects")
         }
