@@ -17,15 +17,18 @@ public struct CrystalGraph: Sendable, Hashable {
     public var edgeSrc: [Int32] = []
     /// The centre's node. [edges]
     public var edgeDst: [Int32] = []
-    /// The lattice translation of the neighbour atom: its position is `frac[atom] + image`. [edges × 3]
-    public var edgeImage: [SIMD3<Int32>] = []
+    /// The lattice translation of the neighbour atom, whose position is `frac[atom] + image`, flat as
+    /// stored: edge e's is elements 3e..<3e+3. [edges × 3]
+    public var edgeImage: [Int32] = []
     /// |edgeVector|, Å. [edges]
     public var edgeDistance: [Double] = []
     /// From the centre atom to the neighbour's image, Cartesian, Å. [edges × 3]
     ///
     /// In an asymmetric-unit graph this is the real offset of the neighbour atom, whose node (`edgeSrc`) is
     /// its orbit's representative.
-    public var edgeVector: [SIMD3<Double>] = []
+    ///
+    /// Flat as `edgeImage`.
+    public var edgeVector: [Double] = []
 
     /// The edge pointing into the centre that receives a triplet's message. [triplets]
     public var tripletEdgeA: [Int32] = []
@@ -51,4 +54,25 @@ public struct CrystalGraph: Sendable, Hashable {
     public var edgeCount: Int { edgeSrc.count }
     /// Number of triplets.
     public var tripletCount: Int { tripletEdgeA.count }
+
+    /// Edge `e`'s image.
+    public func image(_ e: Int) -> SIMD3<Int32> { SIMD3(edgeImage[3 * e], edgeImage[3 * e + 1], edgeImage[3 * e + 2]) }
+
+    /// Edge `e`'s vector, Å.
+    public func vector(_ e: Int) -> SIMD3<Double> {
+        SIMD3(edgeVector[3 * e], edgeVector[3 * e + 1], edgeVector[3 * e + 2])
+    }
+
+    /// Appends an edge into node `dst` from node `src`.
+    mutating func appendEdge(src: Int32, dst: Int32, image: SIMD3<Int32>, distance: Double, vector: SIMD3<Double>) {
+        edgeSrc.append(src)
+        edgeDst.append(dst)
+        edgeImage.append(image.x)
+        edgeImage.append(image.y)
+        edgeImage.append(image.z)
+        edgeDistance.append(distance)
+        edgeVector.append(vector.x)
+        edgeVector.append(vector.y)
+        edgeVector.append(vector.z)
+    }
 }

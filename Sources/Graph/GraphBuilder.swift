@@ -60,9 +60,9 @@ public func buildGraph(for crystal: Crystal, parameters: GraphParameters) -> Cry
     let edgeCount = lists.reduce(0) { $0 + max($1.count, parameters.cgcnnCompat ? parameters.maxNeighbors : 0) }
     graph.edgeSrc.reserveCapacity(edgeCount)
     graph.edgeDst.reserveCapacity(edgeCount)
-    graph.edgeImage.reserveCapacity(edgeCount)
+    graph.edgeImage.reserveCapacity(3 * edgeCount)
     graph.edgeDistance.reserveCapacity(edgeCount)
-    graph.edgeVector.reserveCapacity(edgeCount)
+    graph.edgeVector.reserveCapacity(3 * edgeCount)
     for (node, list) in lists.enumerated() {
         var list = list
         if parameters.cgcnnCompat && list.count < parameters.maxNeighbors {
@@ -70,11 +70,9 @@ public func buildGraph(for crystal: Crystal, parameters: GraphParameters) -> Cry
             list += repeatElement(padding, count: parameters.maxNeighbors - list.count)
         }
         for neighbor in list {
-            graph.edgeSrc.append(Int32(nodeOfAtom[Int(neighbor.atom)]))
-            graph.edgeDst.append(Int32(node))
-            graph.edgeImage.append(neighbor.image)
-            graph.edgeDistance.append(neighbor.distance)
-            graph.edgeVector.append(neighbor.vector)
+            graph.appendEdge(
+                src: Int32(nodeOfAtom[Int(neighbor.atom)]), dst: Int32(node), image: neighbor.image,
+                distance: neighbor.distance, vector: neighbor.vector)
         }
     }
     if parameters.lineGraph { addLineGraph(to: &graph) }
@@ -92,8 +90,8 @@ func addLineGraph(to graph: inout CrystalGraph) {
         while end < graph.edgeCount && graph.edgeDst[end] == graph.edgeDst[start] { end += 1 }
         for a in start..<end {
             for b in start..<end where b != a {
-                let u = graph.edgeVector[a]
-                let v = graph.edgeVector[b]
+                let u = graph.vector(a)
+                let v = graph.vector(b)
                 let c = cross(u, v)
                 graph.tripletEdgeA.append(Int32(a))
                 graph.tripletEdgeB.append(Int32(b))

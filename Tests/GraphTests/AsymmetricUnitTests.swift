@@ -63,7 +63,7 @@ import Testing
         let naEdges = (0..<graph.edgeCount).filter { graph.edgeDst[$0] == 0 }
         #expect(naEdges.count == 6)
         #expect(naEdges.allSatisfy { graph.edgeSrc[$0] == 1 && abs(graph.edgeDistance[$0] - 2.82) < 1e-9 })
-        let sum = naEdges.map { graph.edgeVector[$0] }.reduce(SIMD3<Double>.zero, +)
+        let sum = naEdges.map(graph.vector).reduce(SIMD3<Double>.zero, +)
         #expect(length(sum) < 1e-9)  // octahedron: the six offsets cancel
     }
 

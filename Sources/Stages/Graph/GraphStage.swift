@@ -44,19 +44,16 @@ public struct GraphStage {
         let writer = try GraphsWriter(
             path: outputPath, parameters: parameters, parametersJSON: parametersJSON, options: options.datasetOptions)
         let parameters = parameters
-        let vectors = GraphsWriter.storesVectors(parameters)
         var fallbacks = 0
         try OrderedBatchQueue(jobs: options.jobs).run(
             next: { try reader.next() },
-            transform: { crystal in
-                FlatGraph(buildGraph(for: crystal, parameters: parameters), id: crystal.id, vectors: vectors)
-            },
-            consume: { graph in
+            transform: { crystal in (crystal.id, buildGraph(for: crystal, parameters: parameters)) },
+            consume: { id, graph in
                 if !graph.note.isEmpty {
                     fallbacks += 1
-                    if fallbacks <= 20 { context.report("xtal-graph: \(graph.id): \(graph.note)") }
+                    if fallbacks <= 20 { context.report("xtal-graph: \(id): \(graph.note)") }
                 }
-                try writer.append(graph)
+                try writer.append(graph, id: id)
                 progress.advance()
             })
         let provenance = Provenance(
