@@ -39,6 +39,9 @@ let package = Package(
         /** Crystal graphs: neighbour lists (radius, k nearest, minimum image), asymmetric units (spglib),
             line graphs. */
         .target(name: "Graph", dependencies: ["Crystal", "CSpglib"], exclude: ["README.md"]),
+        /** Tensors: Float32 (and Float64 for reference checks) arrays, a tape for reverse-mode gradients, the
+            primitive ops each with its backward, matrix products on OpenBLAS. */
+        .target(name: "Tensor", dependencies: ["CBLAS"], exclude: ["README.md"]),
 
         /** Typed HDF5 access: files, groups, n-d datasets, strings, attributes, ragged (CSR) arrays,
             chunked appends, zstd/gzip compression, external links, atomic output files. */
@@ -77,6 +80,7 @@ let package = Package(
         .target(name: "_TestSupport", path: "Tests/_TestSupport"),
         .testTarget(name: "CrystalTests", dependencies: ["Crystal"], exclude: ["Fixtures"]),
         .testTarget(name: "GraphTests", dependencies: ["Graph"], exclude: ["Fixtures"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(
             name: "StoreTests", dependencies: ["Store", "StoreFixtureWriter", "_TestSupport"], exclude: ["Python"]),
         .testTarget(

@@ -1,0 +1,75 @@
+/// A record of the operations on tracked tensors, in the order they ran, for reverse-mode differentiation.
+///
+/// A tape belongs to one forward pass and one thread: create it, `track` the tensors to differentiate with
+/// respect to, run the forward pass (every op on a tracked tensor records a node whose backward function
+/// sits next to its forward code), then call `gradients(of:)`.
+public final class Tape<S: TensorScalar>: @unchecked Sendable {
+    /// One recorded operation: its inputs' node ids and how to turn the output's gradient into theirs.
+    struct Node {
+        let inputs: [Int?]
+        let backward: (Tensor<S>) -> [Tensor<S>?]
+        let shape: [Int]
+    }
+
+    private(set) var nodes: [Node] = []
+
+    public init() {}
+
+    /// `tensor`, recorded as a leaf: gradients of later results with respect to it can be asked for.
+    public func track(_ tensor: Tensor<S>) -> Tensor<S> {
+        nodes.append(Node(inputs: [], backward: { _ in [] }, shape: tensor.shape))
+        return Tensor(shape: tensor.shape, values: tensor.values, node: (self, nodes.count - 1))
+    }
+
+    /// Records an op: `output` was computed from `inputs`; `backward` maps the gradient of `output` to one
+    /// gradient per input (nil where none flows), each of its input's shape.
+    func record(
+        _ output: (shape: [Int], values: [S]), inputs: [Tensor<S>], backward: @escaping (Tensor<S>) -> [Tensor<S>?]
+    ) -> Tensor<S> {
+        let ids = inputs.map { input -> Int? in
+            guard let node = input.node else { return nil }
+            precondition(node.tape === self, "Tape.record: inputs recorded on different tapes")
+            return node.id
+        }
+        nodes.append(Node(inputs: ids, backward: backward, shape: output.shape))
+        return Tensor(shape: output.shape, values: output.values, node: (self, nodes.count - 1))
+    }
+
+    /// The gradients of `output` (a one-element tensor recorded on this tape) with respect to every tracked
+    /// tensor it depends on, accumulated over every path.
+    public func gradients(of output: Tensor<S>) -> Gradients<S> {
+        guard let start = output.node, start.tape === self else {
+            preconditionFailure("Tape.gradients: the output is not recorded on this tape")
+        }
+        precondition(output.count == 1, "Tape.gradients: output of shape \(output.shape) is not a scalar")
+        var grads = [Tensor<S>?](repeating: nil, count: nodes.count)
+        grads[start.id] = Tensor(repeating: 1, shape: output.shape)
+        for id in stride(from: start.id, through: 0, by: -1) {
+            guard let grad = grads[id] else { continue }
+            let node = nodes[id]
+            guard !node.inputs.isEmpty else { continue }
+            let inputGrads = node.backward(grad)
+            for (input, inputGrad) in zip(node.inputs, inputGrads) {
+                guard let input, let inputGrad else { continue }
+                precondition(
+                    inputGrad.shape == nodes[input].shape,
+                    "Tape.gradients: gradient of shape \(inputGrad.shape) for an input of shape \(nodes[input].shape)")
+                grads[input] = grads[input].map { $0.adding(inputGrad) } ?? inputGrad
+            }
+        }
+        return Gradients(byNode: grads)
+    }
+}
+
+/// Gradients from `Tape.gradients(of:)`, looked up by the tracked tensor they belong to.
+public struct Gradients<S: TensorScalar>: Sendable {
+    let byNode: [Tensor<S>?]
+
+    /// The gradient with respect to `tensor` (zeros of its shape when the output does not depend on it).
+    public subscript(_ tensor: Tensor<S>) -> Tensor<S> {
+        guard let node = tensor.node, node.id < byNode.count, let grad = byNode[node.id] else {
+            return Tensor(repeating: 0, shape: tensor.shape)
+        }
+        return grad
+    }
+}

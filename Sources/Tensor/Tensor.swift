@@ -1,0 +1,54 @@
+/// An n-dimensional array of `S`, row-major and contiguous, that can be tracked on a `Tape` for gradients.
+///
+/// Values are copied on write (Swift array semantics). A tensor made by an op from tracked inputs is
+/// itself tracked on the same tape; untracked tensors (constants, gradients) cost nothing to record.
+public struct Tensor<S: TensorScalar>: Sendable {
+    /// Extent of each axis; `[]` for a scalar.
+    public let shape: [Int]
+    /// The elements in row-major order; `shape.product` of them.
+    public let values: [S]
+    /// The tape and node this tensor is recorded as, if any.
+    let node: (tape: Tape<S>, id: Int)?
+
+    /// A tensor of `shape` holding `values` (row-major).
+    ///
+    /// - Precondition: `values.count` is the product of `shape`.
+    public init(shape: [Int], values: [S]) {
+        precondition(
+            shape.allSatisfy { $0 >= 0 } && values.count == shape.reduce(1, *),
+            "Tensor: \(values.count) values for shape \(shape)")
+        self.shape = shape
+        self.values = values
+        node = nil
+    }
+
+    init(shape: [Int], values: [S], node: (tape: Tape<S>, id: Int)?) {
+        self.shape = shape
+        self.values = values
+        self.node = node
+    }
+
+    /// A scalar (rank-0) tensor.
+    public init(_ value: S) { self.init(shape: [], values: [value]) }
+
+    /// A tensor of `shape` filled with `value`.
+    public init(repeating value: S, shape: [Int]) {
+        self.init(shape: shape, values: [S](repeating: value, count: shape.reduce(1, *)))
+    }
+
+    /// Number of elements.
+    public var count: Int { values.count }
+    /// Number of axes.
+    public var rank: Int { shape.count }
+    /// The single value of a one-element tensor.
+    public var scalar: S {
+        precondition(count == 1, "Tensor.scalar: shape \(shape) holds \(count) values")
+        return values[0]
+    }
+
+    /// Whether this tensor is recorded on a tape.
+    public var isTracked: Bool { node != nil }
+
+    /// The same values, not recorded: gradients do not flow through it.
+    public var detached: Tensor { Tensor(shape: shape, values: values) }
+}

@@ -1,0 +1,214 @@
+import Foundation
+import Testing
+
+@testable import Tensor
+
+/// A seeded generator, so every check sees the same numbers.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A Double tensor of `shape` with values uniform in `range`.
+func random(_ shape: [Int], in range: ClosedRange<Double> = -2...2, seed: UInt64) -> Tensor<Double> {
+    var generator = SplitMix64(state: seed)
+    return Tensor(
+        shape: shape, values: (0..<shape.reduce(1, *)).map { _ in Double.random(in: range, using: &generator) })
+}
+
+/// Checks the tape's gradients of L = Σ w ⊙ f(inputs) (w fixed and random, so every output element
+/// matters) against central finite differences in Double, element by element.
+///
+/// Tolerance: |analytic − numeric| ≤ 1e-6 + 1e-5 · |numeric|, with step h = 1e-5 · max(1, |x|); the
+/// difference quotient's own error is O(h²) ≈ 1e-10 relative for these smooth functions.
+func checkGradients(
+    _ inputs: [Tensor<Double>], _ name: String, sourceLocation: SourceLocation = #_sourceLocation,
+    _ f: ([Tensor<Double>]) -> Tensor<Double>
+) {
+    let probe = f(inputs)
+    let weights = random(probe.shape, in: -1...1, seed: 99)
+    func loss(_ xs: [Tensor<Double>]) -> Double { zip(f(xs).values, weights.values).map(*).reduce(0, +) }
+
+    let tape = Tape<Double>()
+    let tracked = inputs.map(tape.track)
+    let grads = tape.gradients(of: (f(tracked) * weights).sum())
+    for (i, input) in inputs.enumerated() {
+        let analytic = grads[tracked[i]]
+        #expect(analytic.shape == input.shape, "\(name): gradient shape", sourceLocation: sourceLocation)
+        for k in 0..<input.count {
+            let h = 1e-5 * max(1, abs(input.values[k]))
+            var plus = inputs
+            var minus = inputs
+            var up = input.values
+            var down = input.values
+            up[k] += h
+            down[k] -= h
+            plus[i] = Tensor(shape: input.shape, values: up)
+            minus[i] = Tensor(shape: input.shape, values: down)
+            let numeric = (loss(plus) - loss(minus)) / (2 * h)
+            let error = abs(analytic.values[k] - numeric)
+            #expect(
+                error <= 1e-6 + 1e-5 * abs(numeric),
+                "\(name): input \(i) element \(k): analytic \(analytic.values[k]), numeric \(numeric)",
+                sourceLocation: sourceLocation)
+        }
+    }
+}
+
+@Suite struct GradientCheckTests {
+    @Test func arithmeticWithBroadcasting() {
+        let a = random([3, 4], seed: 1)
+        let positive = random([3, 4], in: 0.5...2, seed: 5)
+        for (shape, seed) in [([3, 4], 2), ([4], 3), ([3, 1], 4), ([], 6), ([1, 4], 7)] as [([Int], UInt64)] {
+            let b = random(shape, seed: seed)
+            let divisor = random(shape, in: 0.5...2, seed: seed)
+            checkGradients([a, b], "add \(shape)") { $0[0] + $0[1] }
+            checkGradients([a, b], "sub \(shape)") { $0[0] - $0[1] }
+            checkGradients([a, b], "mul \(shape)") { $0[0] * $0[1] }
+            checkGradients([a, divisor], "div \(shape)") { $0[0] / $0[1] }
+            checkGradients([b, positive], "div broadcast numerator \(shape)") { $0[0] / $0[1] }
+        }
+        checkGradients([a], "neg") { -$0[0] }
+    }
+
+    @Test func unaryMaps() {
+        let x = random([2, 5], seed: 10)
+        let positive = random([2, 5], in: 0.2...3, seed: 11)
+        checkGradients([x], "exp") { $0[0].exp() }
+        checkGradients([positive], "log") { $0[0].log() }
+        checkGradients([positive], "sqrt") { $0[0].sqrt() }
+        // maximum: inputs kept apart so no element sits at the kink.
+        let y = Tensor(
+            shape: x.shape,
+            values: x.values.enumerated().map { $0.offset % 2 == 0 ? $0.element + 0.5 : $0.element - 0.5 })
+        checkGradients([x, y], "maximum") { $0[0].maximum($0[1]) }
+        checkGradients([x, random([5], seed: 12)], "maximum broadcast") { $0[0].maximum($0[1]) }
+        let mask = (0..<10).map { $0 % 3 == 0 }
+        checkGradients([x, y], "where") { $0[0].where(mask, else: $0[1]) }
+    }
+
+    @Test func activations() {
+        // Away from relu's kink at 0; wide range for the stable softplus and sigmoid.
+        let x = Tensor<Double>(shape: [2, 6], values: [-30, -4, -1.3, -0.2, 0.3, 0.9, 1.7, 2.5, 6, 15, -7, 0.05])
+        checkGradients([x], "softplus") { $0[0].softplus() }
+        checkGradients([x], "sigmoid") { $0[0].sigmoid() }
+        checkGradients([x], "relu") { $0[0].relu() }
+        checkGradients([x], "silu") { $0[0].silu() }
+        checkGradients([x], "tanh") { $0[0].tanh() }
+        checkGradients([x], "logSoftmax") { $0[0].logSoftmax() }
+        checkGradients([random([3, 1, 4], seed: 13)], "logSoftmax rank 3") { $0[0].logSoftmax() }
+    }
+
+    @Test func reductions() {
+        let x = random([2, 3, 4], seed: 20)
+        checkGradients([x], "sum") { $0[0].sum() }
+        checkGradients([x], "mean") { $0[0].mean() }
+        for axis in 0..<3 {
+            checkGradients([x], "sum axis \(axis)") { $0[0].sum(axis: axis) }
+            checkGradients([x], "mean axis \(axis)") { $0[0].mean(axis: axis) }
+            checkGradients([x], "max axis \(axis)") { $0[0].max(axis: axis) }
+        }
+    }
+
+    @Test func matrixProductsWithTransposeFlags() {
+        let a = random([3, 4], seed: 30)
+        let b = random([4, 5], seed: 31)
+        let at = random([4, 3], seed: 32)
+        let bt = random([5, 4], seed: 33)
+        checkGradients([a, b], "matmul") { $0[0].matmul($0[1]) }
+        checkGradients([at, b], "matmul Aᵀ") { $0[0].matmul($0[1], transposeSelf: true) }
+        checkGradients([a, bt], "matmul Bᵀ") { $0[0].matmul($0[1], transposeOther: true) }
+        checkGradients([at, bt], "matmul AᵀBᵀ") { $0[0].matmul($0[1], transposeSelf: true, transposeOther: true) }
+        // The flags give the same numbers as materialised transposes.
+        #expect(at.matmul(b, transposeSelf: true).values == at.transposed().matmul(b).values)
+    }
+
+    @Test func shapeOps() {
+        let x = random([4, 3], seed: 40)
+        let y = random([2, 3], seed: 41)
+        let z = random([4, 2], seed: 42)
+        checkGradients([x], "reshape") { $0[0].reshaped([2, 6]) }
+        checkGradients([x], "transposed") { $0[0].transposed() }
+        checkGradients([x], "slice") { $0[0].slice(rows: 1..<3) }
+        checkGradients([x], "narrow axis 1") { $0[0].narrow(axis: 1, range: 1..<3) }
+        checkGradients([x, y], "concat axis 0") { Tensor.concat([$0[0], $0[1]], axis: 0) }
+        checkGradients([x, z], "concat axis 1") { Tensor.concat([$0[0], $0[1]], axis: 1) }
+        checkGradients([x], "split") { t in
+            let parts = t[0].split([1, 2], axis: 1)
+            return parts[0] * parts[1].sum(axis: 1).reshaped([4, 1])
+        }
+    }
+
+    @Test func messagePassing() {
+        let nodes = random([4, 3], seed: 50)
+        let edges = random([6, 3], seed: 51)
+        let src: [Int32] = [0, 1, 1, 3, 3, 3]
+        checkGradients([nodes], "gather with repeats") { $0[0].gather(rows: src) }
+        checkGradients([edges], "scatterAdd") { $0[0].scatterAdd(rows: [2, 0, 2, 1, 0, 2], count: 4) }
+        let offsets = [0, 2, 2, 5, 6]  // an empty segment in the middle
+        checkGradients([edges], "segmentSum") { $0[0].segmentSum(offsets: offsets) }
+        checkGradients([edges], "segmentMean") { $0[0].segmentMean(offsets: offsets) }
+        #expect(edges.segmentSum(offsets: offsets).values[3..<6].allSatisfy { $0 == 0 })
+    }
+
+    @Test func composedMessagePassingLayer() {
+        // h' = softplus(h + segmentSum(σ(W [h_dst ‖ h_src]) ⊙ h_src)): gather, concat, matmul, sigmoid,
+        // product, sum over CSR segments, residual, activation, all through one tape.
+        let h = random([3, 2], seed: 60)
+        let w = random([4, 2], seed: 61)
+        let src: [Int32] = [1, 2, 0, 2]
+        let dst: [Int32] = [0, 0, 1, 2]
+        checkGradients([h, w], "message passing") { t in
+            let pairs = Tensor.concat([t[0].gather(rows: dst), t[0].gather(rows: src)], axis: 1)
+            let gate = pairs.matmul(t[1]).sigmoid()
+            let messages = gate * t[0].gather(rows: src)
+            return (t[0] + messages.segmentSum(offsets: [0, 2, 3, 4])).softplus()
+        }
+    }
+}
+
+@Suite struct TapeTests {
+    @Test func gradientsAccumulateOverEveryPath() {
+        let tape = Tape<Double>()
+        let x = tape.track(Tensor(3))
+        let y = x * x + x * Tensor(2)  // dy/dx = 2x + 2 = 8
+        #expect(tape.gradients(of: y)[x].scalar == 8)
+        // A tensor the output does not depend on gets zeros of its shape.
+        let unused = tape.track(Tensor(shape: [2], values: [1, 2]))
+        #expect(tape.gradients(of: y)[unused].values == [0, 0])
+    }
+
+    @Test func untrackedOpsRecordNothing() {
+        let a = Tensor<Float>(shape: [2], values: [1, 2])
+        #expect(!(a + a).isTracked)
+        let tape = Tape<Float>()
+        let t = tape.track(a)
+        #expect((t + a).isTracked && !(t.detached + a).isTracked)
+    }
+
+    @Test func softplusIsStableAtTheExtremes() {
+        let x = Tensor<Float>(shape: [4], values: [-100, -20, 20, 100])
+        let y = x.softplus().values
+        #expect(y[0] > 0 && y[0] < 1e-40)
+        #expect(abs(y[1] - expf(-20)) < 1e-12)
+        #expect(y[2] == 20 + log1pf(expf(-20)))
+        #expect(y[3] == 100)
+        #expect(x.sigmoid().values.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 })
+    }
+
+    @Test func floatAndDoubleEnginesAgree() {
+        let a = random([5, 7], seed: 70)
+        let b = random([7, 3], seed: 71)
+        let double = (a.matmul(b).softplus() - a.matmul(b).sigmoid()).values
+        let af = Tensor<Float>(shape: a.shape, values: a.values.map(Float.init))
+        let bf = Tensor<Float>(shape: b.shape, values: b.values.map(Float.init))
+        let single = (af.matmul(bf).softplus() - af.matmul(bf).sigmoid()).values
+        for (d, s) in zip(double, single) { #expect(abs(d - Double(s)) < 1e-5 * max(1, abs(d))) }
+    }
+}
