@@ -42,6 +42,8 @@ let package = Package(
         /** Tensors: Float32 (and Float64 for reference checks) arrays, a tape for reverse-mode gradients, the
             primitive ops each with its backward, matrix products on OpenBLAS. */
         .target(name: "Tensor", dependencies: ["CBLAS"], exclude: ["README.md"]),
+        /** Layers, losses, optimisers and parameter trees on `Tensor`. */
+        .target(name: "NN", dependencies: ["Tensor"], exclude: ["README.md"]),
 
         /** Typed HDF5 access: files, groups, n-d datasets, strings, attributes, ragged (CSR) arrays,
             chunked appends, zstd/gzip compression, external links, atomic output files. */
@@ -80,7 +82,10 @@ let package = Package(
         .target(name: "_TestSupport", path: "Tests/_TestSupport"),
         .testTarget(name: "CrystalTests", dependencies: ["Crystal"], exclude: ["Fixtures"]),
         .testTarget(name: "GraphTests", dependencies: ["Graph"], exclude: ["Fixtures"]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "_TensorTesting"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "_TensorTesting"]),
+        /** Finite-difference gradient checks in Double, shared by the numeric engine's test targets. */
+        .target(name: "_TensorTesting", dependencies: ["Tensor"], path: "Tests/_TensorTesting"),
         .testTarget(
             name: "StoreTests", dependencies: ["Store", "StoreFixtureWriter", "_TestSupport"], exclude: ["Python"]),
         .testTarget(

@@ -1,65 +1,8 @@
 import Foundation
 import Testing
+import _TensorTesting
 
 @testable import Tensor
-
-/// A seeded generator, so every check sees the same numbers.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// A Double tensor of `shape` with values uniform in `range`.
-func random(_ shape: [Int], in range: ClosedRange<Double> = -2...2, seed: UInt64) -> Tensor<Double> {
-    var generator = SplitMix64(state: seed)
-    return Tensor(
-        shape: shape, values: (0..<shape.reduce(1, *)).map { _ in Double.random(in: range, using: &generator) })
-}
-
-/// Checks the tape's gradients of L = Σ w ⊙ f(inputs) (w fixed and random, so every output element
-/// matters) against central finite differences in Double, element by element.
-///
-/// Tolerance: |analytic − numeric| ≤ 1e-6 + 1e-5 · |numeric|, with step h = 1e-5 · max(1, |x|); the
-/// difference quotient's own error is O(h²) ≈ 1e-10 relative for these smooth functions.
-func checkGradients(
-    _ inputs: [Tensor<Double>], _ name: String, sourceLocation: SourceLocation = #_sourceLocation,
-    _ f: ([Tensor<Double>]) -> Tensor<Double>
-) {
-    let probe = f(inputs)
-    let weights = random(probe.shape, in: -1...1, seed: 99)
-    func loss(_ xs: [Tensor<Double>]) -> Double { zip(f(xs).values, weights.values).map(*).reduce(0, +) }
-
-    let tape = Tape<Double>()
-    let tracked = inputs.map(tape.track)
-    let grads = tape.gradients(of: (f(tracked) * weights).sum())
-    for (i, input) in inputs.enumerated() {
-        let analytic = grads[tracked[i]]
-        #expect(analytic.shape == input.shape, "\(name): gradient shape", sourceLocation: sourceLocation)
-        for k in 0..<input.count {
-            let h = 1e-5 * max(1, abs(input.values[k]))
-            var plus = inputs
-            var minus = inputs
-            var up = input.values
-            var down = input.values
-            up[k] += h
-            down[k] -= h
-            plus[i] = Tensor(shape: input.shape, values: up)
-            minus[i] = Tensor(shape: input.shape, values: down)
-            let numeric = (loss(plus) - loss(minus)) / (2 * h)
-            let error = abs(analytic.values[k] - numeric)
-            #expect(
-                error <= 1e-6 + 1e-5 * abs(numeric),
-                "\(name): input \(i) element \(k): analytic \(analytic.values[k]), numeric \(numeric)",
-                sourceLocation: sourceLocation)
-        }
-    }
-}
 
 @Suite struct GradientCheckTests {
     @Test func arithmeticWithBroadcasting() {

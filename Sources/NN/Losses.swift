@@ -1,0 +1,67 @@
+import Tensor
+
+/// Training losses; each returns a scalar tensor (the mean over what it compares).
+public enum Loss {
+    /// Mean squared error.
+    public static func mse<S>(_ prediction: Tensor<S>, _ target: Tensor<S>) -> Tensor<S> {
+        let d = prediction - target
+        return (d * d).mean()
+    }
+
+    /// Mean absolute error; the gradient at exactly zero is 0.
+    public static func l1<S>(_ prediction: Tensor<S>, _ target: Tensor<S>) -> Tensor<S> {
+        let d = prediction - target
+        return (d.relu() + (-d).relu()).mean()
+    }
+
+    /// Huber loss with threshold δ: ½d² where |d| ≤ δ, δ(|d| − ½δ) beyond (PyTorch's `HuberLoss`).
+    public static func huber<S>(_ prediction: Tensor<S>, _ target: Tensor<S>, delta: S = 1) -> Tensor<S> {
+        let d = prediction - target
+        let small = d.values.map { abs($0) <= delta }
+        let quadratic = d * d * Tensor(S(0.5))
+        let absolute = d.relu() + (-d).relu()
+        let linear = (absolute - Tensor(delta / 2)) * Tensor(delta)
+        return quadratic.where(small, else: linear).mean()
+    }
+
+    /// Multitask MSE over [n, tasks] where missing labels are NaN: Σ_t w_t · MSE_t / T, each task's mean over
+    /// the crystals that have its label (MT-CGCNN); a task with no labels in the batch adds nothing.
+    public static func maskedMSE<S>(_ prediction: Tensor<S>, _ target: Tensor<S>, weights: [S]? = nil) -> Tensor<S> {
+        precondition(
+            prediction.shape == target.shape && prediction.rank == 2,
+            "maskedMSE: prediction \(prediction.shape), target \(target.shape)")
+        let (n, tasks) = (prediction.shape[0], prediction.shape[1])
+        let present = target.values.map { !$0.isNaN }
+        var perTask = [S](repeating: 0, count: tasks)
+        for (index, isPresent) in present.enumerated() where isPresent { perTask[index % tasks] += 1 }
+        // Each present entry weighs w_t / (count_t · T); absent entries weigh 0 (and their NaN is replaced).
+        let scale = (0..<(n * tasks)).map { index -> S in
+            let t = index % tasks
+            guard present[index] else { return 0 }
+            return (weights?[t] ?? 1) / (perTask[t] * S(tasks))
+        }
+        let filled = Tensor(shape: target.shape, values: target.values.map { $0.isNaN ? 0 : $0 })
+        let d = prediction - filled
+        return (d * d * Tensor(shape: target.shape, values: scale)).sum()
+    }
+
+    /// Cross-entropy of logits [n, classes] against class indices: mean −log softmax(logits)[class].
+    public static func crossEntropy<S>(_ logits: Tensor<S>, classes: [Int]) -> Tensor<S> {
+        precondition(
+            logits.rank == 2 && logits.shape[0] == classes.count,
+            "crossEntropy: logits \(logits.shape), \(classes.count) classes")
+        let width = logits.shape[1]
+        var oneHot = [S](repeating: 0, count: logits.count)
+        for (row, c) in classes.enumerated() {
+            precondition(c >= 0 && c < width, "crossEntropy: class \(c) of \(width)")
+            oneHot[row * width + c] = 1
+        }
+        return -(logits.logSoftmax() * Tensor(shape: logits.shape, values: oneHot)).sum() * Tensor(1 / S(classes.count))
+    }
+
+    /// Binary cross-entropy of logits x against labels y ∈ {0, 1}: mean softplus(x) − x·y, which is stable
+    /// for any x.
+    public static func bceWithLogits<S>(_ logits: Tensor<S>, _ labels: Tensor<S>) -> Tensor<S> {
+        (logits.softplus() - logits * labels).mean()
+    }
+}
