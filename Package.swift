@@ -43,7 +43,7 @@ let package = Package(
             primitive ops each with its backward, matrix products on OpenBLAS. */
         .target(name: "Tensor", dependencies: ["CBLAS"], exclude: ["README.md"]),
         /** Layers, losses, optimisers and parameter trees on `Tensor`. */
-        .target(name: "NN", dependencies: ["Tensor"], exclude: ["README.md"]),
+        .target(name: "NN", dependencies: ["Tensor", "Store"], exclude: ["README.md"]),
 
         /** Typed HDF5 access: files, groups, n-d datasets, strings, attributes, ragged (CSR) arrays,
             chunked appends, zstd/gzip compression, external links, atomic output files. */
@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "CrystalTests", dependencies: ["Crystal"], exclude: ["Fixtures"]),
         .testTarget(name: "GraphTests", dependencies: ["Graph"], exclude: ["Fixtures"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "_TensorTesting"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "_TensorTesting"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Store", "_TensorTesting", "_TestSupport"]),
         /** Finite-difference gradient checks in Double, shared by the numeric engine's test targets. */
         .target(name: "_TensorTesting", dependencies: ["Tensor"], path: "Tests/_TensorTesting"),
         .testTarget(

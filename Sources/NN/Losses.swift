@@ -65,3 +65,47 @@ public enum Loss {
         (logits.softplus() - logits * labels).mean()
     }
 }
+
+extension Loss {
+    /// Row-wise cosine similarity of [n, d] matrices, as [n] (ε keeps zero rows finite).
+    public static func cosineSimilarity<S>(_ a: Tensor<S>, _ b: Tensor<S>, epsilon: S = 1e-8) -> Tensor<S> {
+        precondition(a.shape == b.shape && a.rank == 2, "cosineSimilarity: \(a.shape) and \(b.shape)")
+        let dot = (a * b).sum(axis: 1)
+        let norms = ((a * a).sum(axis: 1) * (b * b).sum(axis: 1) + Tensor(epsilon * epsilon)).sqrt()
+        return dot / norms
+    }
+
+    /// PyTorch's `CosineEmbeddingLoss`, averaged over pairs.
+    ///
+    /// 1 − cos(a, b) for pairs labelled similar (true), max(0, cos − margin) for pairs labelled dissimilar.
+    /// DSSL's coordinate-perturbation contrast is the all-similar case.
+    public static func cosineEmbedding<S>(_ a: Tensor<S>, _ b: Tensor<S>, similar: [Bool], margin: S = 0) -> Tensor<S> {
+        let cosine = cosineSimilarity(a, b)
+        precondition(
+            similar.count == cosine.count, "cosineEmbedding: \(similar.count) labels for \(cosine.count) pairs")
+        let pull = Tensor(1) - cosine
+        let push = (cosine - Tensor(margin)).relu()
+        return pull.where(similar, else: push).mean()
+    }
+
+    /// NT-Xent, the normalised temperature-scaled cross-entropy of SimCLR and GraphCL.
+    ///
+    /// z₁, z₂ [n, d] are two views of the same n items (Kong et al. use τ = 0.1). Rows
+    /// are L2-normalised, similarities divided by the temperature τ, and each of the 2n rows is classified
+    /// against its partner among the other 2n − 1 rows (self-similarity excluded); the loss is the mean
+    /// cross-entropy.
+    public static func ntXent<S>(_ z1: Tensor<S>, _ z2: Tensor<S>, temperature: S) -> Tensor<S> {
+        precondition(z1.shape == z2.shape && z1.rank == 2, "ntXent: \(z1.shape) and \(z2.shape)")
+        let n = z1.shape[0]
+        let z = Tensor.concat([z1, z2], axis: 0)
+        let norms = ((z * z).sum(axis: 1) + Tensor(S(1e-12))).sqrt().reshaped([2 * n, 1])
+        let unit = z / norms
+        let similarity = unit.matmul(unit, transposeOther: true) * Tensor(1 / temperature)
+        // A large negative constant on the diagonal removes each row's similarity with itself.
+        var diagonal = [S](repeating: 0, count: 4 * n * n)
+        for i in 0..<(2 * n) { diagonal[i * 2 * n + i] = -1e9 }
+        let masked = similarity + Tensor(shape: [2 * n, 2 * n], values: diagonal)
+        let partners = (0..<(2 * n)).map { $0 < n ? $0 + n : $0 - n }
+        return crossEntropy(masked, classes: partners)
+    }
+}

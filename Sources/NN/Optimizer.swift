@@ -20,6 +20,24 @@ public struct Optimizer<S: TensorScalar>: Sendable {
     private var first: [String: [S]] = [:]
     private var second: [String: [S]] = [:]
 
+    /// What a checkpoint keeps of an optimiser: its step count and moments by parameter name.
+    public struct State: Sendable, Equatable {
+        public var step: Int
+        public var first: [String: [S]]
+        public var second: [String: [S]]
+    }
+
+    /// The step count and moments.
+    public var state: State { State(step: step, first: first, second: second) }
+
+    /// Continues from a saved `state` at `learningRate`.
+    public mutating func restore(_ state: State, learningRate: S) {
+        step = state.step
+        first = state.first
+        second = state.second
+        self.learningRate = learningRate
+    }
+
     public init(_ kind: Kind, learningRate: S) {
         self.kind = kind
         self.learningRate = learningRate

@@ -1,0 +1,86 @@
+import Tensor
+
+/// Batch normalisation over the rows of [n, features] (Ioffe & Szegedy 2015), as PyTorch's `BatchNorm1d`:
+/// training normalises with the batch's mean and biased variance and updates the running statistics with
+/// momentum (unbiased variance); evaluation uses the running statistics.
+///
+/// Parameters `<name>.weight`, `<name>.bias`; buffers `<name>.running_mean`, `<name>.running_var`.
+public struct BatchNorm: Sendable {
+    public let name: String
+    public let features: Int
+    public let epsilon: Double
+    public let momentum: Double
+
+    public init(_ name: String, features: Int, epsilon: Double = 1e-5, momentum: Double = 0.1) {
+        self.name = name
+        self.features = features
+        self.epsilon = epsilon
+        self.momentum = momentum
+    }
+
+    /// Adds γ = 1, β = 0 and running statistics 0 and 1.
+    public func initialize<S>(_ parameters: inout Parameters<S>, buffers: inout Parameters<S>) {
+        parameters["\(name).weight"] = Tensor(repeating: 1, shape: [features])
+        parameters["\(name).bias"] = Tensor(repeating: 0, shape: [features])
+        buffers["\(name).running_mean"] = Tensor(repeating: 0, shape: [features])
+        buffers["\(name).running_var"] = Tensor(repeating: 1, shape: [features])
+    }
+
+    /// x [n, features] → normalised, scaled and shifted; in training, `buffers` gets the updated statistics.
+    public func callAsFunction<S>(
+        _ x: Tensor<S>, _ parameters: Parameters<S>, buffers: inout Parameters<S>, training: Bool
+    ) -> Tensor<S> {
+        precondition(
+            x.rank == 2 && x.shape[1] == features, "BatchNorm \(name): input \(x.shape), expects [n, \(features)]")
+        let gamma = parameters["\(name).weight"]
+        let beta = parameters["\(name).bias"]
+        let eps = Tensor<S>(S(epsilon))
+        guard training else {
+            let mean = buffers["\(name).running_mean"]
+            let variance = buffers["\(name).running_var"]
+            return (x - mean) / (variance + eps).sqrt() * gamma + beta
+        }
+        let n = x.shape[0]
+        precondition(n > 1, "BatchNorm \(name): training needs more than one row, got \(n)")
+        let mean = x.mean(axis: 0)
+        let centred = x - mean
+        let variance = (centred * centred).mean(axis: 0)
+        let m = S(momentum)
+        let unbiased = S(n) / S(n - 1)
+        let oldMean = buffers["\(name).running_mean"].values
+        let oldVar = buffers["\(name).running_var"].values
+        buffers["\(name).running_mean"] = Tensor(
+            shape: [features], values: (0..<features).map { (1 - m) * oldMean[$0] + m * mean.values[$0] })
+        buffers["\(name).running_var"] = Tensor(
+            shape: [features], values: (0..<features).map { (1 - m) * oldVar[$0] + m * variance.values[$0] * unbiased })
+        return centred / (variance + eps).sqrt() * gamma + beta
+    }
+}
+
+/// Layer normalisation over the last axis of [n, features], as PyTorch's `LayerNorm` (Ba and others, 2016).
+public struct LayerNorm: Sendable {
+    public let name: String
+    public let features: Int
+    public let epsilon: Double
+
+    public init(_ name: String, features: Int, epsilon: Double = 1e-5) {
+        self.name = name
+        self.features = features
+        self.epsilon = epsilon
+    }
+
+    public func initialize<S>(_ parameters: inout Parameters<S>) {
+        parameters["\(name).weight"] = Tensor(repeating: 1, shape: [features])
+        parameters["\(name).bias"] = Tensor(repeating: 0, shape: [features])
+    }
+
+    public func callAsFunction<S>(_ x: Tensor<S>, _ parameters: Parameters<S>) -> Tensor<S> {
+        precondition(
+            x.rank == 2 && x.shape[1] == features, "LayerNorm \(name): input \(x.shape), expects [n, \(features)]")
+        let n = x.shape[0]
+        let centred = x - x.mean(axis: 1).reshaped([n, 1])
+        let variance = (centred * centred).mean(axis: 1).reshaped([n, 1])
+        return centred / (variance + Tensor(S(epsilon))).sqrt() * parameters["\(name).weight"]
+            + parameters["\(name).bias"]
+    }
+}
