@@ -16,6 +16,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
+        // MARK: Concurrency
+
+        /** `parallelFor` and `forEachChunk`: the one wrapper around Dispatch's concurrentPerform. */
+        .target(name: "Parallel", exclude: ["README.md"]),
+
         // MARK: System libraries (Debian packages installed by scripts/bootstrap)
 
         /** HDF5 1.10 C API, serial build (pkg-config `hdf5-serial`), with accessors for its macro constants. */
@@ -41,15 +46,15 @@ let package = Package(
         .target(name: "Graph", dependencies: ["Crystal", "CSpglib"], exclude: ["README.md"]),
         /** Tensors: Float32 (and Float64 for reference checks) arrays, a tape for reverse-mode gradients, the
             primitive ops each with its backward, matrix products on OpenBLAS. */
-        .target(name: "Tensor", dependencies: ["CBLAS"], exclude: ["README.md"]),
+        .target(name: "Tensor", dependencies: ["CBLAS", "Parallel"], exclude: ["README.md"]),
         /** Layers, losses, optimisers and parameter trees on `Tensor`. */
         .target(name: "NN", dependencies: ["Tensor", "Store"], exclude: ["README.md"]),
 
         /** Typed HDF5 access: files, groups, n-d datasets, strings, attributes, ragged (CSR) arrays,
             chunked appends, zstd/gzip compression, external links, atomic output files. */
-        .target(name: "Store", dependencies: ["CHDF5", "CZstd"], exclude: ["README.md"]),
+        .target(name: "Store", dependencies: ["CHDF5", "CZstd", "Parallel"], exclude: ["README.md"]),
         /** Stage machinery: ordered work queue, progress, SHA-256 and canonical parameter hashes. */
-        .target(name: "Pipeline", dependencies: ["Store", "CCrypto"], exclude: ["README.md"]),
+        .target(name: "Pipeline", dependencies: ["Store", "CCrypto", "Parallel"], exclude: ["README.md"]),
         /** One command type per stage, joining the layers; also the `xtal` entry command. */
         .target(
             name: "Stages",

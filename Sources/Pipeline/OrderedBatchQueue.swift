@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Parallel
 import Store
 
 /// The stage work queue: a producer gathers items in batches, `jobs` threads transform them, and the calling

@@ -1,4 +1,5 @@
 import CHDF5
+import Parallel
 
 /// Whole-chunk I/O for zstd datasets whose chunks span whole rows: chunks are compressed or decompressed
 /// on several threads while one thread does the HDF5 calls (`H5Dwrite_chunk` / `H5Dread_chunk`).

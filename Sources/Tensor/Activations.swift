@@ -5,7 +5,12 @@ extension Tensor {
         let out = map(forward)
         let x = values
         return Self.result(shape: shape, values: out, inputs: [self]) { g in
-            [Tensor(shape: g.shape, values: (0..<g.count).map { g.values[$0] * derivative(x[$0], out[$0]) })]
+            let grad = g.values.withUnsafeBufferPointer { gv in
+                [S].filled(count: g.count) { range, o in
+                    for i in range { o[i] = gv[i] * derivative(x[i], out[i]) }
+                }
+            }
+            return [Tensor(shape: g.shape, values: grad)]
         }
     }
 

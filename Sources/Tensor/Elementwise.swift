@@ -5,10 +5,9 @@ extension Tensor {
     /// `op` applied to `a` and `b` broadcast together.
     static func combine(_ a: Tensor, _ b: Tensor, op name: String, _ op: (S, S) -> S) -> (shape: [Int], values: [S]) {
         if a.shape == b.shape {
-            var out = [S](repeating: 0, count: a.count)
-            a.values.withUnsafeBufferPointer { x in
+            let out = a.values.withUnsafeBufferPointer { x in
                 b.values.withUnsafeBufferPointer { y in
-                    out.withUnsafeMutableBufferPointer { o in for i in o.indices { o[i] = op(x[i], y[i]) } }
+                    [S].filled(count: a.count) { range, o in for i in range { o[i] = op(x[i], y[i]) } }
                 }
             }
             return (a.shape, out)
@@ -22,11 +21,9 @@ extension Tensor {
 
     /// `op` applied to every element.
     func map(_ op: (S) -> S) -> [S] {
-        var out = [S](repeating: 0, count: count)
         values.withUnsafeBufferPointer { x in
-            out.withUnsafeMutableBufferPointer { o in for i in o.indices { o[i] = op(x[i]) } }
+            [S].filled(count: count) { range, o in for i in range { o[i] = op(x[i]) } }
         }
-        return out
     }
 
     /// Elementwise product with a same-shape tensor, untracked (for backward passes).

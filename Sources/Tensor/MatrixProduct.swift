@@ -1,3 +1,5 @@
+import Parallel
+
 // Matrix products on BLAS gemm, transposes passed as flags rather than copied.
 extension Tensor {
     /// op(self) · op(other) for matrices, op a transpose when asked: [m, k] · [k, n] → [m, n].
@@ -35,13 +37,21 @@ extension Tensor {
         var c = [S](repeating: 0, count: m * n)
         guard m > 0, n > 0 else { return c }
         if k == 0 { return c }
+        Parallelism.prepareBLAS()
+        let lda = aShape[1]
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    guard let a = pa.baseAddress, let b = pb.baseAddress, let c = pc.baseAddress else { return }
-                    S.gemm(
-                        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
-                        a: a, lda: aShape[1], b: b, ldb: bShape[1], beta: 0, c: c, ldc: n)
+                    guard let a = pa.baseAddress, let b = pb.baseAddress, let base = pc.baseAddress else { return }
+                    nonisolated(unsafe) let c = base
+                    // Fixed blocks of rows of the product, whatever the thread count: the same gemm calls,
+                    // so the same bits. Row i of op(A) starts at row i of A, or at column i when transposed.
+                    forEachChunk(m, grain: Parallelism.gemmRows, threads: Parallelism.threads) { rows in
+                        S.gemm(
+                            transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: 1,
+                            a: a + (transposeA ? rows.lowerBound : rows.lowerBound * lda), lda: lda, b: b,
+                            ldb: bShape[1], beta: 0, c: c + rows.lowerBound * n, ldc: n)
+                    }
                 }
             }
         }

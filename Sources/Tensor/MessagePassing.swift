@@ -7,11 +7,15 @@ extension Tensor {
     public func gather(rows indices: [Int32]) -> Tensor {
         precondition(rank == 2, "gather: shape \(shape) is not a matrix")
         let (n, f) = (shape[0], shape[1])
-        var out = [S](repeating: 0, count: indices.count * f)
-        for (e, index) in indices.enumerated() {
-            precondition(index >= 0 && Int(index) < n, "gather: row \(index) of \(n)")
-            let source = Int(index) * f
-            for j in 0..<f { out[e * f + j] = values[source + j] }
+        for index in indices { precondition(index >= 0 && Int(index) < n, "gather: row \(index) of \(n)") }
+        let out = values.withUnsafeBufferPointer { x in
+            [S].filled(count: indices.count * f, grain: Parallelism.rowGrain(width: f)) {
+                range, o in
+                for e in (range.lowerBound / f)..<(range.upperBound / f) {
+                    let source = Int(indices[e]) * f
+                    for j in 0..<f { o[e * f + j] = x[source + j] }
+                }
+            }
         }
         return Self.result(shape: [indices.count, f], values: out, inputs: [self]) { g in
             [g.scatterAdd(rows: indices, count: n).detached]
@@ -20,16 +24,34 @@ extension Tensor {
 
     /// Adds row e of a [e, f] matrix into row `indices[e]` of an [count, f] zero matrix.
     ///
-    /// Rows are added in edge order for each destination (a stable bucket pass), so the floating-point
-    /// sums are the same on every run. Backward gathers.
+    /// Edges are first grouped by destination (a stable counting sort), then each destination row adds its
+    /// edges in edge order: race-free on any number of threads, and the same floating-point sums on every
+    /// run. Backward gathers.
     public func scatterAdd(rows indices: [Int32], count: Int) -> Tensor {
         precondition(rank == 2 && shape[0] == indices.count, "scatterAdd: shape \(shape), \(indices.count) rows")
         let f = shape[1]
-        var out = [S](repeating: 0, count: count * f)
-        for (e, index) in indices.enumerated() {
+        var start = [Int](repeating: 0, count: count + 1)
+        for index in indices {
             precondition(index >= 0 && Int(index) < count, "scatterAdd: row \(index) of \(count)")
-            let target = Int(index) * f
-            for j in 0..<f { out[target + j] += values[e * f + j] }
+            start[Int(index) + 1] += 1
+        }
+        for row in 0..<count { start[row + 1] += start[row] }
+        var fill = start
+        var order = [Int](repeating: 0, count: indices.count)
+        for (e, index) in indices.enumerated() {
+            order[fill[Int(index)]] = e
+            fill[Int(index)] += 1
+        }
+        let out = values.withUnsafeBufferPointer { x in
+            [S].filled(count: count * f, grain: Parallelism.rowGrain(width: f)) { range, o in
+                for row in (range.lowerBound / f)..<(range.upperBound / f) {
+                    for j in 0..<f { o[row * f + j] = 0 }
+                    for slot in start[row]..<start[row + 1] {
+                        let source = order[slot] * f
+                        for j in 0..<f { o[row * f + j] += x[source + j] }
+                    }
+                }
+            }
         }
         return Self.result(shape: [count, f], values: out, inputs: [self]) { g in
             [g.detached.gather(rows: indices)]
@@ -45,10 +67,14 @@ extension Tensor {
             "segmentSum: offsets \(offsets.prefix(4))… for shape \(shape)")
         let f = shape[1]
         let segments = offsets.count - 1
-        var out = [S](repeating: 0, count: segments * f)
-        for s in 0..<segments {
-            for row in offsets[s]..<offsets[s + 1] {
-                for j in 0..<f { out[s * f + j] += values[row * f + j] }
+        let out = values.withUnsafeBufferPointer { x in
+            [S].filled(count: segments * f, grain: Parallelism.rowGrain(width: f)) { range, o in
+                for s in (range.lowerBound / f)..<(range.upperBound / f) {
+                    for j in 0..<f { o[s * f + j] = 0 }
+                    for row in offsets[s]..<offsets[s + 1] {
+                        for j in 0..<f { o[s * f + j] += x[row * f + j] }
+                    }
+                }
             }
         }
         let rows = shape[0]

@@ -20,3 +20,16 @@ public func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
         }
     }
 }
+
+/// Runs `body(range)` for consecutive ranges of at most `grain` indices covering `0..<count`, on up to
+/// `threads` threads.
+///
+/// The ranges depend only on `count` and `grain`, never on `threads`, so work that reduces within a range
+/// and combines ranges in order gives the same bits for any thread count.
+public func forEachChunk(_ count: Int, grain: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+    precondition(grain > 0, "forEachChunk: grain \(grain)")
+    let chunks = (count + grain - 1) / grain
+    parallelFor(chunks, threads: threads) { chunk in
+        body((chunk * grain)..<min(count, (chunk + 1) * grain))
+    }
+}

@@ -1,0 +1,51 @@
+import CBLAS
+import Parallel
+
+/// How many threads tensor ops use, bound for a scope: `Parallelism.$threads.withValue(jobs) { … }`.
+///
+/// A task-local value, so it is configuration passed down a call tree, not a global: stages bind it from
+/// `--jobs`, tests bind it to compare thread counts. Ops split work into fixed ranges (`grain` elements), so
+/// results do not depend on the value. Matrix products are split into fixed blocks of rows too, each a
+/// single-threaded gemm: OpenBLAS's own threads gave different bits for 1 and 2 threads (measured), and
+/// they collapse when other threads compete for the cores.
+public enum Parallelism {
+    @TaskLocal public static var threads = 1
+
+    /// Elements per work range of an elementwise op.
+    static let grain = 1 << 14
+
+    /// A grain of whole rows of `width` elements, about `grain` elements.
+    static func rowGrain(width: Int) -> Int { Swift.max(1, width) * Swift.max(1, grain / Swift.max(1, width)) }
+
+    /// Runs `body` over fixed ranges covering `0..<count` on `threads` threads.
+    static func forEachRange(_ count: Int, grain: Int = Parallelism.grain, _ body: (Range<Int>) -> Void) {
+        let threads = count >= 2 * grain ? Parallelism.threads : 1
+        forEachChunk(count, grain: grain, threads: threads, body)
+    }
+
+    /// Rows of the product per gemm call.
+    static let gemmRows = 256
+
+    /// Keeps OpenBLAS single-threaded: the blocks are the parallelism.
+    static func prepareBLAS() {
+        if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
+    }
+}
+
+extension Array {
+    /// An array of `count` elements, each range of indices filled by `fill` (in parallel per
+    /// `Parallelism.threads`); `fill` must write every index of its range.
+    static func filled(
+        count: Int, grain: Int = Parallelism.grain, _ fill: (Range<Int>, UnsafeMutablePointer<Element>) -> Void
+    )
+        -> [Element]
+    {
+        [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if let base = buffer.baseAddress {
+                nonisolated(unsafe) let out = base
+                Parallelism.forEachRange(count, grain: grain) { range in fill(range, out) }
+            }
+            initialized = count
+        }
+    }
+}

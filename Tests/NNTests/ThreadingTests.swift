@@ -1,0 +1,40 @@
+import NN
+import Tensor
+import Testing
+
+@Suite struct ThreadingTests {
+    /// Three Adam steps of a message-passing model large enough that every parallel path splits its work.
+    func train(threads: Int) -> [Float] {
+        Parallelism.$threads.withValue(threads) {
+            var generator = SeededGenerator(seed: 21)
+            let nodes = 300
+            let h = Tensor<Float>.uniform([nodes, 64], bound: 1, using: &generator)
+            let src = (0..<(nodes * 8)).map { Int32(($0 * 7919) % nodes) }
+            let dst = (0..<(nodes * 8)).map { Int32($0 / 8) }
+            let offsets = (0...nodes).map { $0 * 8 }
+            var parameters = Parameters<Float>()
+            let message = MLP("message", widths: [128, 64, 64], activation: .silu)
+            message.initialize(&parameters, using: &generator)
+            let target = Tensor<Float>.uniform([nodes, 64], bound: 1, using: &generator)
+            var adam = Optimizer<Float>(
+                .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0), learningRate: 1e-3)
+            for _ in 0..<3 {
+                let tape = Tape<Float>()
+                let bound = parameters.tracked(on: tape)
+                let pairs = Tensor.concat([h.gather(rows: dst), h.gather(rows: src)], axis: 1)
+                let messages = message(pairs, bound)
+                let aggregated = messages.scatterAdd(rows: dst, count: nodes) + messages.segmentMean(offsets: offsets)
+                let loss = Loss.mse(aggregated.softplus(), target)
+                adam.update(&parameters, gradients: bound.gradients(tape.gradients(of: loss)))
+            }
+            return parameters.names.flatMap { parameters[$0].values }
+        }
+    }
+
+    @Test func trainingIsBitIdenticalForOneAndTwoThreads() {
+        let one = train(threads: 1)
+        let two = train(threads: 2)
+        #expect(one.count == 128 * 64 + 64 + 64 * 64 + 64)
+        #expect(one == two)
+    }
+}
