@@ -80,6 +80,8 @@ let package = Package(
         .executableTarget(name: "store-bench", dependencies: ["Store"], path: "Benchmarks/StoreBench"),
         /** Times `buildGraph` alone on a store's crystals; scripts/bench/graph reports it next to the whole command. */
         .executableTarget(name: "graph-bench", dependencies: ["Graph", "Store"], path: "Benchmarks/GraphBench"),
+        /** Times the engine's ops forward + backward at GNN sizes; scripts/bench/ops compares with PyTorch. */
+        .executableTarget(name: "ops-bench", dependencies: ["NN", "Tensor", "CBLAS"], path: "Benchmarks/OpsBench"),
 
         // MARK: Tests
 

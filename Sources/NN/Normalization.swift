@@ -42,18 +42,16 @@ public struct BatchNorm: Sendable {
         }
         let n = x.shape[0]
         precondition(n > 1, "BatchNorm \(name): training needs more than one row, got \(n)")
-        let mean = x.mean(axis: 0)
-        let centred = x - mean
-        let variance = (centred * centred).mean(axis: 0)
+        let (output, mean, variance) = x.batchNormalized(scale: gamma, shift: beta, epsilon: S(epsilon))
         let m = S(momentum)
         let unbiased = S(n) / S(n - 1)
         let oldMean = buffers["\(name).running_mean"].values
         let oldVar = buffers["\(name).running_var"].values
         buffers["\(name).running_mean"] = Tensor(
-            shape: [features], values: (0..<features).map { (1 - m) * oldMean[$0] + m * mean.values[$0] })
+            shape: [features], values: (0..<features).map { (1 - m) * oldMean[$0] + m * mean[$0] })
         buffers["\(name).running_var"] = Tensor(
-            shape: [features], values: (0..<features).map { (1 - m) * oldVar[$0] + m * variance.values[$0] * unbiased })
-        return centred / (variance + eps).sqrt() * gamma + beta
+            shape: [features], values: (0..<features).map { (1 - m) * oldVar[$0] + m * variance[$0] * unbiased })
+        return output
     }
 }
 

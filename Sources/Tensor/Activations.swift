@@ -16,21 +16,25 @@ extension Tensor {
 
     /// log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|) so it neither overflows nor loses small values;
     /// derivative σ(x).
+    @_specialize(where S == Float)
     public func softplus() -> Tensor {
         activation({ x in Swift.max(x, 0) + S.log1p(S.exp(-Swift.abs(x))) }, derivative: { x, _ in Self.sigmoid(x) })
     }
 
     /// σ(x) = 1 / (1 + e⁻ˣ), evaluated on the side where the exponential cannot overflow; derivative y(1 − y).
+    @_specialize(where S == Float)
     public func sigmoid() -> Tensor {
         activation(Self.sigmoid, derivative: { _, y in y * (1 - y) })
     }
 
     /// max(x, 0); derivative 1 for x > 0, else 0.
+    @_specialize(where S == Float)
     public func relu() -> Tensor {
         activation({ Swift.max($0, 0) }, derivative: { x, _ in x > 0 ? 1 : 0 })
     }
 
     /// x · σ(x) (SiLU, "swish"); derivative σ(x)(1 + x(1 − σ(x))).
+    @_specialize(where S == Float)
     public func silu() -> Tensor {
         activation(
             { x in x * Self.sigmoid(x) },
@@ -41,6 +45,7 @@ extension Tensor {
     }
 
     /// tanh(x); derivative 1 − y².
+    @_specialize(where S == Float)
     public func tanh() -> Tensor {
         activation(S.tanh, derivative: { _, y in 1 - y * y })
     }
@@ -53,6 +58,7 @@ extension Tensor {
     }
 
     /// log-softmax over the last axis: x − max − log Σ e^(x − max); the gradient is g − softmax · Σg.
+    @_specialize(where S == Float)
     public func logSoftmax() -> Tensor {
         precondition(rank >= 1, "logSoftmax: shape \(shape)")
         let width = shape[rank - 1]

@@ -49,6 +49,24 @@ enum Broadcasting {
     /// broadcast is the sum over the axes it stretched.
     static func reduce<S: TensorScalar>(_ grad: Tensor<S>, to input: [Int]) -> Tensor<S> {
         if grad.shape == input { return grad.detached }
+        let count = input.reduce(1, *)
+        if count == 1 { return Tensor(shape: input, values: [grad.values.reduce(0, +)]) }
+        if grad.rank == 2 {
+            let (n, f) = (grad.shape[0], grad.shape[1])
+            if input == [f] || input == [1, f] {  // a row broadcast: sum over rows
+                var out = [S](repeating: 0, count: f)
+                grad.values.withUnsafeBufferPointer { g in
+                    for r in 0..<n { for j in 0..<f { out[j] += g[r * f + j] } }
+                }
+                return Tensor(shape: input, values: out)
+            }
+            if input == [n, 1] {  // a column broadcast: sum over columns
+                let out = grad.values.withUnsafeBufferPointer { g in
+                    (0..<n).map { r in (0..<f).reduce(S(0)) { $0 + g[r * f + $1] } }
+                }
+                return Tensor(shape: input, values: out)
+            }
+        }
         var out = [S](repeating: 0, count: input.reduce(1, *))
         let indices = sourceIndices(of: input, in: grad.shape)
         for (flat, source) in indices.enumerated() { out[source] += grad.values[flat] }

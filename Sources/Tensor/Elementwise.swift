@@ -12,10 +12,40 @@ extension Tensor {
             }
             return (a.shape, out)
         }
+        if let fast = broadcastFast(a, b, op) { return fast }
+        if let fast = broadcastFast(b, a, { op($1, $0) }) { return fast }
         let shape = Broadcasting.shape(a.shape, b.shape, op: name)
         let ia = Broadcasting.sourceIndices(of: a.shape, in: shape)
         let ib = Broadcasting.sourceIndices(of: b.shape, in: shape)
         let out = (0..<ia.count).map { op(a.values[ia[$0]], b.values[ib[$0]]) }
+        return (shape, out)
+    }
+
+    /// The common broadcasts of GNN code without index arrays: `small` a scalar, a row [f] or [1, f] across the
+    /// rows of a [n, f] `large`, or a column [n, 1] across its columns; nil for any other pair.
+    static func broadcastFast(_ large: Tensor, _ small: Tensor, _ op: (S, S) -> S) -> (shape: [Int], values: [S])? {
+        let shape = large.shape
+        if small.count == 1 && small.rank <= large.rank {
+            let s = small.values[0]
+            let out = large.values.withUnsafeBufferPointer { x in
+                [S].filled(count: large.count) { range, o in for i in range { o[i] = op(x[i], s) } }
+            }
+            return (shape, out)
+        }
+        guard large.rank == 2 else { return nil }
+        let (n, f) = (shape[0], shape[1])
+        let row = small.shape == [f] || small.shape == [1, f]
+        let column = small.shape == [n, 1]
+        guard row || column else { return nil }
+        let out = large.values.withUnsafeBufferPointer { x in
+            small.values.withUnsafeBufferPointer { y in
+                [S].filled(count: n * f, grain: Parallelism.rowGrain(width: f)) { range, o in
+                    for r in (range.lowerBound / Swift.max(f, 1))..<(range.upperBound / Swift.max(f, 1)) {
+                        for j in 0..<f { o[r * f + j] = op(x[r * f + j], y[row ? j : r]) }
+                    }
+                }
+            }
+        }
         return (shape, out)
     }
 
@@ -35,6 +65,7 @@ extension Tensor {
     /// The elementwise map `op`, untracked.
     func mapped(_ op: (S) -> S) -> Tensor { Tensor(shape: shape, values: map(op)) }
 
+    @_specialize(where S == Float)
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let out = combine(a, b, op: "add", +)
         return result(shape: out.shape, values: out.values, inputs: [a, b]) { g in
@@ -42,6 +73,7 @@ extension Tensor {
         }
     }
 
+    @_specialize(where S == Float)
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let out = combine(a, b, op: "sub", -)
         return result(shape: out.shape, values: out.values, inputs: [a, b]) { g in
@@ -49,6 +81,7 @@ extension Tensor {
         }
     }
 
+    @_specialize(where S == Float)
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let out = combine(a, b, op: "mul", *)
         return result(shape: out.shape, values: out.values, inputs: [a, b]) { g in
@@ -61,6 +94,7 @@ extension Tensor {
         }
     }
 
+    @_specialize(where S == Float)
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let out = combine(a, b, op: "div", /)
         return result(shape: out.shape, values: out.values, inputs: [a, b]) { g in
@@ -76,11 +110,13 @@ extension Tensor {
         }
     }
 
+    @_specialize(where S == Float)
     public static prefix func - (a: Tensor) -> Tensor {
         result(shape: a.shape, values: a.map { -$0 }, inputs: [a]) { g in [g.mapped { -$0 }] }
     }
 
     /// eˣ elementwise.
+    @_specialize(where S == Float)
     public func exp() -> Tensor {
         let out = map(S.exp)
         return Self.result(shape: shape, values: out, inputs: [self]) { g in
@@ -89,6 +125,7 @@ extension Tensor {
     }
 
     /// Natural logarithm elementwise.
+    @_specialize(where S == Float)
     public func log() -> Tensor {
         let x = detached
         return Self.result(shape: shape, values: map(S.log), inputs: [self]) { g in
@@ -97,6 +134,7 @@ extension Tensor {
     }
 
     /// Square root elementwise.
+    @_specialize(where S == Float)
     public func sqrt() -> Tensor {
         let out = map { $0.squareRoot() }
         return Self.result(shape: shape, values: out, inputs: [self]) { g in
@@ -112,6 +150,7 @@ extension Tensor {
 
     /// The larger of `self` and `other` elementwise (broadcast); where they are equal the gradient goes
     /// to `self`.
+    @_specialize(where S == Float)
     public func maximum(_ other: Tensor) -> Tensor {
         let out = Self.combine(self, other, op: "maximum") { Swift.max($0, $1) }
         let a = detached
@@ -130,6 +169,7 @@ extension Tensor {
     }
 
     /// Elementwise choice: `self` where `condition` is true, `other` elsewhere (same shapes).
+    @_specialize(where S == Float)
     public func `where`(_ condition: [Bool], else other: Tensor) -> Tensor {
         precondition(
             shape == other.shape && condition.count == count,

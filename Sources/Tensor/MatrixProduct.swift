@@ -5,6 +5,7 @@ extension Tensor {
     /// op(self) · op(other) for matrices, op a transpose when asked: [m, k] · [k, n] → [m, n].
     ///
     /// Backward: dA = g · op(B)ᵀ and dB = op(A)ᵀ · g, each again one gemm with transpose flags.
+    @_specialize(where S == Float)
     public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
         precondition(rank == 2 && other.rank == 2, "matmul: shapes \(shape) and \(other.shape) are not matrices")
         let (m, k) = transposeSelf ? (shape[1], shape[0]) : (shape[0], shape[1])

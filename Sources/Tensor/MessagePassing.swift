@@ -4,6 +4,7 @@ extension Tensor {
     /// Rows `indices` of a [n, f] matrix, as an [e, f] matrix.
     ///
     /// Backward scatters the gradient rows back, summing repeats.
+    @_specialize(where S == Float)
     public func gather(rows indices: [Int32]) -> Tensor {
         precondition(rank == 2, "gather: shape \(shape) is not a matrix")
         let (n, f) = (shape[0], shape[1])
@@ -27,6 +28,7 @@ extension Tensor {
     /// Edges are first grouped by destination (a stable counting sort), then each destination row adds its
     /// edges in edge order: race-free on any number of threads, and the same floating-point sums on every
     /// run. Backward gathers.
+    @_specialize(where S == Float)
     public func scatterAdd(rows indices: [Int32], count: Int) -> Tensor {
         precondition(rank == 2 && shape[0] == indices.count, "scatterAdd: shape \(shape), \(indices.count) rows")
         let f = shape[1]
@@ -60,6 +62,7 @@ extension Tensor {
 
     /// Sums of consecutive row ranges of a [e, f] matrix: segment s is rows offsets[s]..<offsets[s + 1]
     /// (CSR offsets, as `node_ptr`/`edge_ptr` in the store); the result is [offsets.count − 1, f].
+    @_specialize(where S == Float)
     public func segmentSum(offsets: [Int]) -> Tensor {
         precondition(
             rank == 2 && offsets.first == 0 && offsets.last == shape[0]
@@ -90,6 +93,7 @@ extension Tensor {
     }
 
     /// Means of CSR segments (an empty segment gives zeros).
+    @_specialize(where S == Float)
     public func segmentMean(offsets: [Int]) -> Tensor {
         let counts = zip(offsets.dropFirst(), offsets).map { S(Swift.max($0 - $1, 1)) }
         let inverse = Tensor(shape: [counts.count, 1], values: counts.map { 1 / $0 })

@@ -9,6 +9,7 @@ extension Tensor {
     }
 
     /// The sum of every element, as a scalar tensor.
+    @_specialize(where S == Float)
     public func sum() -> Tensor {
         let shape = self.shape
         return Self.result(shape: [], values: [values.reduce(0, +)], inputs: [self]) { g in
@@ -17,6 +18,7 @@ extension Tensor {
     }
 
     /// The mean of every element, as a scalar tensor.
+    @_specialize(where S == Float)
     public func mean() -> Tensor {
         precondition(count > 0, "mean: empty tensor of shape \(shape)")
         let shape = self.shape
@@ -27,6 +29,7 @@ extension Tensor {
     }
 
     /// Sums over `axis`, which is removed from the shape.
+    @_specialize(where S == Float)
     public func sum(axis: Int) -> Tensor {
         let (outer, extent, inner) = split(around: axis, op: "sum")
         var out = [S](repeating: 0, count: outer * inner)
@@ -51,6 +54,7 @@ extension Tensor {
     }
 
     /// Means over `axis`, which is removed from the shape.
+    @_specialize(where S == Float)
     public func mean(axis: Int) -> Tensor {
         let extent = split(around: axis, op: "mean").extent
         precondition(extent > 0, "mean: axis \(axis) of shape \(shape) is empty")
@@ -58,6 +62,7 @@ extension Tensor {
     }
 
     /// Maxima over `axis`, which is removed from the shape; the gradient goes to the first maximum.
+    @_specialize(where S == Float)
     public func max(axis: Int) -> Tensor {
         let (outer, extent, inner) = split(around: axis, op: "max")
         precondition(extent > 0, "max: axis \(axis) of shape \(shape) is empty")

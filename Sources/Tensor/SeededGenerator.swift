@@ -15,6 +15,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
 extension Tensor {
     /// A tensor of `shape` with values uniform in [−bound, bound].
+    @_specialize(where S == Float)
     public static func uniform(_ shape: [Int], bound: S, using generator: inout SeededGenerator) -> Tensor {
         let count = shape.reduce(1, *)
         return Tensor(shape: shape, values: (0..<count).map { _ in S.random(in: -bound...bound, using: &generator) })

@@ -1,6 +1,7 @@
 // Reshaping, transposing, slicing and joining; gradients route values back to where they came from.
 extension Tensor {
     /// The same values with another shape of equal element count.
+    @_specialize(where S == Float)
     public func reshaped(_ newShape: [Int]) -> Tensor {
         precondition(newShape.reduce(1, *) == count, "reshape: \(shape) → \(newShape)")
         let shape = self.shape
@@ -10,6 +11,7 @@ extension Tensor {
     }
 
     /// The matrix transpose: [r, c] → [c, r] (materialised; `matmul` takes transposes without copying).
+    @_specialize(where S == Float)
     public func transposed() -> Tensor {
         precondition(rank == 2, "transposed: shape \(shape) is not a matrix")
         let (r, c) = (shape[0], shape[1])
@@ -28,6 +30,7 @@ extension Tensor {
     }
 
     /// Rows `range` along the first axis.
+    @_specialize(where S == Float)
     public func slice(rows range: Range<Int>) -> Tensor {
         precondition(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0], "slice: \(range) of \(shape)")
         let width = shape.dropFirst().reduce(1, *)
@@ -41,6 +44,7 @@ extension Tensor {
     }
 
     /// Joins `parts` along `axis`; all other extents must agree.
+    @_specialize(where S == Float)
     public static func concat(_ parts: [Tensor], axis: Int) -> Tensor {
         guard let first = parts.first else { preconditionFailure("concat: no tensors") }
         precondition(axis >= 0 && axis < first.rank, "concat: axis \(axis) of shape \(first.shape)")
@@ -77,6 +81,7 @@ extension Tensor {
     }
 
     /// Cuts along `axis` into pieces of the given extents (which must add up to the axis).
+    @_specialize(where S == Float)
     public func split(_ extents: [Int], axis: Int) -> [Tensor] {
         precondition(extents.reduce(0, +) == shape[axis], "split: \(extents) of axis \(axis) of \(shape)")
         var start = 0
@@ -87,6 +92,7 @@ extension Tensor {
     }
 
     /// Indices `range` along `axis`.
+    @_specialize(where S == Float)
     public func narrow(axis: Int, range: Range<Int>) -> Tensor {
         let (outer, extent, inner) = split(around: axis, op: "narrow")
         precondition(

@@ -16,6 +16,7 @@ public final class Tape<S: TensorScalar>: @unchecked Sendable {
     public init() {}
 
     /// `tensor`, recorded as a leaf: gradients of later results with respect to it can be asked for.
+    @_specialize(where S == Float)
     public func track(_ tensor: Tensor<S>) -> Tensor<S> {
         nodes.append(Node(inputs: [], backward: { _ in [] }, shape: tensor.shape))
         return Tensor(shape: tensor.shape, values: tensor.values, node: (self, nodes.count - 1))
@@ -37,13 +38,22 @@ public final class Tape<S: TensorScalar>: @unchecked Sendable {
 
     /// The gradients of `output` (a one-element tensor recorded on this tape) with respect to every tracked
     /// tensor it depends on, accumulated over every path.
+    @_specialize(where S == Float)
     public func gradients(of output: Tensor<S>) -> Gradients<S> {
+        precondition(output.count == 1, "Tape.gradients: output of shape \(output.shape) is not a scalar")
+        return gradients(of: output, seed: Tensor(repeating: 1, shape: output.shape))
+    }
+
+    /// The gradients of Σ seed ⊙ output (a vector–Jacobian product, as PyTorch's `output.backward(seed)`):
+    /// `seed` is the gradient arriving at `output`, of its shape.
+    @_specialize(where S == Float)
+    public func gradients(of output: Tensor<S>, seed: Tensor<S>) -> Gradients<S> {
         guard let start = output.node, start.tape === self else {
             preconditionFailure("Tape.gradients: the output is not recorded on this tape")
         }
-        precondition(output.count == 1, "Tape.gradients: output of shape \(output.shape) is not a scalar")
+        precondition(seed.shape == output.shape, "Tape.gradients: seed \(seed.shape) for output \(output.shape)")
         var grads = [Tensor<S>?](repeating: nil, count: nodes.count)
-        grads[start.id] = Tensor(repeating: 1, shape: output.shape)
+        grads[start.id] = seed.detached
         for id in stride(from: start.id, through: 0, by: -1) {
             guard let grad = grads[id] else { continue }
             let node = nodes[id]

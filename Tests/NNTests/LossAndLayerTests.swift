@@ -64,3 +64,12 @@ import _TensorTesting
         }
     }
 }
+
+/// Expects the tape's gradients of `f` to agree with finite differences (`gradientCheckFailures`).
+func checkGradients(
+    _ inputs: [Tensor<Double>], _ name: String, sourceLocation: SourceLocation = #_sourceLocation,
+    _ f: ([Tensor<Double>]) -> Tensor<Double>
+) {
+    let failures = gradientCheckFailures(inputs, name, f)
+    #expect(failures.isEmpty, "\(failures.prefix(5).joined(separator: "\n"))", sourceLocation: sourceLocation)
+}
