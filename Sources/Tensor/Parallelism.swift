@@ -5,7 +5,9 @@ import Parallel
 ///
 /// A task-local value, so it is configuration passed down a call tree, not a global: stages bind it from
 /// `--jobs`, tests bind it to compare thread counts. Ops split work into fixed ranges (`grain` elements), so
-/// results do not depend on the value. Matrix products are split into fixed blocks of rows too, each a
+/// results do not depend on the value. Outside Swift tasks the binding lives in thread-local storage: work
+/// handed to other threads (a Dispatch work queue) must bind it again there. Matrix products are split into
+/// fixed blocks of rows too, each a
 /// single-threaded gemm: OpenBLAS's own threads gave different bits for 1 and 2 threads (measured), and
 /// they collapse when other threads compete for the cores.
 public enum Parallelism {
