@@ -1,6 +1,10 @@
 // Activation functions, each with its derivative written from the forward value.
 extension Tensor {
     /// A unary op whose derivative is a function of the input x and output y.
+    ///
+    /// Always inlined, so `forward` and `derivative` are inlined into the loops (measured: as calls, they
+    /// made softplus and sigmoid several times slower and kept the loops from vectorising).
+    @inline(__always)
     func activation(_ forward: (S) -> S, derivative: @escaping (_ x: S, _ y: S) -> S) -> Tensor {
         let out = map(forward)
         let x = values
@@ -18,7 +22,9 @@ extension Tensor {
     /// derivative σ(x).
     @_specialize(where S == Float)
     public func softplus() -> Tensor {
-        activation({ x in Swift.max(x, 0) + S.log1p(S.exp(-Swift.abs(x))) }, derivative: { x, _ in Self.sigmoid(x) })
+        activation(
+            { x in Swift.max(x, 0) + S.kernelLog1p(S.kernelExp(-Swift.abs(x))) },
+            derivative: { x, _ in Self.sigmoid(x) })
     }
 
     /// σ(x) = 1 / (1 + e⁻ˣ), evaluated on the side where the exponential cannot overflow; derivative y(1 − y).
@@ -51,10 +57,11 @@ extension Tensor {
     }
 
     /// σ(x) without overflow for large |x|.
+    @inline(__always)
     static func sigmoid(_ x: S) -> S {
-        if x >= 0 { return 1 / (1 + S.exp(-x)) }
-        let e = S.exp(x)
-        return e / (1 + e)
+        // e^(−|x|) ≤ 1 on both sides, so nothing overflows and no result is subnormal.
+        let e = S.kernelExp(-Swift.abs(x))
+        return x >= 0 ? 1 / (1 + e) : e / (1 + e)
     }
 
     /// log-softmax over the last axis: x − max − log Σ e^(x − max); the gradient is g − softmax · Σg.

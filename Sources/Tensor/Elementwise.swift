@@ -50,6 +50,7 @@ extension Tensor {
     }
 
     /// `op` applied to every element.
+    @inline(__always)
     func map(_ op: (S) -> S) -> [S] {
         values.withUnsafeBufferPointer { x in
             [S].filled(count: count) { range, o in for i in range { o[i] = op(x[i]) } }

@@ -37,6 +37,7 @@ public enum Parallelism {
 extension Array {
     /// An array of `count` elements, each range of indices filled by `fill` (in parallel per
     /// `Parallelism.threads`); `fill` must write every index of its range.
+    @inline(__always)
     static func filled(
         count: Int, grain: Int = Parallelism.grain, _ fill: (Range<Int>, UnsafeMutablePointer<Element>) -> Void
     )
