@@ -1,68 +1,91 @@
-// Activation functions, each with its derivative written from the forward value.
+// Activation functions, each a kernel type whose forward and derivative are static functions: generic
+// specialisation over the kernel type inlines them into plain loops that vectorise (as closures they were
+// called once per element, measured several times slower).
+
+/// An elementwise activation: y = forward(x), dy/dx = derivative(x, y).
+protocol ActivationKernel {
+    static func forward<S: TensorScalar>(_ x: S) -> S
+    static func derivative<S: TensorScalar>(_ x: S, _ y: S) -> S
+}
+
+/// log(1 + eˣ) = max(x, 0) + log1p(e^−|x|), which neither overflows nor loses small values; derivative σ(x).
+enum SoftplusKernel: ActivationKernel {
+    @inline(__always) static func forward<S: TensorScalar>(_ x: S) -> S {
+        Swift.max(x, 0) + S.kernelLog1p(S.kernelExp(-Swift.abs(x)))
+    }
+    @inline(__always) static func derivative<S: TensorScalar>(_ x: S, _ y: S) -> S { SigmoidKernel.forward(x) }
+}
+
+/// σ(x) = 1 / (1 + e⁻ˣ), from e^−|x| ≤ 1 on both sides so nothing overflows; derivative y(1 − y).
+enum SigmoidKernel: ActivationKernel {
+    @inline(__always) static func forward<S: TensorScalar>(_ x: S) -> S {
+        let e = S.kernelExp(-Swift.abs(x))
+        return x >= 0 ? 1 / (1 + e) : e / (1 + e)
+    }
+    @inline(__always) static func derivative<S: TensorScalar>(_ x: S, _ y: S) -> S { y * (1 - y) }
+}
+
+/// max(x, 0); derivative 1 for x > 0, else 0.
+enum ReLUKernel: ActivationKernel {
+    @inline(__always) static func forward<S: TensorScalar>(_ x: S) -> S { Swift.max(x, 0) }
+    @inline(__always) static func derivative<S: TensorScalar>(_ x: S, _ y: S) -> S { x > 0 ? 1 : 0 }
+}
+
+/// x · σ(x) (SiLU, "swish"); derivative σ(x)(1 + x(1 − σ(x))).
+enum SiLUKernel: ActivationKernel {
+    @inline(__always) static func forward<S: TensorScalar>(_ x: S) -> S { x * SigmoidKernel.forward(x) }
+    @inline(__always) static func derivative<S: TensorScalar>(_ x: S, _ y: S) -> S {
+        let s = SigmoidKernel.forward(x)
+        return s * (1 + x * (1 - s))
+    }
+}
+
+/// tanh(x) (libm); derivative 1 − y².
+enum TanhKernel: ActivationKernel {
+    @inline(__always) static func forward<S: TensorScalar>(_ x: S) -> S { S.tanh(x) }
+    @inline(__always) static func derivative<S: TensorScalar>(_ x: S, _ y: S) -> S { 1 - y * y }
+}
+
 extension Tensor {
-    /// A unary op whose derivative is a function of the input x and output y.
-    ///
-    /// Always inlined, so `forward` and `derivative` are inlined into the loops (measured: as calls, they
-    /// made softplus and sigmoid several times slower and kept the loops from vectorising).
-    @inline(__always)
-    func activation(_ forward: (S) -> S, derivative: @escaping (_ x: S, _ y: S) -> S) -> Tensor {
-        let out = map(forward)
+    /// The activation `kernel` elementwise, recorded with its derivative.
+    func activation<K: ActivationKernel>(_ kernel: K.Type) -> Tensor {
         let x = values
+        let out = x.withUnsafeBufferPointer { xv in
+            [S].filled(count: count) { range, o in for i in range { o[i] = K.forward(xv[i]) } }
+        }
         return Self.result(shape: shape, values: out, inputs: [self]) { g in
             let grad = g.values.withUnsafeBufferPointer { gv in
-                [S].filled(count: g.count) { range, o in
-                    for i in range { o[i] = gv[i] * derivative(x[i], out[i]) }
+                x.withUnsafeBufferPointer { xv in
+                    out.withUnsafeBufferPointer { yv in
+                        [S].filled(count: g.count) { range, o in
+                            for i in range { o[i] = gv[i] * K.derivative(xv[i], yv[i]) }
+                        }
+                    }
                 }
             }
             return [Tensor(shape: g.shape, values: grad)]
         }
     }
 
-    /// log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|) so it neither overflows nor loses small values;
-    /// derivative σ(x).
+    /// log(1 + eˣ), numerically stable (`SoftplusKernel`).
     @_specialize(where S == Float)
-    public func softplus() -> Tensor {
-        activation(
-            { x in Swift.max(x, 0) + S.kernelLog1p(S.kernelExp(-Swift.abs(x))) },
-            derivative: { x, _ in Self.sigmoid(x) })
-    }
+    public func softplus() -> Tensor { activation(SoftplusKernel.self) }
 
-    /// σ(x) = 1 / (1 + e⁻ˣ), evaluated on the side where the exponential cannot overflow; derivative y(1 − y).
+    /// σ(x) (`SigmoidKernel`).
     @_specialize(where S == Float)
-    public func sigmoid() -> Tensor {
-        activation(Self.sigmoid, derivative: { _, y in y * (1 - y) })
-    }
+    public func sigmoid() -> Tensor { activation(SigmoidKernel.self) }
 
-    /// max(x, 0); derivative 1 for x > 0, else 0.
+    /// max(x, 0).
     @_specialize(where S == Float)
-    public func relu() -> Tensor {
-        activation({ Swift.max($0, 0) }, derivative: { x, _ in x > 0 ? 1 : 0 })
-    }
+    public func relu() -> Tensor { activation(ReLUKernel.self) }
 
-    /// x · σ(x) (SiLU, "swish"); derivative σ(x)(1 + x(1 − σ(x))).
+    /// x · σ(x) (SiLU, "swish").
     @_specialize(where S == Float)
-    public func silu() -> Tensor {
-        activation(
-            { x in x * Self.sigmoid(x) },
-            derivative: { x, _ in
-                let s = Self.sigmoid(x)
-                return s * (1 + x * (1 - s))
-            })
-    }
+    public func silu() -> Tensor { activation(SiLUKernel.self) }
 
-    /// tanh(x); derivative 1 − y².
+    /// tanh(x).
     @_specialize(where S == Float)
-    public func tanh() -> Tensor {
-        activation(S.tanh, derivative: { _, y in 1 - y * y })
-    }
-
-    /// σ(x) without overflow for large |x|.
-    @inline(__always)
-    static func sigmoid(_ x: S) -> S {
-        // e^(−|x|) ≤ 1 on both sides, so nothing overflows and no result is subnormal.
-        let e = S.kernelExp(-Swift.abs(x))
-        return x >= 0 ? 1 / (1 + e) : e / (1 + e)
-    }
+    public func tanh() -> Tensor { activation(TanhKernel.self) }
 
     /// log-softmax over the last axis: x − max − log Σ e^(x − max); the gradient is g − softmax · Σg.
     @_specialize(where S == Float)

@@ -32,6 +32,7 @@ public struct Tensor<S: TensorScalar>: Sendable {
     public init(_ value: S) { self.init(shape: [], values: [value]) }
 
     /// A tensor of `shape` filled with `value`.
+    @_specialize(where S == Float)
     public init(repeating value: S, shape: [Int]) {
         self.init(shape: shape, values: [S](repeating: value, count: shape.reduce(1, *)))
     }
