@@ -49,6 +49,8 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS", "Parallel"], exclude: ["README.md"]),
         /** Layers, losses, optimisers and parameter trees on `Tensor`. */
         .target(name: "NN", dependencies: ["Tensor", "Store"], exclude: ["README.md"]),
+        /** Models: CGCNN (published weights), later MT-CGCNN heads, DSSL, NEGNN, coGN/coNGN. */
+        .target(name: "Models", dependencies: ["NN", "Tensor", "Store"], exclude: ["README.md"]),
 
         /** Typed HDF5 access: files, groups, n-d datasets, strings, attributes, ragged (CSR) arrays,
             chunked appends, zstd/gzip compression, external links, atomic output files. */
@@ -91,6 +93,7 @@ let package = Package(
         .testTarget(name: "GraphTests", dependencies: ["Graph"], exclude: ["Fixtures"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "_TensorTesting"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Store", "_TensorTesting", "_TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Graph", "Crystal", "Tensor"]),
         /** Finite-difference gradient checks in Double, shared by the numeric engine's test targets. */
         .target(name: "_TensorTesting", dependencies: ["Tensor"], path: "Tests/_TensorTesting"),
         .testTarget(
