@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "xtal", targets: ["xtal"]),
         .executable(name: "xtal-ingest", targets: ["xtal-ingest"]),
         .executable(name: "xtal-graph", targets: ["xtal-graph"]),
+        .executable(name: "xtal-predict", targets: ["xtal-predict"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -61,7 +62,7 @@ let package = Package(
         .target(
             name: "Stages",
             dependencies: [
-                "Crystal", "Graph", "Pipeline", "Store",
+                "Crystal", "Graph", "Models", "Pipeline", "Store", "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"]
@@ -75,6 +76,8 @@ let package = Package(
         .executableTarget(name: "xtal-ingest", dependencies: ["Stages"]),
         /** `xtal-graph`: builds crystal graphs into `graphs.h5`. */
         .executableTarget(name: "xtal-graph", dependencies: ["Stages"]),
+        /** `xtal-predict`: runs models on the store's graphs into `predictions.h5`. */
+        .executableTarget(name: "xtal-predict", dependencies: ["Stages"]),
 
         // MARK: Benchmarks (run by scripts/bench/*)
 
@@ -99,7 +102,8 @@ let package = Package(
         .testTarget(
             name: "StoreTests", dependencies: ["Store", "StoreFixtureWriter", "_TestSupport"], exclude: ["Python"]),
         .testTarget(
-            name: "StagesTests", dependencies: ["Stages", "xtal", "xtal-ingest", "xtal-graph", "_TestSupport"],
+            name: "StagesTests",
+            dependencies: ["Stages", "xtal", "xtal-ingest", "xtal-graph", "xtal-predict", "_TestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CSpglib", "CIsal", "CZstd", "CHDF5"]),

@@ -35,11 +35,18 @@ public enum StageError: Error, CustomStringConvertible, Equatable, Sendable {
     case outputExists(String)
     /// The stage's input (`crystals.h5`, …) is missing: the stage that makes it has not run.
     case missingInput(String, makeWith: String)
+    /// The input exists but was made in a way this stage cannot use.
+    case incompatibleInput(String, reason: String)
+    /// A `--model` that names no known model.
+    case unknownModel(String)
 
     public var description: String {
         switch self {
         case .outputExists(let path): "\(path) exists; rerun with --force to replace it"
         case .missingInput(let path, let stage): "\(path) not found; run xtal \(stage) first"
+        case .incompatibleInput(let path, let reason): "\(path): \(reason)"
+        case .unknownModel(let name):
+            "unknown model '\(name)' (use published:<property>, with the property's .h5 in --published-dir)"
         }
     }
 }

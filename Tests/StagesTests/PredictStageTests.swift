@@ -1,0 +1,57 @@
+import Foundation
+import Store
+import Testing
+import _TestSupport
+
+@testable import Stages
+
+/// End-to-end prediction with the published CGCNN models shipped in `data/cgcnn`: ingest → graph → predict
+/// on the CGCNN sample CIFs gives the reference PyTorch predictions.
+@Suite struct PredictStageTests {
+    static let published = IngestTests.repository.appendingPathComponent("data/cgcnn").path
+
+    @Test func publishedModelsThroughEveryStage() throws {
+        let dir = try TemporaryDirectory()
+        let ingest = try IngestCommand.parse([GraphStageTests.cifs, "--store", dir.path, "--quiet"])
+        _ = try Ingest(parameters: ingest.parameters, options: ingest.common).run()
+        let graph = try GraphCommand.parse(["--store", dir.path, "--quiet"])
+        _ = try GraphStage(parameters: try #require(graph.parameters), options: graph.common).run()
+
+        // Plain radius graphs are refused: the published models were trained on CGCNN's padded graphs.
+        let command = try PredictCommand.parse(
+            ["--store", dir.path, "--quiet", "--model", "published:band-gap", "--published-dir", Self.published])
+        let stage = try PredictStage(
+            models: ["published:band-gap"], publishedDirectory: Self.published, options: command.common)
+        #expect(throws: StageError.self) { try stage.run() }
+
+        let compat = try GraphCommand.parse(["--store", dir.path, "--quiet", "--force", "--cgcnn-compat"])
+        _ = try GraphStage(parameters: try #require(compat.parameters), options: compat.common).run()
+        let properties = [
+            "band-gap", "bulk-moduli", "efermi", "final-energy-per-atom", "formation-energy-per-atom", "poisson-ratio",
+            "semi-metal-classification", "shear-moduli",
+        ]
+        let summary = try PredictStage(
+            models: properties.map { "published:\($0)" }, publishedDirectory: Self.published, options: command.common
+        ).run()
+        #expect(summary.crystals == 10)
+        #expect(throws: StageError.unknownModel("mine")) {
+            try PredictStage(models: ["mine"], publishedDirectory: Self.published, options: command.common).run()
+        }
+
+        let predictions = try StoreFile.open(dir.file("store.h5")).group("predictions")
+        try predictions.requireEncoding("predictions", supported: ["1"])
+        let ids = try predictions.readStrings("graph_id")
+        let csv = try String(
+            contentsOfFile: IngestTests.shared + "/cgcnn-pretrained/reference-predictions-cgcnn-sample.csv",
+            encoding: .utf8)
+        var compared = 0
+        for line in csv.split(whereSeparator: \.isNewline).dropFirst() {
+            let fields = line.split(separator: ",").map(String.init)
+            let values = try predictions.group("published_\(fields[1])").read("mean", as: Double.self).values
+            let row = try #require(ids.firstIndex(of: fields[0]))
+            #expect(abs(values[row] - (Double(fields[2]) ?? .nan)) < 1e-3, "\(fields[1]) \(fields[0])")
+            compared += 1
+        }
+        #expect(compared == 80)
+    }
+}
