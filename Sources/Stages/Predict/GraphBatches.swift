@@ -17,7 +17,7 @@ final class GraphBatches {
     private let features: AtomFeatures
     private var next = 0
 
-    /// Opens `path`, checking it holds graphs made with `requirement` (a message says what to run otherwise).
+    /// Opens the graphs file at `path` and reads its ids, offsets and builder parameters.
     init(path: String, features: AtomFeatures) throws {
         self.path = path
         self.features = features
