@@ -36,9 +36,9 @@ public struct BatchNorm: Sendable {
         let beta = parameters["\(name).bias"]
         let eps = Tensor<S>(S(epsilon))
         guard training else {
-            let mean = buffers["\(name).running_mean"]
-            let variance = buffers["\(name).running_var"]
-            return (x - mean) / (variance + eps).sqrt() * gamma + beta
+            // (x − μ)/√(σ² + ε)·γ + β = x·a + b with a = γ/√(σ² + ε), b = β − μ·a: one pass over x.
+            let a = gamma / (buffers["\(name).running_var"] + eps).sqrt()
+            return x.affine(scale: a, shift: beta - buffers["\(name).running_mean"] * a)
         }
         let n = x.shape[0]
         precondition(n > 1, "BatchNorm \(name): training needs more than one row, got \(n)")

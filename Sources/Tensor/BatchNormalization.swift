@@ -73,3 +73,43 @@ extension Tensor {
         return (result, mean, variance)
     }
 }
+
+extension Tensor {
+    /// x · scale + shift per column of an [n, f] matrix (scale and shift [f]), in one pass: evaluation-mode
+    /// batch normalisation folds into it.
+    ///
+    /// Backward: dx = g · scale, dscale = Σₙ g · x, dshift = Σₙ g.
+    @_specialize(where S == Float)
+    public func affine(scale: Tensor, shift: Tensor) -> Tensor {
+        precondition(
+            rank == 2 && scale.shape == [shape[1]] && shift.shape == [shape[1]],
+            "affine: x \(shape), scale \(scale.shape), shift \(shift.shape)")
+        let (n, f) = (shape[0], shape[1])
+        let (a, b) = (scale.values, shift.values)
+        let x = values
+        let out = x.withUnsafeBufferPointer { xv in
+            [S].filled(count: n * f, grain: Parallelism.rowGrain(width: f)) { range, o in
+                for i in range { o[i] = xv[i] * a[i % f] + b[i % f] }
+            }
+        }
+        return Self.result(shape: shape, values: out, inputs: [self, scale, shift]) { grad in
+            var dScale = [S](repeating: 0, count: f)
+            var dShift = [S](repeating: 0, count: f)
+            let dx = grad.values.withUnsafeBufferPointer { gv in
+                x.withUnsafeBufferPointer { xv in
+                    for i in 0..<(n * f) {
+                        dScale[i % f] += gv[i] * xv[i]
+                        dShift[i % f] += gv[i]
+                    }
+                    return [S].filled(count: n * f, grain: Parallelism.rowGrain(width: f)) { range, o in
+                        for i in range { o[i] = gv[i] * a[i % f] }
+                    }
+                }
+            }
+            return [
+                Tensor(shape: [n, f], values: dx), Tensor(shape: [f], values: dScale),
+                Tensor(shape: [f], values: dShift),
+            ]
+        }
+    }
+}

@@ -59,6 +59,17 @@ import _TensorTesting
         }
     }
 
+    @Test func fusedNormalisationOps() {
+        let x = random([5, 3], seed: 80)
+        let scale = random([3], in: 0.5...1.5, seed: 81)
+        let shift = random([3], seed: 82)
+        checkGradients([x, scale, shift], "affine") { $0[0].affine(scale: $0[1], shift: $0[2]) }
+        checkGradients([x, scale, shift], "batchNormalized") {
+            $0[0].batchNormalized(scale: $0[1], shift: $0[2], epsilon: 1e-5).output
+        }
+        #expect(x.affine(scale: scale, shift: shift).values == (x * scale + shift).values)
+    }
+
     @Test func matrixProductsWithTransposeFlags() {
         let a = random([3, 4], seed: 30)
         let b = random([4, 5], seed: 31)
