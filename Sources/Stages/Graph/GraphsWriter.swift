@@ -9,7 +9,6 @@ final class GraphsWriter {
 
     private let output: AtomicStoreFile
     private let root: StoreGroup
-    private let lineGraph: Bool
     private let ids: StringAppender
     private let spaceGroupSymbols: StringAppender
     private let notes: StringAppender
@@ -41,7 +40,6 @@ final class GraphsWriter {
         try root.setAttribute("parameters", parametersJSON)
         try root.setAttribute("parameters_version", Int64(GraphParameters.version))
         try root.setAttribute("method", parameters.method.rawValue)
-        lineGraph = parameters.lineGraph
         ids = try StringAppender(root, "graph_id", options: options)
         spaceGroupNumbers = DatasetAppender(root, "graph_spacegroup_number", options: options)
         spaceGroupSymbols = try StringAppender(root, "graph_spacegroup_symbol", options: options)
