@@ -24,6 +24,9 @@ public struct AtomFeatures: Sendable {
         self.table = table
     }
 
+    /// Whether the table has features for atomic number `z`.
+    public func covers(_ z: UInt8) -> Bool { table[Int(z)] != nil }
+
     /// [atoms, width] features of the given atomic numbers.
     ///
     /// - Throws: `AtomFeaturesError.unknownElement` for an element the table lacks.

@@ -30,14 +30,27 @@ final class GraphBatches {
         edgePtr = try root.read("edge_ptr", as: Int64.self).values
     }
 
-    /// The next block of crystals as a batch, with its crystal range; nil after the last.
-    func nextBatch() throws -> (range: Range<Int>, batch: CGCNN.Batch)? {
+    /// The next block of crystals as a batch, with its crystal range and, for each crystal the model cannot
+    /// read (an element without atom features), the reason; nil after the last.
+    ///
+    /// Such a crystal still takes its place in the batch (crystals do not interact in evaluation), with its
+    /// unknown atoms given hydrogen's features; the caller discards its prediction.
+    func nextBatch() throws -> (range: Range<Int>, batch: CGCNN.Batch, unreadable: [Int: String])? {
         guard next < ids.count else { return nil }
         let range = next..<min(ids.count, next + Self.blockSize)
         next = range.upperBound
         let nodes = Int(nodePtr[range.lowerBound])..<Int(nodePtr[range.upperBound])
         let edges = Int(edgePtr[range.lowerBound])..<Int(edgePtr[range.upperBound])
-        let numbers = try root.dataset("node_atomic_number").read(rows: nodes, as: UInt8.self).values
+        var numbers = try root.dataset("node_atomic_number").read(rows: nodes, as: UInt8.self).values
+        var unreadable: [Int: String] = [:]
+        for crystal in range {
+            let atoms = (Int(nodePtr[crystal]) - nodes.lowerBound)..<(Int(nodePtr[crystal + 1]) - nodes.lowerBound)
+            guard let missing = atoms.lazy.map({ numbers[$0] }).first(where: { !self.features.covers($0) }) else {
+                continue
+            }
+            unreadable[crystal] = "no CGCNN atom features for Z = \(missing); prediction left NaN"
+            for atom in atoms where !features.covers(numbers[atom]) { numbers[atom] = 1 }
+        }
         let src = try root.dataset("edge_src").read(rows: edges, as: Int32.self).values
         let dst = try root.dataset("edge_dst").read(rows: edges, as: Int32.self).values
         let distances = try root.dataset("edge_distance").read(rows: edges, as: Double.self).values
@@ -59,6 +72,6 @@ final class GraphBatches {
         let batch = CGCNN.Batch(
             atomFeatures: try features.features(numbers), edgeSrc: batchSrc, edgeDst: batchDst,
             edgeOffsets: edgeOffsets, edgeDistance: distances, crystalOffsets: crystalOffsets)
-        return (range, batch)
+        return (range, batch, unreadable)
     }
 }

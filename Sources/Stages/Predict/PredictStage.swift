@@ -12,6 +12,8 @@ import Tensor
 public struct PredictStage {
     public struct Summary: Sendable {
         public var crystals = 0
+        /// Crystals no model could read (their predictions are NaN, `graph_note` says why).
+        public var rejected = 0
         public var models: [String] = []
         public var seconds = 0.0
         public var output = ""
@@ -56,9 +58,20 @@ public struct PredictStage {
                 reason: "published CGCNN models need `xtal graph --cgcnn-compat` (radius 8 Å, 12 neighbours)")
         }
         var predictions = [[Double]](repeating: [], count: loaded.count)
+        var notes = [String](repeating: "", count: reader.ids.count)
+        var rejected = 0
         try Parallelism.$threads.withValue(context.options.jobs) {
-            while let (range, batch) = try reader.nextBatch() {
-                for (k, entry) in loaded.enumerated() { predictions[k] += entry.model.predict(batch) }
+            while let (range, batch, unreadable) = try reader.nextBatch() {
+                for (k, entry) in loaded.enumerated() {
+                    var values = entry.model.predict(batch)
+                    for crystal in unreadable.keys { values[crystal - range.lowerBound] = .nan }
+                    predictions[k] += values
+                }
+                for (crystal, reason) in unreadable.sorted(by: { $0.key < $1.key }) {
+                    notes[crystal] = reason
+                    rejected += 1
+                    if rejected <= 20 { context.report("xtal-predict: \(reader.ids[crystal]): \(reason)") }
+                }
                 context.progress.advance(by: range.count)
             }
         }
@@ -66,6 +79,7 @@ public struct PredictStage {
         let root = try output.file.root
         try root.setEncoding("predictions", version: "1")
         try root.write("graph_id", strings: reader.ids, options: context.options.datasetOptions)
+        try root.write("graph_note", strings: notes, options: context.options.datasetOptions)
         for (k, entry) in loaded.enumerated() {
             let group = try root.createGroup(entry.name.replacingOccurrences(of: ":", with: "_"))
             try group.setAttribute("model", entry.name)
@@ -82,13 +96,15 @@ public struct PredictStage {
         try directory.link("predictions", to: "predictions.h5", toolVersion: XtalVersion.current)
         var summary = Summary()
         summary.crystals = reader.ids.count
+        summary.rejected = rejected
         summary.models = models
         summary.seconds = Date().timeIntervalSince(started)
         summary.output = outputPath
         context.progress.finish(
             String(
-                format: "predict: %d crystals × %d model%@ in %.1f s → %@", summary.crystals, models.count,
-                models.count == 1 ? "" : "s", summary.seconds, outputPath))
+                format: "predict: %d crystals × %d model%@%@ in %.1f s → %@", summary.crystals, models.count,
+                models.count == 1 ? "" : "s", rejected > 0 ? " (\(rejected) without prediction)" : "", summary.seconds,
+                outputPath))
         return summary
     }
 }
