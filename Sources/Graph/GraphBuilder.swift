@@ -52,11 +52,21 @@ public func buildGraph(for crystal: Crystal, parameters: GraphParameters) -> Cry
     // Edges into each centre, in edge order.
     let finder =
         switch parameters.method {
-        case .radius: NeighborFinder(cutoff: parameters.cutoff, count: parameters.maxNeighbors)
+        case .radius:
+            // CGCNN's choice among neighbours tied at the last place needs every tied one (see below).
+            NeighborFinder(
+                cutoff: parameters.cutoff, count: parameters.maxNeighbors, keepTies: parameters.cgcnnCompat)
         case .knn: NeighborFinder(cutoff: .infinity, count: parameters.k, keepTies: true)
         case .minImage: NeighborFinder(cutoff: parameters.cutoff, count: parameters.maxNeighbors, onePerAtom: true)
         }
-    let lists = finder.neighbors(of: centres, in: crystal)
+    var lists = finder.neighbors(of: centres, in: crystal)
+    if parameters.cgcnnCompat && parameters.method == .radius {
+        let pymatgen = PymatgenDistance(crystal, cutoff: parameters.cutoff)
+        for (node, list) in lists.enumerated() where list.count > parameters.maxNeighbors {
+            let keyed = list.map { ($0, pymatgen.order(from: centres[node], to: Int($0.atom), image: $0.image)) }
+            lists[node] = keyed.sorted { $0.1.precedes($1.1) }.prefix(parameters.maxNeighbors).map(\.0)
+        }
+    }
     let edgeCount = lists.reduce(0) { $0 + max($1.count, parameters.cgcnnCompat ? parameters.maxNeighbors : 0) }
     graph.edgeSrc.reserveCapacity(edgeCount)
     graph.edgeDst.reserveCapacity(edgeCount)

@@ -2,26 +2,48 @@ import Foundation
 import NN
 import Tensor
 
-/// The crystal graph convolutional network of Xie & Grossman (PRL 120, 145301, 2018), with the published
-/// models' layout and parameter names (`embedding`, `convs.K.fc_full`, `convs.K.bn1`, `convs.K.bn2`,
-/// `conv_to_fc`, `fc_out`).
+/// The crystal graph convolutional network of Xie & Grossman (PRL 120, 145301, 2018) with MT-CGCNN's hard
+/// parameter sharing (Sanyal et al., arXiv:1811.05660, 2018): one shared encoder, one private head per target.
 ///
 /// For atoms i with neighbours j over edges with distance features u_ij (Gaussians, `GaussianBasis`):
 /// [f ‖ c] = BN₁(W [v_i ‖ v_j ‖ u_ij] + b), v_i ← softplus(v_i + BN₂(Σ_j σ(f_ij) ⊙ softplus(c_ij)));
-/// then the mean over each crystal's atoms, softplus → Linear → softplus → Linear (→ log-softmax for
-/// classification).
+/// then the mean over each crystal's atoms, and per head softplus → Linear → softplus (→ Linear → softplus)*
+/// → Linear (→ log-softmax for classification).
+///
+/// Parameter names follow the published models: `embedding`, `convs.K.fc_full`, `convs.K.bn1`,
+/// `convs.K.bn2`, and per head `<prefix>conv_to_fc`, `<prefix>fcs.J`, `<prefix>fc_out` (prefix empty for the
+/// published single-head models, `heads.T.` for multitask ones).
 public struct CGCNN: Sendable {
-    /// Hyper-parameters, named as the published checkpoints' attributes.
+    /// Hyper-parameters, named as the published checkpoints' attributes in the comments.
     public struct Configuration: Sendable, Hashable, Codable {
+        /// `orig_atom_fea_len`.
         public var atomFeatures = 92
+        /// `atom_fea_len`.
         public var width = 64
+        /// `n_conv`.
         public var convolutions = 4
+        /// `h_fea_len`.
         public var hidden = 32
-        public var outputs = 1
-        public var classification = false
+        /// `n_h`: hidden layers per head (conv_to_fc plus n_h − 1 `fcs`).
+        public var headLayers = 1
         public var basis = GaussianBasis()
+        public var heads = [Head()]
 
         public init() {}
+    }
+
+    /// One output head: regression (one value) or classification (log-probabilities of `outputs` classes).
+    public struct Head: Sendable, Hashable, Codable {
+        /// Prepended to the head's parameter names.
+        public var prefix = ""
+        public var outputs = 1
+        public var classification = false
+
+        public init(prefix: String = "", outputs: Int = 1, classification: Bool = false) {
+            self.prefix = prefix
+            self.outputs = outputs
+            self.classification = classification
+        }
     }
 
     public let configuration: Configuration
@@ -53,79 +75,92 @@ public struct CGCNN: Sendable {
             self.edgeDistance = edgeDistance
             self.crystalOffsets = crystalOffsets
         }
+
+        /// Number of crystals.
+        public var crystalCount: Int { crystalOffsets.count - 1 }
     }
 
-    /// The network's output per crystal: [crystals, outputs] (log-probabilities for classification).
+    private func convolutionLayers() -> [(gate: Linear, bn1: BatchNorm, bn2: BatchNorm)] {
+        let c = configuration
+        return (0..<c.convolutions).map { k in
+            (
+                Linear("convs.\(k).fc_full", inputs: 2 * c.width + c.basis.count, outputs: 2 * c.width),
+                BatchNorm("convs.\(k).bn1", features: 2 * c.width), BatchNorm("convs.\(k).bn2", features: c.width)
+            )
+        }
+    }
+
+    private func headLayers(_ head: Head) -> [Linear] {
+        let c = configuration
+        var layers = [Linear("\(head.prefix)conv_to_fc", inputs: c.width, outputs: c.hidden)]
+        for j in 0..<max(c.headLayers - 1, 0) {
+            layers.append(Linear("\(head.prefix)fcs.\(j)", inputs: c.hidden, outputs: c.hidden))
+        }
+        layers.append(Linear("\(head.prefix)fc_out", inputs: c.hidden, outputs: head.outputs))
+        return layers
+    }
+
+    private var embedding: Linear {
+        Linear("embedding", inputs: configuration.atomFeatures, outputs: configuration.width)
+    }
+
+    /// Fresh parameters and BatchNorm buffers, initialised as PyTorch initialises the reference modules.
+    public func initialize(seed: UInt64) -> (parameters: Parameters<Float>, buffers: Parameters<Float>) {
+        var generator = SeededGenerator(seed: seed)
+        var parameters = Parameters<Float>()
+        var buffers = Parameters<Float>()
+        embedding.initialize(&parameters, using: &generator)
+        for layer in convolutionLayers() {
+            layer.gate.initialize(&parameters, using: &generator)
+            layer.bn1.initialize(&parameters, buffers: &buffers)
+            layer.bn2.initialize(&parameters, buffers: &buffers)
+        }
+        for head in configuration.heads {
+            for layer in headLayers(head) { layer.initialize(&parameters, using: &generator) }
+        }
+        return (parameters, buffers)
+    }
+
+    /// The encoder: per-crystal features [crystals, width] (the mean of the last convolution's atom features).
     ///
     /// `buffers` holds the BatchNorm running statistics; `training` selects batch statistics (and updates
     /// `buffers`) or the running ones.
-    public func callAsFunction(
+    public func encode(
         _ batch: Batch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
     ) -> Tensor<Float> {
         let c = configuration
         let edgeFeatures = c.basis.expand(batch.edgeDistance)
-        var atoms = Linear("embedding", inputs: c.atomFeatures, outputs: c.width)(batch.atomFeatures, parameters)
-        for k in 0..<c.convolutions {
-            let gate = Linear("convs.\(k).fc_full", inputs: 2 * c.width + c.basis.count, outputs: 2 * c.width)
+        var atoms = embedding(batch.atomFeatures, parameters)
+        for layer in convolutionLayers() {
             let pairs = Tensor.concat(
                 [atoms.gather(rows: batch.edgeDst), atoms.gather(rows: batch.edgeSrc), edgeFeatures], axis: 1)
-            let gated = BatchNorm("convs.\(k).bn1", features: 2 * c.width)(
-                gate(pairs, parameters), parameters, buffers: &buffers, training: training)
+            let gated = layer.bn1(layer.gate(pairs, parameters), parameters, buffers: &buffers, training: training)
             let halves = gated.split([c.width, c.width], axis: 1)
             let messages = halves[0].sigmoid() * halves[1].softplus()
-            let summed = BatchNorm("convs.\(k).bn2", features: c.width)(
+            let summed = layer.bn2(
                 messages.segmentSum(offsets: batch.edgeOffsets), parameters, buffers: &buffers, training: training)
             atoms = (atoms + summed).softplus()
         }
-        let pooled = atoms.segmentMean(offsets: batch.crystalOffsets)
-        let hidden = Linear("conv_to_fc", inputs: c.width, outputs: c.hidden)(pooled.softplus(), parameters).softplus()
-        let out = Linear("fc_out", inputs: c.hidden, outputs: c.outputs)(hidden, parameters)
-        return c.classification ? out.logSoftmax() : out
-    }
-}
-
-/// CGCNN's Gaussian distance features, exp(−(d − μ_k)² / σ²).
-///
-/// Centres μ_k = dmin, dmin + step, …, dmax (41 centres from 0 to 8 Å by 0.2 Å, σ = 0.2 Å by default).
-/// Values below the smallest normal float are
-/// flushed to zero (about 4 % of them are subnormal otherwise; DESIGN.md §8).
-public struct GaussianBasis: Sendable, Hashable, Codable {
-    public var minimum = 0.0
-    public var maximum = 8.0
-    public var step = 0.2
-    public var width = 0.2
-
-    public init(minimum: Double = 0, maximum: Double = 8, step: Double = 0.2, width: Double = 0.2) {
-        self.minimum = minimum
-        self.maximum = maximum
-        self.step = step
-        self.width = width
+        return atoms.segmentMean(offsets: batch.crystalOffsets)
     }
 
-    /// The centres, as NumPy's `arange(dmin, dmax + step, step)` makes them.
-    public var centres: [Double] {
-        var centres: [Double] = []
-        var k = 0
-        while minimum + Double(k) * step < maximum + step - 1e-9 {
-            centres.append(minimum + Double(k) * step)
-            k += 1
+    /// The heads' outputs on encoded crystals [crystals, width]: one [crystals, outputs] tensor per head
+    /// (log-probabilities for classification heads).
+    public func heads(_ crystals: Tensor<Float>, _ parameters: Parameters<Float>) -> [Tensor<Float>] {
+        let activated = crystals.softplus()
+        return configuration.heads.map { head in
+            let layers = headLayers(head)
+            var x = activated
+            for layer in layers.dropLast() { x = layer(x, parameters).softplus() }
+            let out = layers[layers.count - 1](x, parameters)
+            return head.classification ? out.logSoftmax() : out
         }
-        return centres
     }
 
-    /// Number of centres.
-    public var count: Int { centres.count }
-
-    /// Distances [edges], Å → features [edges, count], computed in Double (as NumPy does) and rounded to Float.
-    public func expand(_ distances: [Double]) -> Tensor<Float> {
-        let centres = self.centres
-        var values = [Float](repeating: 0, count: distances.count * centres.count)
-        for (e, d) in distances.enumerated() {
-            for (k, mu) in centres.enumerated() {
-                let v = Float(Foundation.exp(-(d - mu) * (d - mu) / (width * width)))
-                values[e * centres.count + k] = v.isNormal ? v : 0
-            }
-        }
-        return Tensor(shape: [distances.count, centres.count], values: values)
+    /// The network's outputs per crystal: one [crystals, outputs] tensor per head.
+    public func callAsFunction(
+        _ batch: Batch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
+    ) -> [Tensor<Float>] {
+        heads(encode(batch, parameters, buffers: &buffers, training: training), parameters)
     }
 }

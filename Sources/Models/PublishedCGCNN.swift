@@ -23,7 +23,7 @@ public struct PublishedCGCNN: Sendable {
         configuration.width = Int(try root.attribute("atom_fea_len", as: Int64.self))
         configuration.convolutions = Int(try root.attribute("n_conv", as: Int64.self))
         configuration.hidden = Int(try root.attribute("h_fea_len", as: Int64.self))
-        configuration.classification = try root.stringAttribute("task") == "classification"
+        configuration.headLayers = Int(try root.attribute("n_h", as: Int64.self))
         configuration.basis = GaussianBasis(
             minimum: try root.attribute("dmin", as: Double.self),
             maximum: try root.attribute("radius", as: Double.self),
@@ -40,7 +40,11 @@ public struct PublishedCGCNN: Sendable {
                 parameters[name] = tensor
             }
         }
-        configuration.outputs = parameters["fc_out.weight"].shape[0]
+        configuration.heads = [
+            CGCNN.Head(
+                outputs: parameters["fc_out.weight"].shape[0],
+                classification: try root.stringAttribute("task") == "classification")
+        ]
         property = (try? root.stringAttribute("property")) ?? ""
         model = CGCNN(configuration)
         self.parameters = parameters
@@ -51,12 +55,15 @@ public struct PublishedCGCNN: Sendable {
         )
     }
 
+    /// Whether the model classifies (its output is P(class 1)).
+    public var isClassifier: Bool { model.configuration.heads[0].classification }
+
     /// Predictions per crystal of `batch`: denormalised values for regression, P(class 1) (metal, for the
     /// published classifier) for classification.
     public func predict(_ batch: CGCNN.Batch) -> [Double] {
         var scratch = buffers
-        let out = model(batch, parameters, buffers: &scratch, training: false)
-        if model.configuration.classification {
+        let out = model(batch, parameters, buffers: &scratch, training: false)[0]
+        if isClassifier {
             let width = out.shape[1]
             return (0..<out.shape[0]).map { Foundation.exp(Double(out.values[$0 * width + 1])) }
         }

@@ -5,17 +5,17 @@ import Models
 import Tensor
 import Testing
 
-/// The eight published CGCNN models on the ten CGCNN sample CIFs, against the predictions the reference
-/// PyTorch code made (`../shared/data/cgcnn-pretrained/reference-predictions-cgcnn-sample.csv`): the whole
-/// path — CIF parsing, CGCNN's padded 12-nearest graph, the engine — must give the same numbers.
+/// The eight published CGCNN models on the ten CGCNN sample CIFs and the hundred MT-CGCNN sample CIFs, against
+/// the predictions the reference PyTorch code made (`../shared/data/cgcnn-pretrained/reference-predictions-*.csv`):
+/// the whole path — CIF parsing, CGCNN's padded 12-nearest graph, the engine — must give the same numbers.
 @Suite struct PublishedCGCNNTests {
     static let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data").path
 
-    /// The sample CIFs as one CGCNN batch, with their ids (file stems) in batch order.
-    static func sampleBatch() throws -> (CGCNN.Batch, [String]) {
-        let folder = shared + "/cgcnn-sample/sample-regression"
-        let features = try AtomFeatures(path: folder + "/atom_init.json")
+    /// The CIFs of `folder` (under the shared data) as one CGCNN batch, with their ids (file stems) in batch order.
+    static func sampleBatch(_ folder: String) throws -> (CGCNN.Batch, [String]) {
+        let folder = shared + "/" + folder
+        let features = try AtomFeatures(path: shared + "/cgcnn-sample/sample-regression/atom_init.json")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".cif") }.sorted()
         var numbers: [UInt8] = []
         var src: [Int32] = []
@@ -42,11 +42,15 @@ import Testing
         return (batch, names.map { String($0.dropLast(4)) })
     }
 
-    @Test func everyPublishedModelReproducesTheReferencePredictions() throws {
-        let (batch, ids) = try Self.sampleBatch()
-        #expect(ids.count == 10 && batch.edgeDst.count == 12 * batch.atomFeatures.shape[0])
-        let csv = try String(
-            contentsOfFile: Self.shared + "/cgcnn-pretrained/reference-predictions-cgcnn-sample.csv", encoding: .utf8)
+    @Test(arguments: [
+        ("cgcnn-sample/sample-regression", "reference-predictions-cgcnn-sample.csv", 10),
+        ("mt-cgcnn-sample/sample", "reference-predictions-mt-cgcnn-sample.csv", 100),
+    ])
+    func everyPublishedModelReproducesTheReferencePredictions(folder: String, referenceFile: String, count: Int) throws
+    {
+        let (batch, ids) = try Self.sampleBatch(folder)
+        #expect(ids.count == count && batch.edgeDst.count == 12 * batch.atomFeatures.shape[0])
+        let csv = try String(contentsOfFile: Self.shared + "/cgcnn-pretrained/" + referenceFile, encoding: .utf8)
         var reference: [String: [String: Double]] = [:]
         for line in csv.split(whereSeparator: \.isNewline).dropFirst() {
             let fields = line.split(separator: ",").map(String.init)
@@ -65,7 +69,7 @@ import Testing
         }
         // The bar: 99 % within 1e-4, all within 1e-3.
         let within = errors.filter { $0 < 1e-4 }.count
-        #expect(errors.count == 80)
+        #expect(errors.count == 8 * count)
         #expect(
             Double(within) >= 0.99 * Double(errors.count),
             "\(within) of \(errors.count) within 1e-4; worst \(errors.max() ?? 0)")

@@ -39,39 +39,13 @@ final class GraphBatches {
         guard next < ids.count else { return nil }
         let range = next..<min(ids.count, next + Self.blockSize)
         next = range.upperBound
-        let nodes = Int(nodePtr[range.lowerBound])..<Int(nodePtr[range.upperBound])
-        let edges = Int(edgePtr[range.lowerBound])..<Int(edgePtr[range.upperBound])
-        var numbers = try root.dataset("node_atomic_number").read(rows: nodes, as: UInt8.self).values
+        let set = try GraphSet(root: root, nodePtr: nodePtr, edgePtr: edgePtr, range: range)
         var unreadable: [Int: String] = [:]
-        for crystal in range {
-            let atoms = (Int(nodePtr[crystal]) - nodes.lowerBound)..<(Int(nodePtr[crystal + 1]) - nodes.lowerBound)
-            guard let missing = atoms.lazy.map({ numbers[$0] }).first(where: { !self.features.covers($0) }) else {
-                continue
-            }
-            unreadable[crystal] = "no CGCNN atom features for Z = \(missing); prediction left NaN"
-            for atom in atoms where !features.covers(numbers[atom]) { numbers[atom] = 1 }
-        }
-        let src = try root.dataset("edge_src").read(rows: edges, as: Int32.self).values
-        let dst = try root.dataset("edge_dst").read(rows: edges, as: Int32.self).values
-        let distances = try root.dataset("edge_distance").read(rows: edges, as: Double.self).values
-        // Indices are local to each crystal: shift them to the batch, and count each atom's edges.
-        var batchSrc = [Int32](repeating: 0, count: edges.count)
-        var batchDst = [Int32](repeating: 0, count: edges.count)
-        var perAtom = [Int](repeating: 0, count: nodes.count)
-        for crystal in range {
-            let base = Int32(Int(nodePtr[crystal]) - nodes.lowerBound)
-            for e in (Int(edgePtr[crystal]) - edges.lowerBound)..<(Int(edgePtr[crystal + 1]) - edges.lowerBound) {
-                batchSrc[e] = src[e] + base
-                batchDst[e] = dst[e] + base
-                perAtom[Int(batchDst[e])] += 1
+        for k in 0..<set.count {
+            if let z = set.uncoveredElement(of: k, features: features) {
+                unreadable[range.lowerBound + k] = "no CGCNN atom features for Z = \(z); prediction left NaN"
             }
         }
-        var edgeOffsets = [0]
-        for count in perAtom { edgeOffsets.append(edgeOffsets[edgeOffsets.count - 1] + count) }
-        let crystalOffsets = range.map { Int(nodePtr[$0]) - nodes.lowerBound } + [nodes.count]
-        let batch = CGCNN.Batch(
-            atomFeatures: try features.features(numbers), edgeSrc: batchSrc, edgeDst: batchDst,
-            edgeOffsets: edgeOffsets, edgeDistance: distances, crystalOffsets: crystalOffsets)
-        return (range, batch, unreadable)
+        return (range, set.batch(Array(0..<set.count), features: features), unreadable)
     }
 }

@@ -84,7 +84,7 @@ public struct PredictStage {
             let group = try root.createGroup(entry.name.replacingOccurrences(of: ":", with: "_"))
             try group.setAttribute("model", entry.name)
             try group.setAttribute(
-                "task", entry.model.model.configuration.classification ? "classification" : "regression")
+                "task", entry.model.isClassifier ? "classification" : "regression")
             try group.write("mean", predictions[k], options: context.options.datasetOptions)
         }
         var hashes = ["graphs.h5": try SHA256.hex(fileAt: graphsPath)]

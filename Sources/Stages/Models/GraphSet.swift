@@ -1,0 +1,88 @@
+import Foundation
+import Models
+import Store
+
+/// The graphs of a contiguous range of crystals of `graphs.h5`, held in memory as the flat arrays the store
+/// keeps (node and edge indices local to their crystal).
+struct GraphSet: Sendable {
+    /// Crystals' positions in `graphs.h5`.
+    let range: Range<Int>
+    /// CSR offsets into `atomicNumbers` [crystals + 1], starting at 0.
+    let nodePtr: [Int]
+    /// CSR offsets into the edge arrays [crystals + 1], starting at 0.
+    let edgePtr: [Int]
+    let atomicNumbers: [UInt8]
+    let edgeSrc: [Int32]
+    let edgeDst: [Int32]
+    /// Å.
+    let edgeDistance: [Double]
+
+    /// Reads crystals `range` of the graphs file whose root is `root`, given its `node_ptr` and `edge_ptr`.
+    init(root: StoreGroup, nodePtr: [Int64], edgePtr: [Int64], range: Range<Int>) throws {
+        self.range = range
+        let nodes = Int(nodePtr[range.lowerBound])..<Int(nodePtr[range.upperBound])
+        let edges = Int(edgePtr[range.lowerBound])..<Int(edgePtr[range.upperBound])
+        self.nodePtr = (range.lowerBound...range.upperBound).map { Int(nodePtr[$0]) - nodes.lowerBound }
+        self.edgePtr = (range.lowerBound...range.upperBound).map { Int(edgePtr[$0]) - edges.lowerBound }
+        atomicNumbers = try root.dataset("node_atomic_number").read(rows: nodes, as: UInt8.self).values
+        edgeSrc = try root.dataset("edge_src").read(rows: edges, as: Int32.self).values
+        edgeDst = try root.dataset("edge_dst").read(rows: edges, as: Int32.self).values
+        edgeDistance = try root.dataset("edge_distance").read(rows: edges, as: Double.self).values
+    }
+
+    /// Number of crystals.
+    var count: Int { range.count }
+
+    /// The atoms of crystal `k` (0-based within the set) in `atomicNumbers`.
+    func atoms(of k: Int) -> Range<Int> { nodePtr[k]..<nodePtr[k + 1] }
+
+    /// An element of crystal `k` that `features` has no row for, if any.
+    func uncoveredElement(of k: Int, features: AtomFeatures) -> UInt8? {
+        atoms(of: k).lazy.map { self.atomicNumbers[$0] }.first { !features.covers($0) }
+    }
+
+    /// Crystals `members` (0-based within the set, in the order given) as one CGCNN batch.
+    ///
+    /// Atoms whose element `features` lacks get hydrogen's features (callers either excluded such crystals
+    /// or discard their outputs; crystals do not interact in evaluation).
+    func batch(_ members: [Int], features: AtomFeatures) -> CGCNN.Batch {
+        var atomCount = 0
+        var edgeCount = 0
+        for k in members {
+            atomCount += nodePtr[k + 1] - nodePtr[k]
+            edgeCount += edgePtr[k + 1] - edgePtr[k]
+        }
+        var numbers = [UInt8](repeating: 1, count: atomCount)
+        var src = [Int32](repeating: 0, count: edgeCount)
+        var dst = [Int32](repeating: 0, count: edgeCount)
+        var distances = [Double](repeating: 0, count: edgeCount)
+        var edgeOffsets = [Int](repeating: 0, count: atomCount + 1)
+        var crystalOffsets = [0]
+        crystalOffsets.reserveCapacity(members.count + 1)
+        var atom = 0
+        var edge = 0
+        for k in members {
+            let base = Int32(atom)
+            for a in atoms(of: k) {
+                let z = atomicNumbers[a]
+                numbers[atom + a - nodePtr[k]] = features.covers(z) ? z : 1
+            }
+            // Edges are grouped by centre (edge_dst ascending), so offsets come from counting.
+            for e in edgePtr[k]..<edgePtr[k + 1] {
+                src[edge] = edgeSrc[e] + base
+                dst[edge] = edgeDst[e] + base
+                distances[edge] = edgeDistance[e]
+                edgeOffsets[Int(dst[edge]) + 1] += 1
+                edge += 1
+            }
+            atom += nodePtr[k + 1] - nodePtr[k]
+            crystalOffsets.append(atom)
+        }
+        for a in 0..<atomCount { edgeOffsets[a + 1] += edgeOffsets[a] }
+        // Every element is covered now, so the feature lookup cannot fail.
+        let atomFeatures = (try? features.features(numbers)) ?? .init(repeating: 0, shape: [atomCount, features.width])
+        return CGCNN.Batch(
+            atomFeatures: atomFeatures, edgeSrc: src, edgeDst: dst, edgeOffsets: edgeOffsets,
+            edgeDistance: distances, crystalOffsets: crystalOffsets)
+    }
+}
