@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "xtal", targets: ["xtal"]),
         .executable(name: "xtal-ingest", targets: ["xtal-ingest"]),
         .executable(name: "xtal-graph", targets: ["xtal-graph"]),
+        .executable(name: "xtal-train", targets: ["xtal-train"]),
         .executable(name: "xtal-predict", targets: ["xtal-predict"]),
     ],
     dependencies: [
@@ -76,6 +77,8 @@ let package = Package(
         .executableTarget(name: "xtal-ingest", dependencies: ["Stages"]),
         /** `xtal-graph`: builds crystal graphs into `graphs.h5`. */
         .executableTarget(name: "xtal-graph", dependencies: ["Stages"]),
+        /** `xtal-train`: trains multitask CGCNN models into `models/<name>.h5`. */
+        .executableTarget(name: "xtal-train", dependencies: ["Stages"]),
         /** `xtal-predict`: runs models on the store's graphs into `predictions.h5`. */
         .executableTarget(name: "xtal-predict", dependencies: ["Stages"]),
 

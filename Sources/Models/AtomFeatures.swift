@@ -24,6 +24,23 @@ public struct AtomFeatures: Sendable {
         self.table = table
     }
 
+    /// A table from its rows: `rows[k]` are the features of atomic number `atomicNumbers[k]`.
+    ///
+    /// - Precondition: one row per atomic number, all of one width.
+    public init(atomicNumbers: [Int], rows: [[Float]]) {
+        precondition(
+            atomicNumbers.count == rows.count && !rows.isEmpty && rows.allSatisfy { $0.count == rows[0].count },
+            "AtomFeatures: \(atomicNumbers.count) atomic numbers, \(rows.count) rows")
+        width = rows[0].count
+        table = Dictionary(uniqueKeysWithValues: zip(atomicNumbers, rows))
+    }
+
+    /// The atomic numbers covered, ascending, with their rows (for saving the table with a model).
+    public var rows: (atomicNumbers: [Int], rows: [[Float]]) {
+        let numbers = table.keys.sorted()
+        return (numbers, numbers.map { table[$0] ?? [] })
+    }
+
     /// Whether the table has features for atomic number `z`.
     public func covers(_ z: UInt8) -> Bool { table[Int(z)] != nil }
 

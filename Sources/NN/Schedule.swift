@@ -2,7 +2,7 @@ import Foundation
 import Tensor
 
 /// Learning-rate schedules: the rate for an epoch from the initial rate.
-public enum Schedule: Sendable, Equatable, Codable {
+public enum Schedule: Sendable, Hashable, Codable {
     /// Constant.
     case constant
     /// Multiplied by `gamma` every `every` epochs (PyTorch `StepLR`).
@@ -32,7 +32,7 @@ public enum Schedule: Sendable, Equatable, Codable {
 /// Reduce-on-plateau (PyTorch `ReduceLROnPlateau`, mode min): after `patience` epochs without the
 /// validation metric improving by more than `threshold` (relative), the rate is multiplied by `factor`,
 /// not below `minimum`.
-public struct PlateauReducer: Sendable, Equatable, Codable {
+public struct PlateauReducer: Sendable, Hashable, Codable {
     public let factor: Double
     public let patience: Int
     public let threshold: Double

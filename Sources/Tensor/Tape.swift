@@ -19,7 +19,7 @@ public final class Tape<S: TensorScalar>: @unchecked Sendable {
     @_specialize(where S == Float)
     public func track(_ tensor: Tensor<S>) -> Tensor<S> {
         nodes.append(Node(inputs: [], backward: { _ in [] }, shape: tensor.shape))
-        return Tensor(shape: tensor.shape, values: tensor.values, node: (self, nodes.count - 1))
+        return Tensor(shape: tensor.shape, values: tensor.values, node: NodeReference(tape: self, id: nodes.count - 1))
     }
 
     /// Records an op: `output` was computed from `inputs`; `backward` maps the gradient of `output` to one
@@ -28,12 +28,12 @@ public final class Tape<S: TensorScalar>: @unchecked Sendable {
         _ output: (shape: [Int], values: [S]), inputs: [Tensor<S>], backward: @escaping (Tensor<S>) -> [Tensor<S>?]
     ) -> Tensor<S> {
         let ids = inputs.map { input -> Int? in
-            guard let node = input.node else { return nil }
-            precondition(node.tape === self, "Tape.record: inputs recorded on different tapes")
+            guard let node = input.node, let tape = node.tape else { return nil }
+            precondition(tape === self, "Tape.record: inputs recorded on different tapes")
             return node.id
         }
         nodes.append(Node(inputs: ids, backward: backward, shape: output.shape))
-        return Tensor(shape: output.shape, values: output.values, node: (self, nodes.count - 1))
+        return Tensor(shape: output.shape, values: output.values, node: NodeReference(tape: self, id: nodes.count - 1))
     }
 
     /// The gradients of `output` (a one-element tensor recorded on this tape) with respect to every tracked

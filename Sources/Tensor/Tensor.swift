@@ -8,7 +8,7 @@ public struct Tensor<S: TensorScalar>: Sendable {
     /// The elements in row-major order; `shape.product` of them.
     public let values: [S]
     /// The tape and node this tensor is recorded as, if any.
-    let node: (tape: Tape<S>, id: Int)?
+    let node: NodeReference<S>?
 
     /// A tensor of `shape` holding `values` (row-major).
     ///
@@ -22,7 +22,7 @@ public struct Tensor<S: TensorScalar>: Sendable {
         node = nil
     }
 
-    init(shape: [Int], values: [S], node: (tape: Tape<S>, id: Int)?) {
+    init(shape: [Int], values: [S], node: NodeReference<S>?) {
         self.shape = shape
         self.values = values
         self.node = node
@@ -48,8 +48,18 @@ public struct Tensor<S: TensorScalar>: Sendable {
     }
 
     /// Whether this tensor is recorded on a tape.
-    public var isTracked: Bool { node != nil }
+    public var isTracked: Bool { node?.tape != nil }
 
     /// The same values, not recorded: gradients do not flow through it.
     public var detached: Tensor { Tensor(shape: shape, values: values) }
+}
+
+/// Where a tensor is recorded: its tape, held weakly, and its node there.
+///
+/// The tape's backward closures hold their input tensors; a strong reference back to the tape would make a
+/// cycle that keeps every pass's activations alive after the tape is dropped. Once the tape is gone, the
+/// tensor is a constant.
+struct NodeReference<S: TensorScalar>: @unchecked Sendable {
+    weak var tape: Tape<S>?
+    let id: Int
 }

@@ -1,0 +1,251 @@
+import Foundation
+import Models
+import NN
+import Pipeline
+import Store
+import Tensor
+
+/// Trains one ensemble member: epochs of shuffled mini-batches, validation after each, the best weights by
+/// validation score kept, early stopping, and a checkpoint after every epoch from which `--resume` continues
+/// exactly (the shuffle of epoch e and every other random choice derive from the seed and e alone).
+struct MemberTrainer {
+    let data: TrainingData
+    let split: DataSplit
+    let parameters: TrainParameters
+    let features: AtomFeatures
+    let member: Int
+    /// Where this member's training state is checkpointed (`models/<name>.training/member-<k>.h5`).
+    let statePath: String
+    /// Hash of everything that determines the result; a state file with another is not resumed.
+    let parameterHash: String
+    let log: (String) -> Void
+
+    var model: CGCNN { CGCNN(parameters.architecture) }
+    var seed: UInt64 { parameters.seed &+ UInt64(member) &* 0x9E37_79B9_7F4A_7C15 }
+
+    /// What survives between epochs.
+    struct State: Codable {
+        /// Epochs completed.
+        var epoch = 0
+        var learningRate: Double
+        var plateau: PlateauReducer?
+        var bestScore = Double.infinity
+        var bestEpoch = -1
+        var finished = false
+        var history = TrainingHistory()
+    }
+
+    /// Trains (or, with `resume` and a matching state file, continues) and returns the best weights.
+    func run(resume: Bool) throws -> TrainedModel.Member {
+        var (current, buffers) = model.initialize(seed: seed)
+        var best = (current, buffers)
+        var optimizer = makeOptimizer()
+        var state = State(learningRate: parameters.learningRate)
+        if case .plateau(let factor, let patience) = parameters.schedule {
+            state.plateau = PlateauReducer(factor: factor, patience: patience)
+        }
+        if resume, FileManager.default.fileExists(atPath: statePath) {
+            let root = try StoreFile.open(statePath).root
+            guard try root.stringAttribute("parameter_hash") == parameterHash else {
+                throw TrainError.resumeMismatch(statePath)
+            }
+            state = try JSONDecoder().decode(State.self, from: Data(try root.stringAttribute("state").utf8))
+            var restored: Optimizer<Float>? = optimizer
+            (current, buffers) = try Checkpoint.load(current, from: root, name: "current", optimizer: &restored)
+            optimizer = restored ?? optimizer
+            var none: Optimizer<Float>? = nil
+            best = try Checkpoint.load(current, from: root, name: "best", optimizer: &none)
+            log("member \(member + 1): resumed after epoch \(state.epoch)")
+        }
+        while !state.finished && state.epoch < parameters.epochs {
+            let started = Date()
+            let epoch = state.epoch
+            if case .fixed(let schedule) = parameters.schedule {
+                state.learningRate = schedule.rate(epoch: epoch, initial: parameters.learningRate)
+            }
+            optimizer.learningRate = Float(state.learningRate)
+            let trainLoss = try trainEpoch(epoch, &current, &buffers, &optimizer)
+            let evaluation = evaluate(split.validation, parameters: current, buffers: buffers)
+            let score = evaluation.score
+            state.history.trainLoss.append(trainLoss)
+            state.history.validationLoss.append(evaluation.loss)
+            state.history.validationScore.append(score)
+            state.history.learningRate.append(state.learningRate)
+            for (key, value) in evaluation.metrics { state.history.validationMetrics[key, default: []].append(value) }
+            // Without a validation set, the last epoch is the best.
+            if score < state.bestScore || score.isNaN {
+                state.bestScore = score.isNaN ? state.bestScore : score
+                state.bestEpoch = epoch
+                best = (current, buffers)
+            }
+            if let plateau = state.plateau, !score.isNaN {
+                var reducer = plateau
+                state.learningRate = reducer.step(metric: score, rate: state.learningRate)
+                state.plateau = reducer
+            }
+            state.epoch += 1
+            if parameters.patience > 0 && state.epoch - 1 - state.bestEpoch >= parameters.patience {
+                state.finished = true
+            }
+            state.history.seconds.append(Date().timeIntervalSince(started))
+            try checkpoint(state, current: current, buffers: buffers, optimizer: optimizer, best: best)
+            log(progressLine(state, evaluation: evaluation))
+        }
+        return TrainedModel.Member(parameters: best.0, buffers: best.1, history: state.history)
+    }
+
+    private func makeOptimizer() -> Optimizer<Float> {
+        let decay = Float(parameters.weightDecay)
+        let kind: Optimizer<Float>.Kind =
+            switch parameters.optimizer {
+            case "sgd": .sgd(momentum: Float(parameters.momentum))
+            case "adamw": .adamW(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: decay)
+            default: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: decay)
+            }
+        return Optimizer(kind, learningRate: Float(parameters.learningRate))
+    }
+
+    /// The mini-batches of epoch `epoch`: the training crystals shuffled with (seed, epoch), cut into
+    /// `batchSize` pieces; a last piece of one crystal joins the one before (BatchNorm needs two rows).
+    func batches(epoch: Int) -> [[Int]] {
+        var generator = SeededGenerator(seed: seed ^ (UInt64(epoch + 1) &* 0xD1B5_4A32_D192_ED03))
+        let order = split.train.shuffled(using: &generator)
+        var pieces = stride(from: 0, to: order.count, by: parameters.batchSize).map {
+            Array(order[$0..<min(order.count, $0 + parameters.batchSize)])
+        }
+        if pieces.count > 1, let last = pieces.last, last.count == 1 {
+            pieces.removeLast()
+            pieces[pieces.count - 1] += last
+        }
+        return pieces
+    }
+
+    /// One epoch of updates; returns the mean loss per crystal.
+    private func trainEpoch(
+        _ epoch: Int, _ current: inout Parameters<Float>, _ buffers: inout Parameters<Float>,
+        _ optimizer: inout Optimizer<Float>
+    ) throws -> Double {
+        var total = 0.0
+        var count = 0
+        for members in batches(epoch: epoch) {
+            let batch = data.graphs.batch(members, features: features)
+            let tape = Tape<Float>()
+            let bound = current.tracked(on: tape)
+            let outputs = model(batch, bound, buffers: &buffers, training: true)
+            guard let loss = self.loss(outputs, crystals: members) else { continue }
+            let value = Double(loss.scalar)
+            guard value.isFinite else { throw TrainError.diverged(member: member + 1, epoch: epoch + 1) }
+            var gradients = bound.gradients(tape.gradients(of: loss))
+            if parameters.clipNorm > 0 { clipGradients(&gradients, maxNorm: Float(parameters.clipNorm)) }
+            optimizer.update(&current, gradients: gradients)
+            total += value * Double(members.count)
+            count += members.count
+        }
+        return count > 0 ? total / Double(count) : .nan
+    }
+
+    /// The multitask loss Σ_t w_t L_t / T of MT-CGCNN over the crystals that have each label (regression
+    /// losses on standardised labels; negative log-likelihood for classes); nil when no crystal has a label.
+    func loss(_ outputs: [Tensor<Float>], crystals: [Int]) -> Tensor<Float>? {
+        var total: Tensor<Float>? = nil
+        let count = Float(data.targets.count)
+        for (t, target) in data.targets.enumerated() {
+            var rows: [Int32] = []
+            var labels: [Float] = []
+            for (row, crystal) in crystals.enumerated() {
+                let y = data.label(crystal, t)
+                guard !y.isNaN else { continue }
+                rows.append(Int32(row))
+                labels.append(Float(target.classification ? y : (y - target.mean) / target.std))
+            }
+            guard !rows.isEmpty else { continue }
+            let predicted = outputs[t].gather(rows: rows)
+            let term: Tensor<Float>
+            if target.classification {
+                var oneHot = [Float](repeating: 0, count: predicted.count)
+                for (row, y) in labels.enumerated() { oneHot[row * predicted.shape[1] + Int(y)] = 1 }
+                let picked = predicted * Tensor(shape: predicted.shape, values: oneHot)
+                term = -picked.sum() * Tensor(1 / Float(rows.count))
+            } else {
+                let y = Tensor(shape: [rows.count, 1], values: labels)
+                term =
+                    switch parameters.loss {
+                    case "l1": Loss.l1(predicted, y)
+                    case "huber": Loss.huber(predicted, y)
+                    default: Loss.mse(predicted, y)
+                    }
+            }
+            let weighted = term * Tensor(Float(target.weight) / count)
+            total = total.map { $0 + weighted } ?? weighted
+        }
+        return total
+    }
+
+    /// Validation (or test) results: the loss, per-target metrics and the early-stopping score.
+    struct Evaluation {
+        var loss = Double.nan
+        var score = Double.nan
+        var metrics: [String: Double] = [:]
+        /// [targets][crystals] predictions in label units (P(class 1) for classification).
+        var predictions: [[Double]] = []
+    }
+
+    /// Evaluates weights on `crystals` in evaluation mode, in batches of 512.
+    func evaluate(_ crystals: [Int], parameters: Parameters<Float>, buffers: Parameters<Float>) -> Evaluation {
+        guard !crystals.isEmpty else { return Evaluation() }
+        var predictions = [[Double]](repeating: [], count: data.targets.count)
+        var lossSum = 0.0
+        for start in stride(from: 0, to: crystals.count, by: 512) {
+            let members = Array(crystals[start..<min(crystals.count, start + 512)])
+            let batch = data.graphs.batch(members, features: features)
+            var scratch = buffers
+            let outputs = model(batch, parameters, buffers: &scratch, training: false)
+            if let loss = loss(outputs, crystals: members) { lossSum += Double(loss.scalar) * Double(members.count) }
+            for (t, values) in TrainedModel.labelUnits(outputs, data.targets).enumerated() { predictions[t] += values }
+        }
+        var evaluation = Evaluation(loss: lossSum / Double(crystals.count), predictions: predictions)
+        evaluation.metrics = TrainStage.metrics(predictions, crystals: crystals, data: data)
+        var scores: [Double] = []
+        for target in data.targets {
+            if target.classification {
+                if let auc = evaluation.metrics["auc:\(target.name)"], !auc.isNaN { scores.append(1 - auc) }
+            } else if let mae = evaluation.metrics["mae:\(target.name)"], !mae.isNaN {
+                scores.append(mae / target.std)
+            }
+        }
+        evaluation.score = scores.isEmpty ? .nan : scores.reduce(0, +) / Double(scores.count)
+        return evaluation
+    }
+
+    private func checkpoint(
+        _ state: State, current: Parameters<Float>, buffers: Parameters<Float>, optimizer: Optimizer<Float>,
+        best: (Parameters<Float>, Parameters<Float>)
+    ) throws {
+        let output = try AtomicStoreFile(creating: statePath)
+        let root = try output.file.root
+        try root.setEncoding("training_state", version: "1")
+        try root.setAttribute("parameter_hash", parameterHash)
+        try root.setAttribute("state", try CanonicalJSON.encode(state))
+        try Checkpoint.save(current, buffers: buffers, optimizer: optimizer, to: root, name: "current")
+        try Checkpoint.save(best.0, buffers: best.1, to: root, name: "best")
+        try output.commit(Provenance(stage: "train", parameterHash: parameterHash, toolVersion: XtalVersion.current))
+    }
+
+    private func progressLine(_ state: State, evaluation: Evaluation) -> String {
+        let h = state.history
+        let e = state.epoch - 1
+        var line = String(
+            format: "member %d/%d epoch %d/%d: loss %.4f", member + 1, parameters.ensemble, state.epoch,
+            parameters.epochs, h.trainLoss[e])
+        if !evaluation.loss.isNaN { line += String(format: ", validation loss %.4f", evaluation.loss) }
+        for target in data.targets {
+            let key = (target.classification ? "auc:" : "mae:") + target.name
+            if let value = evaluation.metrics[key] {
+                line += String(format: ", %@ %@ %.4g", target.name, target.classification ? "AUC" : "MAE", value)
+            }
+        }
+        line += String(format: ", lr %.3g, %.1f s", h.learningRate[e], h.seconds[e])
+        if state.finished { line += " (early stop: best epoch \(state.bestEpoch + 1))" }
+        return line
+    }
+}

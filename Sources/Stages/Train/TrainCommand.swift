@@ -1,0 +1,201 @@
+import ArgumentParser
+import Foundation
+import Models
+
+/// `xtal-train`: trains a model on the store's graphs and labels into `models/<name>.h5`.
+public struct TrainCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "xtal-train",
+        abstract: "Train a multitask CGCNN on the store's labels (models/<name>.h5).",
+        discussion: """
+            One shared CGCNN encoder, one head per --targets label (MT-CGCNN hard sharing). Regression targets \
+            are standardised on the training set; --classify NAME[:THRESHOLD] makes a target a classifier (class \
+            1 when the label is at least THRESHOLD; without it the label must be 0/1). Crystals missing a label \
+            are left out of that target's loss only. After every epoch the validation set is scored (mean MAE/std \
+            over regression targets and 1 − ROC-AUC over classifiers), the best weights kept, and the state \
+            checkpointed in models/<name>.training/; --resume continues a killed run exactly. --ensemble K trains \
+            K members from seeds seed, seed+1, …; xtal predict reports their mean and standard deviation.
+            """,
+        version: XtalVersion.current
+    )
+
+    @OptionGroup var common: StageOptions
+
+    @Option(help: "Architecture: mt-cgcnn.")
+    var model = "mt-cgcnn"
+
+    @Option(help: "The model's name (saved as models/<name>.h5; default: the architecture).")
+    var name: String?
+
+    @Option(help: ArgumentHelp("Labels to learn, comma-separated (names in crystals.h5 labels/).", valueName: "a,b,c"))
+    var targets = ""
+
+    @Option(help: ArgumentHelp("Train a target as a classifier (repeatable).", valueName: "NAME[:THRESHOLD]"))
+    var classify: [String] = []
+
+    @Option(
+        name: .customLong("task-weight"),
+        help: ArgumentHelp("Loss weight of a target (repeatable).", valueName: "NAME=W"))
+    var taskWeights: [String] = []
+
+    @Option(help: "Regression loss on standardised targets: mse, l1 or huber.")
+    var loss = "mse"
+
+    @Option(
+        help: ArgumentHelp("random:TRAIN,VAL,TEST or matbench:[TASK:]FOLD (official folds 0-4).", valueName: "SPLIT"))
+    var split = "random:0.8,0.1,0.1"
+
+    @Option(
+        name: .customLong("validation-fraction"), help: "With a MatBench split: training crystals held out to validate."
+    )
+    var validationFraction = 0.1
+
+    @Option(name: .customLong("matbench-splits"), help: "MatBench v0.1 validation file (official folds).")
+    var matbenchSplits = "data/matbench_v0.1_validation.json.gz"
+
+    @Option(help: "Optimiser: sgd (with --momentum), adam or adamw.")
+    var optimizer = "adam"
+
+    @Option(help: "Initial learning rate.")
+    var lr = 0.001
+
+    @Option(help: "SGD momentum.")
+    var momentum = 0.9
+
+    @Option(name: .customLong("weight-decay"), help: "L2 penalty (adam, sgd) or decoupled decay (adamw).")
+    var weightDecay = 0.0
+
+    @Option(
+        help: ArgumentHelp(
+            "constant, step:EVERY:GAMMA, cosine[:MIN], polynomial:POWER[:MIN] or plateau:FACTOR:PATIENCE.",
+            valueName: "SCHEDULE"))
+    var schedule = "constant"
+
+    @Option(help: "Epochs.")
+    var epochs = 30
+
+    @Option(name: .customLong("batch-size"), help: "Crystals per training batch.")
+    var batchSize = 256
+
+    @Option(help: "Stop after this many epochs without a better validation score (0: never).")
+    var patience = 0
+
+    @Option(name: .customLong("clip-norm"), help: "Clip gradients to this global L2 norm (0: no clipping).")
+    var clipNorm = 0.0
+
+    @Option(help: "Random seed (initial weights, split, shuffling).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Ensemble members (seeds seed … seed+K−1).")
+    var ensemble = 1
+
+    @Flag(help: "Continue an interrupted run of the same parameters from its last epoch.")
+    var resume = false
+
+    @Option(help: "Atom feature width after the embedding (atom_fea_len).")
+    var width = 64
+
+    @Option(help: "Graph convolutions (n_conv).")
+    var convolutions = 3
+
+    @Option(help: "Hidden width of each head (h_fea_len).")
+    var hidden = 128
+
+    @Option(name: .customLong("head-layers"), help: "Hidden layers per head (n_h).")
+    var headLayers = 1
+
+    @Option(name: .customLong("atom-features"), help: "CGCNN atom features (atom_init.json).")
+    var atomFeatures = "data/cgcnn/atom_init.json"
+
+    public init() {}
+
+    /// The training parameters these flags give; throws `ValidationError` for a bad value.
+    func parameters() throws -> TrainParameters {
+        var p = TrainParameters()
+        guard model == "mt-cgcnn" else { throw ValidationError("--model must be mt-cgcnn, not '\(model)'") }
+        p.model = model
+        p.name = name ?? model
+        guard !p.name.isEmpty, !p.name.contains("/"), p.name != "." && p.name != ".." else {
+            throw ValidationError("--name must be a plain file name, not '\(p.name)'")
+        }
+        p.targets = targets.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        for entry in classify {
+            let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
+            guard let target = parts.first, !target.isEmpty else { throw ValidationError("--classify needs a NAME") }
+            var threshold: Double? = nil
+            if parts.count == 2 {
+                guard let value = Double(parts[1]) else {
+                    throw ValidationError("--classify \(entry): THRESHOLD must be a number")
+                }
+                threshold = value
+            }
+            p.classify[target] = threshold
+            if !p.targets.contains(target) { p.targets.append(target) }
+        }
+        guard !p.targets.isEmpty else { throw ValidationError("give --targets (and/or --classify)") }
+        guard Set(p.targets).count == p.targets.count else { throw ValidationError("--targets has a repeated name") }
+        for entry in taskWeights {
+            let parts = entry.split(separator: "=").map(String.init)
+            guard parts.count == 2, let weight = Double(parts[1]), weight >= 0, p.targets.contains(parts[0]) else {
+                throw ValidationError("--task-weight \(entry): expected TARGET=WEIGHT for one of the targets")
+            }
+            p.taskWeights[parts[0]] = weight
+        }
+        guard ["mse", "l1", "huber"].contains(loss) else { throw ValidationError("--loss must be mse, l1 or huber") }
+        p.loss = loss
+        guard let kind = DataSplit.Kind(parsing: split) else {
+            throw ValidationError(
+                "--split must be random:TRAIN,VAL,TEST (summing to 1) or matbench:[TASK:]FOLD, not '\(split)'")
+        }
+        p.split = kind
+        guard validationFraction >= 0 && validationFraction < 1 else {
+            throw ValidationError("--validation-fraction must be in [0, 1)")
+        }
+        p.validationFraction = validationFraction
+        guard ["sgd", "adam", "adamw"].contains(optimizer) else {
+            throw ValidationError("--optimizer must be sgd, adam or adamw")
+        }
+        p.optimizer = optimizer
+        guard lr > 0, momentum >= 0, weightDecay >= 0, clipNorm >= 0 else {
+            throw ValidationError("--lr must be positive; --momentum, --weight-decay and --clip-norm not negative")
+        }
+        (p.learningRate, p.momentum, p.weightDecay, p.clipNorm) = (lr, momentum, weightDecay, clipNorm)
+        guard epochs >= 1, batchSize >= 2, patience >= 0, ensemble >= 1 else {
+            throw ValidationError("--epochs and --ensemble must be at least 1, --batch-size at least 2, --patience ≥ 0")
+        }
+        (p.epochs, p.batchSize, p.patience, p.seed, p.ensemble) = (epochs, batchSize, patience, seed, ensemble)
+        guard let parsed = ScheduleSpec(parsing: schedule, epochs: epochs) else {
+            throw ValidationError("--schedule '\(schedule)' is not one of the forms in --help")
+        }
+        p.schedule = parsed
+        guard width >= 1, convolutions >= 1, hidden >= 1, headLayers >= 1 else {
+            throw ValidationError("--width, --convolutions, --hidden and --head-layers must be at least 1")
+        }
+        var architecture = CGCNN.Configuration()
+        architecture.width = width
+        architecture.convolutions = convolutions
+        architecture.hidden = hidden
+        architecture.headLayers = headLayers
+        architecture.heads = p.targets.indices.map { t in
+            CGCNN.Head(
+                prefix: "heads.\(t).", outputs: p.isClassification(p.targets[t]) ? 2 : 1,
+                classification: p.isClassification(p.targets[t]))
+        }
+        p.architecture = architecture
+        return p
+    }
+
+    public mutating func validate() throws { _ = try parameters() }
+
+    public func run() throws {
+        do {
+            let stage = try TrainStage(
+                parameters: try parameters(), atomFeaturesPath: atomFeatures, matbenchSplitsPath: matbenchSplits,
+                resume: resume, options: common)
+            _ = try stage.run()
+        } catch {
+            FileHandle.standardError.write(Data("xtal-train: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Models
+import NN
+
+/// Everything `xtal-train` was asked to do, stored with the model (canonical JSON) and hashed for `--resume`.
+struct TrainParameters: Sendable, Hashable, Codable {
+    static let version = 1
+
+    /// The architecture (`mt-cgcnn`).
+    var model = "mt-cgcnn"
+    /// The model's name: it is saved as `models/<name>.h5`.
+    var name = "mt-cgcnn"
+    /// Label names (in `crystals.h5` `labels/`), one head each.
+    var targets: [String] = []
+    /// Targets trained as classifiers, by name: class 1 when label ≥ threshold (nil: the label is 0/1).
+    var classify: [String: Double?] = [:]
+    /// Task weights w_t in Σ_t w_t L_t / T, by name (1 when absent).
+    var taskWeights: [String: Double] = [:]
+    /// Regression loss on standardised targets: mse, l1 or huber.
+    var loss = "mse"
+    var split = DataSplit.Kind.random(train: 0.8, validation: 0.1, test: 0.1)
+    /// With a MatBench split, the fraction of the fold's training crystals held out for validation.
+    var validationFraction = 0.1
+    var optimizer = "adam"
+    var learningRate = 0.001
+    var momentum = 0.9
+    var weightDecay = 0.0
+    var schedule = ScheduleSpec.constant
+    var epochs = 30
+    var batchSize = 256
+    /// Epochs without a better validation score before stopping (0: never stop early).
+    var patience = 0
+    /// Gradient clipping by global norm (0: none).
+    var clipNorm = 0.0
+    var seed: UInt64 = 0
+    var ensemble = 1
+    var architecture = CGCNN.Configuration()
+
+    /// Whether target `name` is a classification target.
+    func isClassification(_ name: String) -> Bool { classify.keys.contains(name) }
+}
+
+/// A learning-rate schedule as given on the command line: `constant`, `step:EVERY:GAMMA`, `cosine[:MIN]`,
+/// `polynomial:POWER[:MIN]` (over `--epochs`), or `plateau:FACTOR:PATIENCE` (on the validation score).
+enum ScheduleSpec: Sendable, Hashable, Codable {
+    case fixed(Schedule)
+    case plateau(factor: Double, patience: Int)
+
+    static let constant = ScheduleSpec.fixed(.constant)
+
+    /// Parses `text` for a run of `epochs`; nil when it is not one of the forms above.
+    init?(parsing text: String, epochs: Int) {
+        let parts = text.split(separator: ":").map(String.init)
+        let numbers = parts.dropFirst().compactMap(Double.init)
+        guard numbers.count == parts.count - 1 else { return nil }
+        switch (parts[0], numbers.count) {
+        case ("constant", 0): self = .constant
+        case ("step", 2) where numbers[0] >= 1: self = .fixed(.step(every: Int(numbers[0]), gamma: numbers[1]))
+        case ("cosine", 0), ("cosine", 1): self = .fixed(.cosine(epochs: epochs, minimum: numbers.first ?? 0))
+        case ("polynomial", 1), ("polynomial", 2):
+            self = .fixed(.polynomial(epochs: epochs, power: numbers[0], minimum: numbers.count > 1 ? numbers[1] : 0))
+        case ("plateau", 2) where numbers[0] > 0 && numbers[0] < 1 && numbers[1] >= 0:
+            self = .plateau(factor: numbers[0], patience: Int(numbers[1]))
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import Models
+import Pipeline
+import Store
+import Tensor
+
+/// The train stage: fits a model to the store's labels and saves it as `models/<name>.h5`.
+public struct TrainStage {
+    public struct Summary: Sendable {
+        public var labelled = 0
+        public var train = 0
+        public var validation = 0
+        public var test = 0
+        public var members = 0
+        /// Ensemble-mean metrics on the test set (`mae:<target>`, `rmse:<target>`, `auc:<target>`, …).
+        public var testMetrics: [String: Double] = [:]
+        public var seconds = 0.0
+        public var output = ""
+    }
+
+    let parameters: TrainParameters
+    let atomFeaturesPath: String
+    let matbenchSplitsPath: String
+    let resume: Bool
+    let context: StageContext
+
+    init(
+        parameters: TrainParameters, atomFeaturesPath: String, matbenchSplitsPath: String, resume: Bool,
+        options: StageOptions
+    ) throws {
+        self.parameters = parameters
+        self.atomFeaturesPath = atomFeaturesPath
+        self.matbenchSplitsPath = matbenchSplitsPath
+        self.resume = resume
+        context = try StageContext(label: "train", options: options)
+    }
+
+    /// Runs the stage.
+    ///
+    /// - Throws: `StageError` (missing inputs, existing output), `TrainError` (labels, split, divergence,
+    ///   resume), `StoreError` (unreadable files).
+    public func run() throws -> Summary {
+        let started = Date()
+        let directory = context.directory
+        _ = try RunDirectory(directory.file("models"))
+        let outputPath = try context.outputPath("models/\(parameters.name).h5")
+        let features = try AtomFeatures(path: atomFeaturesPath)
+        var data = try TrainingData(directory: directory, parameters: parameters, features: features)
+        for line in data.excluded.prefix(20) { context.report("xtal-train: \(line)") }
+        if data.excluded.count > 20 { context.report("xtal-train: … \(data.excluded.count - 20) more left out") }
+
+        let split: DataSplit
+        switch parameters.split {
+        case .random(let train, let validation, _):
+            split = DataSplit.random(data.eligible, train: train, validation: validation, seed: parameters.seed)
+        case .matbench(let task, let fold):
+            split = try DataSplit.matbench(
+                task: task, fold: fold, splitsPath: matbenchSplitsPath, sources: data.sourceFiles,
+                records: data.sourceRecords, eligible: Set(data.eligible),
+                validationFraction: parameters.validationFraction, seed: parameters.seed)
+        }
+        guard split.train.count >= 2 else {
+            throw TrainError.tooFewCrystals(
+                "\(split.train.count) labelled crystal(s) to train on (of \(data.eligible.count) labelled); need at least 2"
+            )
+        }
+        data.standardize(on: split.train)
+
+        let inputHashes = [
+            "crystals.h5": try SHA256.hex(fileAt: directory.file("crystals.h5")),
+            "graphs.h5": try SHA256.hex(fileAt: directory.file("graphs.h5")),
+            "atom_features": try SHA256.hex(fileAt: atomFeaturesPath),
+        ]
+        let parametersJSON = try CanonicalJSON.encode(parameters)
+        let parameterHash = SHA256.hex(
+            parametersJSON + inputHashes.sorted { $0.key < $1.key }.map { "\n\($0.key)=\($0.value)" }.joined())
+        let stateDirectory = directory.file("models/\(parameters.name).training")
+        if !resume { try? FileManager.default.removeItem(atPath: stateDirectory) }
+        _ = try RunDirectory(stateDirectory)
+        context.report(
+            "xtal-train: \(parameters.name): \(split.train.count) train, \(split.validation.count) validation, "
+                + "\(split.test.count) test crystals; targets \(parameters.targets.joined(separator: ", "))")
+
+        var members: [TrainedModel.Member] = []
+        try Parallelism.$threads.withValue(context.options.jobs) {
+            for k in 0..<parameters.ensemble {
+                let trainer = MemberTrainer(
+                    data: data, split: split, parameters: parameters, features: features, member: k,
+                    statePath: (stateDirectory as NSString).appendingPathComponent("member-\(k).h5"),
+                    parameterHash: parameterHash,
+                    log: { line in if !context.options.quiet { context.report("xtal-train: " + line) } })
+                members.append(try trainer.run(resume: resume))
+            }
+        }
+
+        var model = TrainedModel(
+            configuration: parameters.architecture, targets: data.targets, features: features,
+            graphParameters: data.graphParametersJSON, training: parametersJSON, members: members,
+            split: (
+                split.train.map { data.ids[$0] }, split.validation.map { data.ids[$0] }, split.test.map { data.ids[$0] }
+            ))
+        model.testMetrics = Self.metrics(
+            ensembleMean(model, crystals: split.test, data: data), crystals: split.test, data: data)
+        try model.write(
+            to: outputPath,
+            provenance: Provenance(
+                stage: "train", parameterHash: parameterHash, inputHashes: inputHashes,
+                toolVersion: XtalVersion.current, startedAt: started),
+            options: context.options.datasetOptions)
+        try? FileManager.default.removeItem(atPath: stateDirectory)
+
+        var summary = Summary()
+        summary.labelled = data.eligible.count
+        summary.train = split.train.count
+        summary.validation = split.validation.count
+        summary.test = split.test.count
+        summary.members = members.count
+        summary.testMetrics = model.testMetrics
+        summary.seconds = Date().timeIntervalSince(started)
+        summary.output = outputPath
+        let metrics = model.testMetrics.sorted { $0.key < $1.key }.map { String(format: "%@ %.4g", $0.key, $0.value) }
+        context.progress.finish(
+            String(
+                format: "train: %@ on %d crystals (%d member%@) in %.1f s%@ → %@", parameters.name, split.train.count,
+                members.count, members.count == 1 ? "" : "s", summary.seconds,
+                metrics.isEmpty ? "" : "; test " + metrics.joined(separator: ", "), outputPath))
+        return summary
+    }
+
+    /// The ensemble-mean prediction of `model` for `crystals`, per target (label units).
+    private func ensembleMean(_ model: TrainedModel, crystals: [Int], data: TrainingData) -> [[Double]] {
+        var sums = [[Double]](repeating: [Double](repeating: 0, count: crystals.count), count: model.targets.count)
+        for start in stride(from: 0, to: crystals.count, by: 512) {
+            let range = start..<min(crystals.count, start + 512)
+            let batch = data.graphs.batch(Array(crystals[range]), features: model.features)
+            for k in model.members.indices {
+                for (t, values) in model.predict(member: k, batch).enumerated() {
+                    for (offset, value) in values.enumerated() { sums[t][range.lowerBound + offset] += value }
+                }
+            }
+        }
+        return sums.map { $0.map { $0 / Double(model.members.count) } }
+    }
+
+    /// Metrics of `predictions` ([targets][crystals], label units) against the labels of `crystals`:
+    /// `mae:` and `rmse:` per regression target, `auc:` and `accuracy:` per classification target.
+    static func metrics(_ predictions: [[Double]], crystals: [Int], data: TrainingData) -> [String: Double] {
+        var metrics: [String: Double] = [:]
+        guard !crystals.isEmpty else { return metrics }
+        for (t, target) in data.targets.enumerated() {
+            let labels = crystals.map { data.label($0, t) }
+            if target.classification {
+                metrics["auc:\(target.name)"] = Metrics.rocAUC(predictions[t], labels)
+                metrics["accuracy:\(target.name)"] = Metrics.accuracy(predictions[t], labels)
+            } else {
+                metrics["mae:\(target.name)"] = Metrics.meanAbsoluteError(predictions[t], labels)
+                metrics["rmse:\(target.name)"] = Metrics.rootMeanSquareError(predictions[t], labels)
+            }
+        }
+        return metrics
+    }
+}

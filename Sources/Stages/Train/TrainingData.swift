@@ -1,0 +1,115 @@
+import Foundation
+import Graph
+import Models
+import Store
+
+/// The store's graphs and labels, held in memory for training: crystal i of `crystals.h5` is graph i of
+/// `graphs.h5`, and `labels[i * T + t]` its (classified) label for target t, NaN when missing.
+struct TrainingData {
+    let ids: [String]
+    let graphs: GraphSet
+    let graphParameters: GraphParameters
+    let graphParametersJSON: String
+    var targets: [TargetSpec]
+    /// [crystals × targets], row-major; classification labels as 0/1.
+    let labels: [Double]
+    let sourceFiles: [String]
+    let sourceRecords: [Int]
+    /// Crystals with at least one label whose elements all have atom features.
+    let eligible: [Int]
+    /// One line per crystal left out because of its elements.
+    let excluded: [String]
+
+    /// Reads `crystals.h5` and `graphs.h5` of `directory` for `parameters`' targets.
+    ///
+    /// - Throws: `TrainError` for unknown targets or non-binary class labels; `StageError` for missing or
+    ///   mismatched inputs; `StoreError` for unreadable files.
+    init(directory: RunDirectory, parameters: TrainParameters, features: AtomFeatures) throws {
+        let crystalsPath = directory.file("crystals.h5")
+        let graphsPath = directory.file("graphs.h5")
+        for (path, stage) in [(crystalsPath, "ingest"), (graphsPath, "graph")]
+        where !FileManager.default.fileExists(atPath: path) {
+            throw StageError.missingInput(path, makeWith: stage)
+        }
+        let crystals = try StoreFile.open(crystalsPath).root
+        _ = try crystals.requireEncoding("crystals", supported: ["1"])
+        let graphsRoot = try StoreFile.open(graphsPath).root
+        _ = try graphsRoot.requireEncoding("graphs", supported: ["1"])
+        ids = try crystals.readStrings("graph_id")
+        let graphIds = try graphsRoot.readStrings("graph_id")
+        guard graphIds == ids else {
+            throw StageError.incompatibleInput(
+                graphsPath, reason: "its crystals differ from crystals.h5; rerun xtal graph --force")
+        }
+        graphParametersJSON = try graphsRoot.stringAttribute("parameters")
+        graphParameters = try JSONDecoder().decode(GraphParameters.self, from: Data(graphParametersJSON.utf8))
+        let nodePtr = try graphsRoot.read("node_ptr", as: Int64.self).values
+        let edgePtr = try graphsRoot.read("edge_ptr", as: Int64.self).values
+        graphs = try GraphSet(root: graphsRoot, nodePtr: nodePtr, edgePtr: edgePtr, range: 0..<ids.count)
+        sourceFiles = try crystals.readStrings("graph_source_file")
+        sourceRecords = try crystals.read("graph_source_record", as: Int64.self).values.map { Int($0) }
+
+        let labelGroup = crystals.contains("labels") ? try crystals.group("labels") : nil
+        let available = try labelGroup?.childNames().sorted() ?? []
+        let count = ids.count
+        var labels = [Double](repeating: .nan, count: count * parameters.targets.count)
+        var targets: [TargetSpec] = []
+        for (t, name) in parameters.targets.enumerated() {
+            guard let labelGroup, available.contains(name) else {
+                throw TrainError.unknownTarget(name, available: available)
+            }
+            let dataset = try labelGroup.dataset(name)
+            let values = try dataset.read(as: Double.self).values
+            let units = (try? dataset.stringAttribute("units")) ?? ""
+            let threshold = parameters.classify[name] ?? nil
+            let classification = parameters.isClassification(name)
+            for (i, value) in values.enumerated() where !value.isNaN {
+                var y = value
+                if classification {
+                    if let threshold {
+                        y = value >= threshold ? 1 : 0
+                    } else if value != 0 && value != 1 {
+                        throw TrainError.notBinary(target: name, value: value, crystal: ids[i])
+                    }
+                }
+                labels[i * parameters.targets.count + t] = y
+            }
+            targets.append(
+                TargetSpec(
+                    name: name, classification: classification, threshold: threshold,
+                    weight: parameters.taskWeights[name] ?? 1, mean: 0, std: 1, units: units))
+        }
+        self.labels = labels
+        self.targets = targets
+
+        var eligible: [Int] = []
+        var excluded: [String] = []
+        let width = parameters.targets.count
+        for i in 0..<count {
+            guard (0..<width).contains(where: { !labels[i * width + $0].isNaN }) else { continue }
+            if let z = graphs.uncoveredElement(of: i, features: features) {
+                excluded.append("\(ids[i]): no atom features for Z = \(z); left out of training")
+                continue
+            }
+            eligible.append(i)
+        }
+        self.eligible = eligible
+        self.excluded = excluded
+    }
+
+    /// Label of crystal `i` for target `t` (NaN when missing).
+    func label(_ i: Int, _ t: Int) -> Double { labels[i * targets.count + t] }
+
+    /// Sets each regression target's mean and standard deviation from the labels of `crystals` (the training
+    /// set); a target with fewer than two labels, or constant labels, keeps std 1.
+    mutating func standardize(on crystals: [Int]) {
+        for t in targets.indices where !targets[t].classification {
+            let values = crystals.map { label($0, t) }.filter { !$0.isNaN }
+            guard !values.isEmpty else { continue }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))
+            targets[t].mean = mean
+            targets[t].std = variance > 0 ? variance.squareRoot() : 1
+        }
+    }
+}
