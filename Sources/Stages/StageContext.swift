@@ -46,7 +46,8 @@ public enum StageError: Error, CustomStringConvertible, Equatable, Sendable {
         case .missingInput(let path, let stage): "\(path) not found; run xtal \(stage) first"
         case .incompatibleInput(let path, let reason): "\(path): \(reason)"
         case .unknownModel(let name):
-            "unknown model '\(name)' (use published:<property>, with the property's .h5 in --published-dir)"
+            "unknown model '\(name)': neither published:<property> (with <property>.h5 in --published-dir) nor "
+                + "a model trained into models/\(name).h5 of the run directory"
         }
     }
 }

@@ -7,6 +7,8 @@ public struct PredictCommand: ParsableCommand {
         commandName: "xtal-predict",
         abstract: "Predict properties for every crystal of the store (predictions.h5).",
         discussion: """
+            --model NAME runs a model trained with `xtal train --name NAME` (models/NAME.h5) on graphs built as it \
+            was trained on; ensembles give the mean and standard deviation of their members. \
             --model published:<property> runs one of the eight published CGCNN models (band-gap, bulk-moduli, \
             efermi, final-energy-per-atom, formation-energy-per-atom, poisson-ratio, semi-metal-classification, \
             shear-moduli; files in --published-dir) on graphs built with `xtal graph --cgcnn-compat`. Regression \

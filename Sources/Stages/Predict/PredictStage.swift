@@ -7,12 +7,12 @@ import Tensor
 
 /// The predict stage: runs models on every graph of `graphs.h5` and writes `predictions.h5`.
 ///
-/// So far the published CGCNN models (`published:<property>`), which need the graphs CGCNN was trained on
-/// (`xtal graph --cgcnn-compat`).
+/// Models are the published CGCNN ones (`published:<property>`, on `xtal graph --cgcnn-compat` graphs) and
+/// those `xtal-train` saved in `models/` (on graphs built as they were trained on).
 public struct PredictStage {
     public struct Summary: Sendable {
         public var crystals = 0
-        /// Crystals no model could read (their predictions are NaN, `graph_note` says why).
+        /// Crystals some model could not read (its predictions are NaN there, `graph_note` says why).
         public var rejected = 0
         public var models: [String] = []
         public var seconds = 0.0
@@ -38,57 +38,71 @@ public struct PredictStage {
         let directory = context.directory
         let graphsPath = directory.file("graphs.h5")
         guard FileManager.default.fileExists(atPath: graphsPath) else {
-            throw StageError.missingInput(graphsPath, makeWith: "graph --cgcnn-compat")
+            throw StageError.missingInput(graphsPath, makeWith: "graph")
         }
-        let features = try AtomFeatures(path: (publishedDirectory as NSString).appendingPathComponent("atom_init.json"))
-        var loaded: [(name: String, model: PublishedCGCNN, hash: String)] = []
-        for name in models {
-            guard name.hasPrefix("published:") else { throw StageError.unknownModel(name) }
-            let file = (publishedDirectory as NSString).appendingPathComponent("\(name.dropFirst(10)).h5")
-            guard FileManager.default.fileExists(atPath: file) else { throw StageError.unknownModel(name) }
-            loaded.append((name, try PublishedCGCNN(path: file), try SHA256.hex(fileAt: file)))
+        let predictors = try models.map {
+            try Predictor($0, publishedDirectory: publishedDirectory, directory: directory)
         }
         let outputPath = try context.outputPath("predictions.h5")
-        let reader = try GraphBatches(path: graphsPath, features: features)
-        guard reader.parameters.method == .radius, reader.parameters.cgcnnCompat,
-            reader.parameters.cutoff == 8, reader.parameters.maxNeighbors == 12, !reader.parameters.asymmetricUnit
-        else {
-            throw StageError.incompatibleInput(
-                graphsPath,
-                reason: "published CGCNN models need `xtal graph --cgcnn-compat` (radius 8 Å, 12 neighbours)")
-        }
-        var predictions = [[Double]](repeating: [], count: loaded.count)
-        var notes = [String](repeating: "", count: reader.ids.count)
-        var rejected = 0
-        try Parallelism.$threads.withValue(context.options.jobs) {
-            while let (range, batch, unreadable) = try reader.nextBatch() {
-                for (k, entry) in loaded.enumerated() {
-                    var values = entry.model.predict(batch)
-                    for crystal in unreadable.keys { values[crystal - range.lowerBound] = .nan }
-                    predictions[k] += values
-                }
-                for (crystal, reason) in unreadable.sorted(by: { $0.key < $1.key }) {
-                    notes[crystal] = reason
-                    rejected += 1
-                    if rejected <= 20 { context.report("xtal-predict: \(reader.ids[crystal]): \(reason)") }
-                }
-                context.progress.advance(by: range.count)
+        let reader = try GraphBatches(path: graphsPath)
+        for predictor in predictors {
+            if let reason = predictor.incompatibility(with: reader.parameters) {
+                throw StageError.incompatibleInput(graphsPath, reason: reason)
             }
         }
+        // [model][target] → (mean, std) over all crystals.
+        var columns = predictors.map { [(mean: [Double], std: [Double])](repeating: ([], []), count: $0.targets.count) }
+        var notes = [String](repeating: "", count: reader.ids.count)
+        try Parallelism.$threads.withValue(context.options.jobs) {
+            while let block = try reader.nextBlock() {
+                for (m, predictor) in predictors.enumerated() {
+                    var unreadable: [Int] = []
+                    for k in 0..<block.count {
+                        guard let z = block.uncoveredElement(of: k, features: predictor.features) else { continue }
+                        unreadable.append(k)
+                        let crystal = block.range.lowerBound + k
+                        if notes[crystal].isEmpty {
+                            notes[crystal] = "no atom features for Z = \(z) in \(predictor.name); prediction left NaN"
+                        }
+                    }
+                    let batch = block.batch(Array(0..<block.count), features: predictor.features)
+                    for (t, var values) in predictor.predict(batch).enumerated() {
+                        for k in unreadable {
+                            values.mean[k] = .nan
+                            values.std[k] = .nan
+                        }
+                        columns[m][t].mean += values.mean
+                        columns[m][t].std += values.std
+                    }
+                }
+                context.progress.advance(by: block.count)
+            }
+        }
+        let rejected = notes.filter { !$0.isEmpty }.count
+        for (crystal, note) in notes.enumerated().filter({ !$0.element.isEmpty }).prefix(20) {
+            context.report("xtal-predict: \(reader.ids[crystal]): \(note)")
+        }
+        if rejected > 20 { context.report("xtal-predict: … \(rejected - 20) more crystals without prediction") }
+
         let output = try AtomicStoreFile(creating: outputPath)
         let root = try output.file.root
-        try root.setEncoding("predictions", version: "1")
-        try root.write("graph_id", strings: reader.ids, options: context.options.datasetOptions)
-        try root.write("graph_note", strings: notes, options: context.options.datasetOptions)
-        for (k, entry) in loaded.enumerated() {
-            let group = try root.createGroup(entry.name.replacingOccurrences(of: ":", with: "_"))
-            try group.setAttribute("model", entry.name)
-            try group.setAttribute(
-                "task", entry.model.isClassifier ? "classification" : "regression")
-            try group.write("mean", predictions[k], options: context.options.datasetOptions)
-        }
+        let options = context.options.datasetOptions
+        try root.setEncoding("predictions", version: "2")
+        try root.write("graph_id", strings: reader.ids, options: options)
+        try root.write("graph_note", strings: notes, options: options)
         var hashes = ["graphs.h5": try SHA256.hex(fileAt: graphsPath)]
-        for entry in loaded { hashes[entry.name] = entry.hash }
+        for (m, predictor) in predictors.enumerated() {
+            let group = try root.createGroup(predictor.name.replacingOccurrences(of: ":", with: "_"))
+            try group.setAttribute("model", predictor.name)
+            for (t, target) in predictor.targets.enumerated() {
+                let targetGroup = try group.createGroup(target.name)
+                try targetGroup.setAttribute("task", target.classification ? "classification" : "regression")
+                try targetGroup.setAttribute("units", target.classification ? "probability" : target.units)
+                try targetGroup.write("mean", columns[m][t].mean, options: options)
+                try targetGroup.write("std", columns[m][t].std, options: options)
+            }
+            hashes[predictor.name] = try SHA256.hex(fileAt: predictor.file)
+        }
         try output.commit(
             Provenance(
                 stage: "predict", parameterHash: SHA256.hex(models.joined(separator: "\n")), inputHashes: hashes,

@@ -54,10 +54,9 @@ struct DataSplit: Sendable, Equatable {
     ///
     /// - Throws: `TrainError.matbench` when the splits file lacks the task, or no crystal maps into it.
     static func matbench(
-        task: String?, fold: Int, splitsPath: String, sources: [String], records: [Int], eligible: Set<Int>,
+        task: String?, fold: Int, folds: MatbenchFolds, sources: [String], records: [Int], eligible: Set<Int>,
         validationFraction: Double, seed: UInt64
     ) throws -> DataSplit {
-        let folds = try MatbenchFolds(path: splitsPath)
         var trainRows: [Int] = []
         var test: [Int] = []
         var assignments: [String: [Int: MatbenchFolds.Side]] = [:]

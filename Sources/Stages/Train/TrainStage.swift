@@ -55,7 +55,7 @@ public struct TrainStage {
             split = DataSplit.random(data.eligible, train: train, validation: validation, seed: parameters.seed)
         case .matbench(let task, let fold):
             split = try DataSplit.matbench(
-                task: task, fold: fold, splitsPath: matbenchSplitsPath, sources: data.sourceFiles,
+                task: task, fold: fold, folds: try MatbenchFolds(path: matbenchSplitsPath), sources: data.sourceFiles,
                 records: data.sourceRecords, eligible: Set(data.eligible),
                 validationFraction: parameters.validationFraction, seed: parameters.seed)
         }
@@ -77,8 +77,9 @@ public struct TrainStage {
         let stateDirectory = directory.file("models/\(parameters.name).training")
         if !resume { try? FileManager.default.removeItem(atPath: stateDirectory) }
         _ = try RunDirectory(stateDirectory)
-        context.report(
-            "xtal-train: \(parameters.name): \(split.train.count) train, \(split.validation.count) validation, "
+        let log = { (line: String) in if !context.options.quiet { context.report("xtal-train: " + line) } }
+        log(
+            "\(parameters.name): \(split.train.count) train, \(split.validation.count) validation, "
                 + "\(split.test.count) test crystals; targets \(parameters.targets.joined(separator: ", "))")
 
         var members: [TrainedModel.Member] = []
@@ -88,7 +89,7 @@ public struct TrainStage {
                     data: data, split: split, parameters: parameters, features: features, member: k,
                     statePath: (stateDirectory as NSString).appendingPathComponent("member-\(k).h5"),
                     parameterHash: parameterHash,
-                    log: { line in if !context.options.quiet { context.report("xtal-train: " + line) } })
+                    log: log)
                 members.append(try trainer.run(resume: resume))
             }
         }
