@@ -77,8 +77,10 @@ struct Predictor {
         }
     }
 
-    /// Predictions for every crystal of `batch`, per target: the ensemble mean and standard deviation (0 for
-    /// a single model), in label units (P(class 1) for classifiers). [targets] of ([crystals], [crystals]).
+    /// Predictions for every crystal of `batch`, per target: [targets] of ([crystals], [crystals]).
+    ///
+    /// The ensemble mean and standard deviation (0 for a single model), in label units (P(class 1) for
+    /// classifiers).
     func predict(_ batch: CGCNN.Batch) -> [(mean: [Double], std: [Double])] {
         switch source {
         case .published(let model):
