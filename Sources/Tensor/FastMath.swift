@@ -23,7 +23,10 @@ enum FastMath {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let scale = Float(bitPattern: UInt32(truncatingIfNeeded: Int32(n) &+ 127) << 23)
+        // n sits in the low mantissa bits of `shifted` (its exponent is fixed at 2²³): reading it from the bits
+        // instead of converting with Int32(n) (which checks the range) keeps the loop free of branches, so it
+        // vectorises.
+        let scale = Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) << 23)
         return x < -87.3 ? 0 : p * scale
     }
 

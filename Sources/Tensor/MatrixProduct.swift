@@ -16,17 +16,23 @@ extension Tensor {
         let out = Self.gemm(values, shape, transposeSelf, other.values, other.shape, transposeOther, m: m, n: n, k: k)
         let a = detached
         let b = other.detached
+        // A constant operand (input features, a fixed basis) needs no gradient: skip its product.
+        let (needA, needB) = (isTracked, other.isTracked)
         return Self.result(shape: [m, n], values: out, inputs: [self, other]) { g in
             // C = A' B' with A' = op(A), B' = op(B): dA' = g B'ᵀ, dB' = A'ᵀ g, then undo op.
             let ga =
-                transposeSelf
-                ? Self.gemm(b.values, b.shape, transposeOther, g.values, g.shape, true, m: k, n: m, k: n)
-                : Self.gemm(g.values, g.shape, false, b.values, b.shape, !transposeOther, m: m, n: k, k: n)
+                !needA
+                ? nil
+                : transposeSelf
+                    ? Self.gemm(b.values, b.shape, transposeOther, g.values, g.shape, true, m: k, n: m, k: n)
+                    : Self.gemm(g.values, g.shape, false, b.values, b.shape, !transposeOther, m: m, n: k, k: n)
             let gb =
-                transposeOther
-                ? Self.gemm(g.values, g.shape, true, a.values, a.shape, transposeSelf, m: n, n: k, k: m)
-                : Self.gemm(a.values, a.shape, !transposeSelf, g.values, g.shape, false, m: k, n: n, k: m)
-            return [Tensor(shape: a.shape, values: ga), Tensor(shape: b.shape, values: gb)]
+                !needB
+                ? nil
+                : transposeOther
+                    ? Self.gemm(g.values, g.shape, true, a.values, a.shape, transposeSelf, m: n, n: k, k: m)
+                    : Self.gemm(a.values, a.shape, !transposeSelf, g.values, g.shape, false, m: k, n: n, k: m)
+            return [ga.map { Tensor(shape: a.shape, values: $0) }, gb.map { Tensor(shape: b.shape, values: $0) }]
         }
     }
 

@@ -100,3 +100,40 @@ extension Tensor {
         return segmentSum(offsets: offsets) * inverse
     }
 }
+
+extension Tensor {
+    /// a[aRows[e]] + b[bRows[e]] + c[e] for each edge e: the sum of two row-gathered [n, f] matrices and an
+    /// [e, f] one, in one pass (what `a.gather(rows:) + b.gather(rows:) + c` computes in five).
+    ///
+    /// A layer W [x_dst ‖ x_src ‖ u] becomes (x W_dstᵀ)[dst] + (x W_srcᵀ)[src] + u W_uᵀ: the products run on
+    /// atoms rather than edges. Backward scatters the gradient into a's and b's rows (`scatterAdd`, fixed order)
+    /// and passes it to c unchanged.
+    @_specialize(where S == Float)
+    public static func gatheredSum(_ a: Tensor, rows aRows: [Int32], _ b: Tensor, rows bRows: [Int32], plus c: Tensor)
+        -> Tensor
+    {
+        precondition(
+            a.rank == 2 && b.rank == 2 && c.rank == 2 && a.shape[1] == c.shape[1] && b.shape[1] == c.shape[1]
+                && aRows.count == c.shape[0] && bRows.count == c.shape[0],
+            "gatheredSum: a \(a.shape), b \(b.shape), c \(c.shape), \(aRows.count) and \(bRows.count) rows")
+        let (na, nb, f) = (a.shape[0], b.shape[0], c.shape[1])
+        for index in aRows { precondition(index >= 0 && Int(index) < na, "gatheredSum: row \(index) of \(na)") }
+        for index in bRows { precondition(index >= 0 && Int(index) < nb, "gatheredSum: row \(index) of \(nb)") }
+        let out = a.values.withUnsafeBufferPointer { av in
+            b.values.withUnsafeBufferPointer { bv in
+                c.values.withUnsafeBufferPointer { cv in
+                    [S].filled(count: c.count, grain: Parallelism.rowGrain(width: f)) { range, o in
+                        for e in (range.lowerBound / f)..<(range.upperBound / f) {
+                            let (ra, rb, rc) = (Int(aRows[e]) * f, Int(bRows[e]) * f, e * f)
+                            for j in 0..<f { o[rc + j] = av[ra + j] + bv[rb + j] + cv[rc + j] }
+                        }
+                    }
+                }
+            }
+        }
+        return result(shape: c.shape, values: out, inputs: [a, b, c]) { g in
+            let plain = g.detached
+            return [plain.scatterAdd(rows: aRows, count: na), plain.scatterAdd(rows: bRows, count: nb), plain]
+        }
+    }
+}

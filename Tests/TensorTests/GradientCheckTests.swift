@@ -111,6 +111,26 @@ import _TensorTesting
         #expect(edges.segmentSum(offsets: offsets).values[3..<6].allSatisfy { $0 == 0 })
     }
 
+    @Test func fusedMessageOps() {
+        let a = random([3, 4], seed: 70)
+        let b = random([2, 4], seed: 71)
+        let c = random([5, 4], seed: 72)
+        let aRows: [Int32] = [0, 2, 2, 1, 0]
+        let bRows: [Int32] = [1, 1, 0, 1, 0]
+        checkGradients([a, b, c], "gatheredSum") { t in
+            Tensor.gatheredSum(t[0], rows: aRows, t[1], rows: bRows, plus: t[2]).softplus()
+        }
+        let fused = Tensor.gatheredSum(a, rows: aRows, b, rows: bRows, plus: c)
+        let composed = a.gather(rows: aRows) + b.gather(rows: bRows) + c
+        #expect(zip(fused.values, composed.values).allSatisfy { abs($0 - $1) < 1e-12 })
+
+        let x = random([4, 6], in: -6...6, seed: 73)
+        checkGradients([x], "sigmoidGatedSoftplus") { $0[0].sigmoidGatedSoftplus() }
+        let halves = x.split([3, 3], axis: 1)
+        let reference = halves[0].sigmoid() * halves[1].softplus()
+        #expect(zip(x.sigmoidGatedSoftplus().values, reference.values).allSatisfy { abs($0 - $1) < 1e-12 })
+    }
+
     @Test func composedMessagePassingLayer() {
         // h' = softplus(h + segmentSum(σ(W [h_dst ‖ h_src]) ⊙ h_src)): gather, concat, matmul, sigmoid,
         // product, sum over CSR segments, residual, activation, all through one tape.
