@@ -35,7 +35,8 @@ struct DataSplit: Sendable, Equatable {
     var validation: [Int]
     var test: [Int]
 
-    /// Splits the crystals `eligible` (ascending store positions) with `seed`.
+    /// Splits the crystals `eligible` (ascending store positions) with `seed`: the same crystals and seed give
+    /// the same split.
     static func random(
         _ eligible: [Int], train: Double, validation: Double, seed: UInt64
     ) -> DataSplit {

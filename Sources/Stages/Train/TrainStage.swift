@@ -52,16 +52,17 @@ public struct TrainStage {
         let split: DataSplit
         switch parameters.split {
         case .random(let train, let validation, _):
-            split = DataSplit.random(data.eligible, train: train, validation: validation, seed: parameters.seed)
+            split = DataSplit.random(data.usable, train: train, validation: validation, seed: parameters.seed)
         case .matbench(let task, let fold):
             split = try DataSplit.matbench(
                 task: task, fold: fold, folds: try MatbenchFolds(path: matbenchSplitsPath), sources: data.sourceFiles,
                 records: data.sourceRecords, eligible: Set(data.eligible),
                 validationFraction: parameters.validationFraction, seed: parameters.seed)
         }
-        guard split.train.count >= 2 else {
+        let labelledTrain = split.train.filter { i in data.targets.indices.contains { !data.label(i, $0).isNaN } }
+        guard labelledTrain.count >= 2 else {
             throw TrainError.tooFewCrystals(
-                "\(split.train.count) labelled crystal(s) to train on (of \(data.eligible.count) labelled); need at least 2"
+                "\(labelledTrain.count) labelled crystal(s) to train on (of \(data.eligible.count) labelled); need at least 2"
             )
         }
         data.standardize(on: split.train)

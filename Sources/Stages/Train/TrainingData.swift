@@ -15,7 +15,11 @@ struct TrainingData {
     let labels: [Double]
     let sourceFiles: [String]
     let sourceRecords: [Int]
-    /// Crystals with at least one label whose elements all have atom features.
+    /// Crystals whose elements all have atom features: what random splits divide, whatever the targets, so
+    /// that one seed gives the same split for any set of targets (single-task and multitask runs compare on
+    /// the same test crystals).
+    let usable: [Int]
+    /// Usable crystals with at least one of the targets' labels.
     let eligible: [Int]
     /// One line per crystal left out because of its elements.
     let excluded: [String]
@@ -82,17 +86,20 @@ struct TrainingData {
         self.labels = labels
         self.targets = targets
 
+        var usable: [Int] = []
         var eligible: [Int] = []
         var excluded: [String] = []
         let width = parameters.targets.count
         for i in 0..<count {
-            guard (0..<width).contains(where: { !labels[i * width + $0].isNaN }) else { continue }
+            let labelled = (0..<width).contains { !labels[i * width + $0].isNaN }
             if let z = graphs.uncoveredElement(of: i, features: features) {
-                excluded.append("\(ids[i]): no atom features for Z = \(z); left out of training")
+                if labelled { excluded.append("\(ids[i]): no atom features for Z = \(z); left out of training") }
                 continue
             }
-            eligible.append(i)
+            usable.append(i)
+            if labelled { eligible.append(i) }
         }
+        self.usable = usable
         self.eligible = eligible
         self.excluded = excluded
     }
