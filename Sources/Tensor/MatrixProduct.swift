@@ -46,6 +46,9 @@ extension Tensor {
         if k == 0 { return c }
         Parallelism.prepareBLAS()
         let lda = aShape[1]
+        if m <= Parallelism.gemmRows && k >= 2 * Parallelism.gemmDepth {
+            return splitDepthGemm(a, lda, transposeA, b, bShape[1], transposeB, m: m, n: n, k: k)
+        }
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
@@ -59,6 +62,48 @@ extension Tensor {
                             a: a + (transposeA ? rows.lowerBound : rows.lowerBound * lda), lda: lda, b: b,
                             ldb: bShape[1], beta: 0, c: c + rows.lowerBound * n, ldc: n)
                     }
+                }
+            }
+        }
+        return c
+    }
+
+    /// A product with few rows and a long inner dimension (a weight gradient, Xᵀ·G over every edge): one row
+    /// block would keep it on one core, so the inner dimension is cut into fixed slices of
+    /// `Parallelism.gemmDepth`, their partial products computed in parallel and summed in slice order — the
+    /// same bits for any thread count.
+    static func splitDepthGemm(
+        _ a: [S], _ lda: Int, _ transposeA: Bool, _ b: [S], _ ldb: Int, _ transposeB: Bool, m: Int, n: Int, k: Int
+    ) -> [S] {
+        let depth = Parallelism.gemmDepth
+        let slices = (k + depth - 1) / depth
+        var partials = [S](repeating: 0, count: slices * m * n)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                partials.withUnsafeMutableBufferPointer { pp in
+                    guard let a = pa.baseAddress, let b = pb.baseAddress, let base = pp.baseAddress else { return }
+                    nonisolated(unsafe) let p = base
+                    forEachChunk(slices, grain: 1, threads: Parallelism.threads) { range in
+                        for slice in range {
+                            let inner = (slice * depth)..<Swift.min(k, (slice + 1) * depth)
+                            // op(A) = A: [m, k], the slice is columns; op(A) = Aᵀ: A is [k, m], the slice is rows.
+                            let aSlice = a + (transposeA ? inner.lowerBound * lda : inner.lowerBound)
+                            let bSlice = b + (transposeB ? inner.lowerBound : inner.lowerBound * ldb)
+                            S.gemm(
+                                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: inner.count, alpha: 1,
+                                a: aSlice, lda: lda, b: bSlice, ldb: ldb, beta: 0, c: p + slice * m * n, ldc: n)
+                        }
+                    }
+                }
+            }
+        }
+        var c = [S](repeating: 0, count: m * n)
+        partials.withUnsafeBufferPointer { pp in
+            c.withUnsafeMutableBufferPointer { pc in
+                guard let p = pp.baseAddress, let c = pc.baseAddress else { return }
+                for slice in 0..<slices {
+                    let part = p + slice * m * n
+                    for i in 0..<(m * n) { c[i] += part[i] }
                 }
             }
         }

@@ -28,6 +28,9 @@ public enum Parallelism {
     /// Rows of the product per gemm call.
     static let gemmRows = 256
 
+    /// Inner-dimension slice of a product with at most `gemmRows` rows (weight gradients over every edge).
+    static let gemmDepth = 8192
+
     /// Keeps OpenBLAS single-threaded: the blocks are the parallelism.
     static func prepareBLAS() {
         if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
