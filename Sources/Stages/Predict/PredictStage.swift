@@ -35,6 +35,7 @@ public struct PredictStage {
     ///   graphs a model cannot use; `StoreError` for unreadable files.
     public func run() throws -> Summary {
         let started = Date()
+        Allocator.retainFreedBlocks()
         let directory = context.directory
         let graphsPath = directory.file("graphs.h5")
         guard FileManager.default.fileExists(atPath: graphsPath) else {

@@ -41,6 +41,7 @@ public struct TrainStage {
     ///   resume), `StoreError` (unreadable files).
     public func run() throws -> Summary {
         let started = Date()
+        Allocator.retainFreedBlocks()
         let directory = context.directory
         _ = try RunDirectory(directory.file("models"))
         let outputPath = try context.outputPath("models/\(parameters.name).h5")
