@@ -30,21 +30,37 @@ public struct RunDirectory: Sendable {
 
     /// Makes `store.h5` link `/link` to the root of `fileName` (relative to the run directory).
     ///
-    /// Other links are kept; the index is rewritten atomically.
+    /// `link` is a name (`crystals`) or a group and a name (`models/mt-cgcnn`: one link per trained model in
+    /// the group `models`). Other links are kept; the index is rewritten atomically.
     public func link(_ link: String, to fileName: String, toolVersion: String) throws {
-        var links: [(String, String)] = []
+        var links: [String: String] = [:]
         let index = file("store.h5")
         if FileManager.default.fileExists(atPath: index) {
             let root = try StoreFile.open(index).root
-            for name in try root.childNames() where name != link {
-                if let target = try root.externalLinkTarget(name) { links.append((name, target.file)) }
+            for name in try root.childNames() {
+                if let target = try root.externalLinkTarget(name) {
+                    links[name] = target.file
+                } else if let group = try? root.group(name) {
+                    for child in try group.childNames() {
+                        if let target = try group.externalLinkTarget(child) { links["\(name)/\(child)"] = target.file }
+                    }
+                }
             }
         }
-        links.append((link, fileName))
+        links[link] = fileName
         let output = try AtomicStoreFile(creating: index)
         let root = try output.file.root
         try root.setEncoding("store_index", version: "1")
-        for (name, target) in links.sorted(by: { $0.0 < $1.0 }) { try root.createExternalLink(name, toFile: target) }
+        var groups: [String: StoreGroup] = [:]
+        for (name, target) in links.sorted(by: { $0.key < $1.key }) {
+            let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
+            if parts.count == 2 {
+                if groups[parts[0]] == nil { groups[parts[0]] = try root.createGroup(parts[0]) }
+                try groups[parts[0]]?.createExternalLink(parts[1], toFile: target)
+            } else {
+                try root.createExternalLink(name, toFile: target)
+            }
+        }
         try output.commit(Provenance(stage: "index", parameterHash: "", toolVersion: toolVersion))
     }
 }

@@ -103,7 +103,11 @@ import _TestSupport
         #expect(auc >= 0 && auc <= 1)
         let predict = try PredictCommand.parse(["--store", dir.path, "--quiet", "--model", "one", "--model", "two"])
         _ = try PredictStage(models: ["one", "two"], publishedDirectory: "", options: predict.common).run()
-        let predictions = try StoreFile.open(dir.file("store.h5")).group("predictions")
+        let store = try StoreFile.open(dir.file("store.h5"))
+        // The index links every trained model under /models.
+        #expect(try store.group("models/two").stringAttribute("encoding_type") == "model")
+        #expect(try store.group("crystals").stringAttribute("encoding_type") == "crystals")
+        let predictions = try store.group("predictions")
         let oneStd = try predictions.group("one/a").read("std", as: Double.self).values
         let twoStd = try predictions.group("two/a").read("std", as: Double.self).values
         let probabilities = try predictions.group("two/metal").read("mean", as: Double.self).values

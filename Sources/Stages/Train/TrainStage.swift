@@ -111,6 +111,8 @@ public struct TrainStage {
                 toolVersion: XtalVersion.current, startedAt: started),
             options: context.options.datasetOptions)
         try? FileManager.default.removeItem(atPath: stateDirectory)
+        try directory.link(
+            "models/\(parameters.name)", to: "models/\(parameters.name).h5", toolVersion: XtalVersion.current)
 
         var summary = Summary()
         summary.labelled = data.eligible.count
