@@ -12,9 +12,9 @@ extension Tensor {
         let out = values.withUnsafeBufferPointer { x in
             [S].filled(count: indices.count * f, grain: Parallelism.rowGrain(width: f)) {
                 range, o in
+                guard let x0 = x.baseAddress else { return }
                 for e in (range.lowerBound / f)..<(range.upperBound / f) {
-                    let source = Int(indices[e]) * f
-                    for j in 0..<f { o[e * f + j] = x[source + j] }
+                    (o + e * f).update(from: x0 + Int(indices[e]) * f, count: f)
                 }
             }
         }
@@ -46,11 +46,13 @@ extension Tensor {
         }
         let out = values.withUnsafeBufferPointer { x in
             [S].filled(count: count * f, grain: Parallelism.rowGrain(width: f)) { range, o in
+                guard let x0 = x.baseAddress else { return }
                 for row in (range.lowerBound / f)..<(range.upperBound / f) {
-                    for j in 0..<f { o[row * f + j] = 0 }
+                    let target = o + row * f
+                    target.initialize(repeating: 0, count: f)
                     for slot in start[row]..<start[row + 1] {
-                        let source = order[slot] * f
-                        for j in 0..<f { o[row * f + j] += x[source + j] }
+                        let source = x0 + order[slot] * f
+                        for j in 0..<f { target[j] += source[j] }
                     }
                 }
             }
@@ -72,24 +74,45 @@ extension Tensor {
         let segments = offsets.count - 1
         let out = values.withUnsafeBufferPointer { x in
             [S].filled(count: segments * f, grain: Parallelism.rowGrain(width: f)) { range, o in
+                guard let x0 = x.baseAddress else { return }
                 for s in (range.lowerBound / f)..<(range.upperBound / f) {
-                    for j in 0..<f { o[s * f + j] = 0 }
+                    let target = o + s * f
+                    target.initialize(repeating: 0, count: f)
                     for row in offsets[s]..<offsets[s + 1] {
-                        for j in 0..<f { o[s * f + j] += x[row * f + j] }
+                        let source = x0 + row * f
+                        for j in 0..<f { target[j] += source[j] }
                     }
                 }
             }
         }
         let rows = shape[0]
         return Self.result(shape: [segments, f], values: out, inputs: [self]) { g in
-            var grad = [S](repeating: 0, count: rows * f)
-            for s in 0..<segments {
-                for row in offsets[s]..<offsets[s + 1] {
-                    for j in 0..<f { grad[row * f + j] = g.values[s * f + j] }
+            // Each row receives its segment's gradient row; rows outside every segment do not exist (the
+            // offsets cover 0..<rows).
+            let grad = g.values.withUnsafeBufferPointer { gv in
+                [S].filled(count: rows * f, grain: Parallelism.rowGrain(width: f)) { range, o in
+                    guard let g0 = gv.baseAddress else { return }
+                    // The segment of the first row of this range, then walk forwards.
+                    var s = Self.segment(containing: range.lowerBound / f, offsets: offsets)
+                    for row in (range.lowerBound / f)..<(range.upperBound / f) {
+                        while offsets[s + 1] <= row { s += 1 }
+                        (o + row * f).update(from: g0 + s * f, count: f)
+                    }
                 }
             }
             return [Tensor(shape: [rows, f], values: grad)]
         }
+    }
+
+    /// The segment s with offsets[s] ≤ row < offsets[s + 1] (the last such when empty segments repeat an
+    /// offset), by binary search.
+    static func segment(containing row: Int, offsets: [Int]) -> Int {
+        var (low, high) = (0, offsets.count - 1)  // offsets[low] ≤ row < offsets[high]
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if offsets[middle] <= row { low = middle } else { high = middle }
+        }
+        return low
     }
 
     /// Means of CSR segments (an empty segment gives zeros).
@@ -123,9 +146,12 @@ extension Tensor {
             b.values.withUnsafeBufferPointer { bv in
                 c.values.withUnsafeBufferPointer { cv in
                     [S].filled(count: c.count, grain: Parallelism.rowGrain(width: f)) { range, o in
+                        guard let a0 = av.baseAddress, let b0 = bv.baseAddress, let c0 = cv.baseAddress else { return }
                         for e in (range.lowerBound / f)..<(range.upperBound / f) {
-                            let (ra, rb, rc) = (Int(aRows[e]) * f, Int(bRows[e]) * f, e * f)
-                            for j in 0..<f { o[rc + j] = av[ra + j] + bv[rb + j] + cv[rc + j] }
+                            let (ra, rb, rc, target) = (
+                                a0 + Int(aRows[e]) * f, b0 + Int(bRows[e]) * f, c0 + e * f, o + e * f
+                            )
+                            for j in 0..<f { target[j] = ra[j] + rb[j] + rc[j] }
                         }
                     }
                 }
