@@ -159,6 +159,16 @@ import _TestSupport
         #expect(!FileManager.default.fileExists(atPath: dir.file("models/killed.training")))
     }
 
+    @Test func trainsWithoutValidationOrTestSet() throws {
+        let dir = try TemporaryDirectory()
+        try Self.makeStore(dir, count: 24)
+        let summary = try Self.train(
+            dir, ["--targets", "a", "--epochs", "2", "--split", "random:1,0,0", "--schedule", "plateau:0.5:1"])
+        #expect(summary.train == 24 && summary.validation == 0 && summary.test == 0 && summary.testMetrics.isEmpty)
+        let history = try #require(try TrainedModel(path: dir.file("models/mt-cgcnn.h5")).members.first?.history)
+        #expect(history.epochs == 2 && history.validationScore.allSatisfy { $0.isNaN })
+    }
+
     @Test func resumeRefusesOtherParameters() throws {
         let dir = try TemporaryDirectory()
         try Self.makeStore(dir, count: 24)

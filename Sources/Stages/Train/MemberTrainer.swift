@@ -29,7 +29,8 @@ struct MemberTrainer {
         var epoch = 0
         var learningRate: Double
         var plateau: PlateauReducer?
-        var bestScore = Double.infinity
+        // Finite, so the state stays valid JSON before any validation score exists.
+        var bestScore = Double.greatestFiniteMagnitude
         var bestEpoch = -1
         var finished = false
         var history = TrainingHistory()
