@@ -75,3 +75,18 @@ import Testing
             "\(within) of \(errors.count) within 1e-4; worst \(errors.max() ?? 0)")
     }
 }
+
+@Suite struct GaussianBasisTests {
+    /// The windowed expansion equals the full one, value for value, including the zeros far from a distance.
+    @Test func windowedExpansionEqualsTheFullOne() {
+        let basis = GaussianBasis()
+        let distances = [0, 0.05, 1.234, 3.9, 7.99, 8, 9, 12.5]
+        let expanded = basis.expand(distances)
+        for (e, d) in distances.enumerated() {
+            for (k, mu) in basis.centres.enumerated() {
+                let full = Float(Foundation.exp(-(d - mu) * (d - mu) / (basis.width * basis.width)))
+                #expect(expanded.values[e * basis.count + k] == (full.isNormal ? full : 0), "d \(d), μ \(mu)")
+            }
+        }
+    }
+}
