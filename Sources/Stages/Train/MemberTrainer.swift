@@ -21,7 +21,8 @@ struct MemberTrainer {
     let log: (String) -> Void
 
     var model: CGCNN { CGCNN(parameters.architecture) }
-    var seed: UInt64 { parameters.seed &+ UInt64(member) &* 0x9E37_79B9_7F4A_7C15 }
+    /// Member k trains as a single model with seed `seed + k` would (the split is the run's, from `seed`).
+    var seed: UInt64 { parameters.seed &+ UInt64(member) }
 
     /// What survives between epochs.
     struct State: Codable {
