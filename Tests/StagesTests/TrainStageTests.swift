@@ -169,6 +169,19 @@ import _TestSupport
         #expect(history.epochs == 2 && history.validationScore.allSatisfy { $0.isNaN })
     }
 
+    @Test func weightsDoNotDependOnTheThreadCount() throws {
+        let dir = try TemporaryDirectory()
+        try Self.makeStore(dir, count: 96)
+        // Width 64: the edge tensors (2,304 × 128) are large enough for every op to split across threads.
+        for jobs in ["1", "2"] {
+            try Self.train(
+                dir, ["--targets", "a", "--epochs", "2", "--width", "64", "--name", "jobs\(jobs)", "--jobs", jobs])
+        }
+        let one = try TrainedModel(path: dir.file("models/jobs1.h5")).members[0].parameters
+        let two = try TrainedModel(path: dir.file("models/jobs2.h5")).members[0].parameters
+        for name in one.names { #expect(one[name].values == two[name].values, "\(name)") }
+    }
+
     @Test func resumeRefusesOtherParameters() throws {
         let dir = try TemporaryDirectory()
         try Self.makeStore(dir, count: 24)
