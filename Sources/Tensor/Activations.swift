@@ -120,34 +120,72 @@ extension Tensor {
     /// σ(x[:, :h]) ⊙ softplus(x[:, h:]) for x [n, 2h] → [n, h]: CGCNN's gated message, in one pass.
     ///
     /// Backward, with a the gate half and v the value half: ∂/∂a = g · softplus(v) · σ(a)(1 − σ(a)),
-    /// ∂/∂v = g · σ(a) · σ(v), recomputed from x (two exponentials per pair) rather than stored.
+    /// ∂/∂v = g · σ(a) · σ(v). The forward keeps σ(a), softplus(v) and σ(v) (three [n, h] arrays) so the
+    /// backward is arithmetic only; σ(v) costs no exponential more, from e^−|v| already computed for softplus.
     @_specialize(where S == Float)
     public func sigmoidGatedSoftplus() -> Tensor {
         precondition(rank == 2 && shape[1] % 2 == 0, "sigmoidGatedSoftplus: shape \(shape) has no even width")
         let (n, h) = (shape[0], shape[1] / 2)
-        let x = values
-        let out = x.withUnsafeBufferPointer { xv in
-            [S].filled(count: n * h, grain: Parallelism.rowGrain(width: h)) { range, o in
-                // Row pointers and a plain j loop: no overflow-checked index arithmetic, so the loop vectorises.
-                guard let x0 = xv.baseAddress else { return }
-                for row in (range.lowerBound / h)..<(range.upperBound / h) {
-                    let (gate, value, target) = (x0 + row * 2 * h, x0 + row * 2 * h + h, o + row * h)
-                    for j in 0..<h { target[j] = SigmoidKernel.forward(gate[j]) * SoftplusKernel.forward(value[j]) }
+        let tracked = isTracked
+        var gateSigmoid: [S] = []
+        var valueSoftplus: [S] = []
+        var valueSigmoid: [S] = []
+        let out = values.withUnsafeBufferPointer { xv in
+            guard tracked else {
+                return [S].filled(count: n * h, grain: Parallelism.rowGrain(width: h)) { range, o in
+                    // Row pointers and a plain j loop: no overflow-checked index arithmetic, so it vectorises.
+                    guard let x0 = xv.baseAddress else { return }
+                    for row in (range.lowerBound / h)..<(range.upperBound / h) {
+                        let (gate, value, target) = (x0 + row * 2 * h, x0 + row * 2 * h + h, o + row * h)
+                        for j in 0..<h { target[j] = SigmoidKernel.forward(gate[j]) * SoftplusKernel.forward(value[j]) }
+                    }
+                }
+            }
+            gateSigmoid = [S](repeating: 0, count: n * h)
+            valueSoftplus = [S](repeating: 0, count: n * h)
+            valueSigmoid = [S](repeating: 0, count: n * h)
+            return gateSigmoid.withUnsafeMutableBufferPointer { sa in
+                valueSoftplus.withUnsafeMutableBufferPointer { sp in
+                    valueSigmoid.withUnsafeMutableBufferPointer { sv in
+                        nonisolated(unsafe) let (sa0, sp0, sv0) = (sa.baseAddress, sp.baseAddress, sv.baseAddress)
+                        return [S].filled(count: n * h, grain: Parallelism.rowGrain(width: h)) { range, o in
+                            guard let x0 = xv.baseAddress, let sa0, let sp0, let sv0 else { return }
+                            for row in (range.lowerBound / h)..<(range.upperBound / h) {
+                                let (gate, value, target) = (x0 + row * 2 * h, x0 + row * 2 * h + h, o + row * h)
+                                let (a, p, s) = (sa0 + row * h, sp0 + row * h, sv0 + row * h)
+                                for j in 0..<h {
+                                    let v = value[j]
+                                    let e = S.kernelExp(-Swift.abs(v))
+                                    a[j] = SigmoidKernel.forward(gate[j])
+                                    p[j] = Swift.max(v, 0) + S.kernelLog1p(e)
+                                    s[j] = v >= 0 ? 1 / (1 + e) : e / (1 + e)
+                                    target[j] = a[j] * p[j]
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
         return Self.result(shape: [n, h], values: out, inputs: [self]) { g in
             let grad = g.values.withUnsafeBufferPointer { gv in
-                x.withUnsafeBufferPointer { xv in
-                    [S].filled(count: n * 2 * h, grain: Parallelism.rowGrain(width: 2 * h)) { range, o in
-                        guard let x0 = xv.baseAddress, let g0 = gv.baseAddress else { return }
-                        for row in (range.lowerBound / (2 * h))..<(range.upperBound / (2 * h)) {
-                            let (gate, value, incoming) = (x0 + row * 2 * h, x0 + row * 2 * h + h, g0 + row * h)
-                            let (gateGrad, valueGrad) = (o + row * 2 * h, o + row * 2 * h + h)
-                            for j in 0..<h {
-                                let sa = SigmoidKernel.forward(gate[j])
-                                gateGrad[j] = incoming[j] * SoftplusKernel.forward(value[j]) * sa * (1 - sa)
-                                valueGrad[j] = incoming[j] * sa * SigmoidKernel.forward(value[j])
+                gateSigmoid.withUnsafeBufferPointer { sa in
+                    valueSoftplus.withUnsafeBufferPointer { sp in
+                        valueSigmoid.withUnsafeBufferPointer { sv in
+                            [S].filled(count: n * 2 * h, grain: Parallelism.rowGrain(width: 2 * h)) { range, o in
+                                guard let g0 = gv.baseAddress, let sa0 = sa.baseAddress, let sp0 = sp.baseAddress,
+                                    let sv0 = sv.baseAddress
+                                else { return }
+                                for row in (range.lowerBound / (2 * h))..<(range.upperBound / (2 * h)) {
+                                    let (incoming, a, p, s) = (
+                                        g0 + row * h, sa0 + row * h, sp0 + row * h, sv0 + row * h
+                                    )
+                                    let (gateGrad, valueGrad) = (o + row * 2 * h, o + row * 2 * h + h)
+                                    for j in 0..<h {
+                                        gateGrad[j] = incoming[j] * p[j] * a[j] * (1 - a[j])
+                                        valueGrad[j] = incoming[j] * a[j] * s[j]
+                                    }
+                                }
                             }
                         }
                     }
