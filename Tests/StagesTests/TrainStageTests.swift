@@ -17,7 +17,7 @@ import _TestSupport
     /// Writes `count` CsCl-type crystals AB (lattice constant 3.5–5.5 Å) as Materials Project documents with
     /// labels `a` (the lattice constant, Å), `b` (A's atomic number; only for even crystals) and `metal`
     /// (1 when the constant exceeds 4.5 Å), then ingests them and builds graphs in `dir`.
-    static func makeStore(_ dir: TemporaryDirectory, count: Int = 48) throws {
+    static func makeStore(_ dir: TemporaryDirectory, count: Int = 48, infiniteA: Int? = nil) throws {
         var generator = SeededGenerator(seed: 3)
         let cations = [("Li", 3), ("Na", 11), ("K", 19)]
         let anions = ["F", "Cl", "Br"]
@@ -29,7 +29,7 @@ import _TestSupport
             let b = i % 2 == 0 ? ", \"b\": \(z)" : ""
             documents.append(
                 """
-                {"material_id": "x-\(i)", "a": \(a)\(b), "metal": \(a > 4.5 ? "true" : "false"), "structure": {
+                {"material_id": "x-\(i)", "a": \(i == infiniteA ? "1e400" : "\(a)")\(b), "metal": \(a > 4.5 ? "true" : "false"), "structure": {
                 "lattice": {"matrix": [[\(a), 0, 0], [0, \(a), 0], [0, 0, \(a)]]}, "sites": [
                 {"species": [{"element": "\(cation)", "occu": 1}], "abc": [0, 0, 0]},
                 {"species": [{"element": "\(anion)", "occu": 1}], "abc": [0.5, 0.5, 0.5]}]}}
@@ -89,6 +89,17 @@ import _TestSupport
         #expect(history.epochs == 2 && history.trainLoss.allSatisfy { $0.isFinite })
         #expect(history.validationMetrics["mae:b"]?.allSatisfy { $0.isFinite } == true)
         #expect(model.targets.map(\.name) == ["a", "b"])
+    }
+
+    @Test func infiniteLabelsAreReportedAndTreatedAsMissing() throws {
+        let dir = try TemporaryDirectory()
+        try Self.makeStore(dir, count: 12, infiniteA: 5)
+        let parameters = try TrainCommand.parse(["--store", dir.path, "--targets", "a"] + Self.tiny).parameters()
+        let data = try TrainingData(
+            directory: try RunDirectory(dir.path), parameters: parameters,
+            features: try AtomFeatures(path: Self.atomFeatures))
+        #expect(data.label(5, 0).isNaN && data.eligible.count == 11)
+        #expect(data.excluded == ["x-5: label a is inf; treated as missing"])
     }
 
     @Test func ensembleStdIsZeroForOneMemberAndPositiveForSeveral() throws {

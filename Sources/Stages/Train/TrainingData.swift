@@ -21,7 +21,7 @@ struct TrainingData {
     let usable: [Int]
     /// Usable crystals with at least one of the targets' labels.
     let eligible: [Int]
-    /// One line per crystal left out because of its elements.
+    /// One line per crystal left out because of its elements, and per infinite label (treated as missing).
     let excluded: [String]
 
     /// Reads `crystals.h5` and `graphs.h5` of `directory` for `parameters`' targets.
@@ -58,6 +58,7 @@ struct TrainingData {
         let count = ids.count
         var labels = [Double](repeating: .nan, count: count * parameters.targets.count)
         var targets: [TargetSpec] = []
+        var infinite: [String] = []
         for (t, name) in parameters.targets.enumerated() {
             guard let labelGroup, available.contains(name) else {
                 throw TrainError.unknownTarget(name, available: available)
@@ -68,6 +69,10 @@ struct TrainingData {
             let threshold = parameters.classify[name] ?? nil
             let classification = parameters.isClassification(name)
             for (i, value) in values.enumerated() where !value.isNaN {
+                guard value.isFinite else {
+                    infinite.append("\(ids[i]): label \(name) is \(value); treated as missing")
+                    continue
+                }
                 var y = value
                 if classification {
                     if let threshold {
@@ -88,7 +93,7 @@ struct TrainingData {
 
         var usable: [Int] = []
         var eligible: [Int] = []
-        var excluded: [String] = []
+        var excluded = infinite
         let width = parameters.targets.count
         for i in 0..<count {
             let labelled = (0..<width).contains { !labels[i * width + $0].isNaN }
