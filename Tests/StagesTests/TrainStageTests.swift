@@ -261,6 +261,7 @@ import _TestSupport
             ["--targets", "a", "--split", "matbench:5"],
             ["--targets", "a", "--schedule", "sometimes"], ["--targets", "a,a"], ["--targets", "a", "--model", "cogn"],
             ["--targets", "a", "--task-weight", "z=1"], ["--targets", "a", "--name", "../x"],
+            ["--targets", "a", "--optimizer", "sgd", "--weight-decay", "0.1"],
         ] {
             #expect(throws: (any Error).self, "\(bad)") { try parameters(bad) }
         }

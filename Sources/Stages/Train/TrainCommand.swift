@@ -62,7 +62,7 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "SGD momentum.")
     var momentum = 0.9
 
-    @Option(name: .customLong("weight-decay"), help: "L2 penalty (adam, sgd) or decoupled decay (adamw).")
+    @Option(name: .customLong("weight-decay"), help: "L2 penalty in the gradient (adam) or decoupled decay (adamw).")
     var weightDecay = 0.0
 
     @Option(
@@ -158,6 +158,9 @@ public struct TrainCommand: ParsableCommand {
         p.optimizer = optimizer
         guard lr > 0, momentum >= 0, weightDecay >= 0, clipNorm >= 0 else {
             throw ValidationError("--lr must be positive; --momentum, --weight-decay and --clip-norm not negative")
+        }
+        guard optimizer != "sgd" || weightDecay == 0 else {
+            throw ValidationError("--weight-decay applies to adam and adamw, not sgd")
         }
         (p.learningRate, p.momentum, p.weightDecay, p.clipNorm) = (lr, momentum, weightDecay, clipNorm)
         guard epochs >= 1, batchSize >= 2, patience >= 0, ensemble >= 1 else {
