@@ -165,6 +165,16 @@ public struct Ingest {
             // and id_prop.csv targets.
             let fromTable = checked.raw.fromTable
             let filter = state.labelFilter
+            // An infinite number cannot be a label: it is stored as missing, and said so (NaN already means
+            // missing).
+            for (field, value) in fields {
+                if case .number(let number) = value, number.isInfinite {
+                    fields[field] = .null
+                    report(
+                        "xtal-ingest: \(checked.raw.file): record \(record) (\(id)): \(field) is \(number); stored as missing"
+                    )
+                }
+            }
             state.labels.addRow(fields) { field in
                 (fromTable && (filter?.contains(field) ?? true)) || targetFields.contains(field)
             }

@@ -69,6 +69,7 @@ struct TrainingData {
             let threshold = parameters.classify[name] ?? nil
             let classification = parameters.isClassification(name)
             for (i, value) in values.enumerated() where !value.isNaN {
+                // Ingest stores infinite labels as missing; a crystals.h5 written elsewhere might not.
                 guard value.isFinite else {
                     infinite.append("\(ids[i]): label \(name) is \(value); treated as missing")
                     continue
