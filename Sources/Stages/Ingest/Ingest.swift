@@ -128,10 +128,12 @@ public struct Ingest {
                 try reject(file, record: "-", id: "", reason: "no structures found (empty file?)", writer: writer)
             }
             for late in lateFields {
-                if let row = names[late.name] {
-                    state.labels.set(
+                if let row = names[late.name],
+                    let number = state.labels.set(
                         late.field, row: row, to: late.value, isDefault: state.labelFilter?.contains(late.field) ?? true
                     )
+                {
+                    report("xtal-ingest: \(file): record \(late.name): \(late.field) is \(number); stored as missing")
                 }
             }
         }
@@ -165,18 +167,13 @@ public struct Ingest {
             // and id_prop.csv targets.
             let fromTable = checked.raw.fromTable
             let filter = state.labelFilter
-            // An infinite number cannot be a label: it is stored as missing, and said so (NaN already means
-            // missing).
-            for (field, value) in fields {
-                if case .number(let number) = value, number.isInfinite {
-                    fields[field] = .null
-                    report(
-                        "xtal-ingest: \(checked.raw.file): record \(record) (\(id)): \(field) is \(number); stored as missing"
-                    )
-                }
-            }
-            state.labels.addRow(fields) { field in
+            let infinite = state.labels.addRow(fields) { field in
                 (fromTable && (filter?.contains(field) ?? true)) || targetFields.contains(field)
+            }
+            for (field, number) in infinite {
+                report(
+                    "xtal-ingest: \(checked.raw.file): record \(record) (\(id)): \(field) is \(number); stored as missing"
+                )
             }
             try writer.append(
                 crystal, formula: checked.formula, sourceFile: checked.raw.file, sourceRecord: checked.raw.index)
