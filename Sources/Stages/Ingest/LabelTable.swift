@@ -11,7 +11,9 @@ struct LabelTable {
     private(set) var rows = 0
 
     /// Adds a row for the next crystal from its `fields`; `isDefault(field)` says whether a new column is a
-    /// default label. Returns the fields whose value was infinite: a label cannot be, so they are stored as
+    /// default label.
+    ///
+    /// Returns the fields whose value was infinite: a label cannot be, so they are stored as
     /// missing (NaN), and the caller reports them.
     @discardableResult
     mutating func addRow(_ fields: [String: FieldValue], isDefault: (String) -> Bool) -> [(String, Double)] {
