@@ -37,8 +37,7 @@ public struct PlateauReducer: Sendable, Hashable, Codable {
     public let patience: Int
     public let threshold: Double
     public let minimum: Double
-    // Finite (not ∞), so a checkpointed state is valid JSON before the first metric.
-    public private(set) var best = Double.greatestFiniteMagnitude
+    public private(set) var best = Double.infinity
     public private(set) var badEpochs = 0
 
     public init(factor: Double = 0.1, patience: Int = 10, threshold: Double = 1e-4, minimum: Double = 0) {

@@ -30,8 +30,7 @@ struct MemberTrainer {
         var epoch = 0
         var learningRate: Double
         var plateau: PlateauReducer?
-        // Finite, so the state stays valid JSON before any validation score exists.
-        var bestScore = Double.greatestFiniteMagnitude
+        var bestScore = Double.infinity
         var bestEpoch = -1
         var finished = false
         var history = TrainingHistory()
@@ -51,7 +50,7 @@ struct MemberTrainer {
             guard try root.stringAttribute("parameter_hash") == parameterHash else {
                 throw TrainError.resumeMismatch(statePath)
             }
-            state = try JSONDecoder().decode(State.self, from: Data(try root.stringAttribute("state").utf8))
+            state = try CanonicalJSON.decode(State.self, from: try root.stringAttribute("state"))
             var restored: Optimizer<Float>? = optimizer
             (current, buffers) = try Checkpoint.load(current, from: root, name: "current", optimizer: &restored)
             optimizer = restored ?? optimizer
