@@ -127,40 +127,33 @@ extension Tensor {
         precondition(rank == 2 && shape[1] % 2 == 0, "sigmoidGatedSoftplus: shape \(shape) has no even width")
         let (n, h) = (shape[0], shape[1] / 2)
         let tracked = isTracked
-        var gateSigmoid: [S] = []
-        var valueSoftplus: [S] = []
-        var valueSigmoid: [S] = []
+        // σ(gate), softplus(v) and σ(v), the last two from one e^−|v|.
+        @inline(__always) func terms(_ gate: S, _ v: S) -> (gate: S, softplus: S, sigmoid: S) {
+            let e = S.kernelExp(-Swift.abs(v))
+            return (SigmoidKernel.forward(gate), Swift.max(v, 0) + S.kernelLog1p(e), v >= 0 ? 1 / (1 + e) : e / (1 + e))
+        }
+        // Evaluation needs no intermediates; training keeps them for the backward.
+        let kept = tracked ? 3 * n * h : 0
+        var saved = [S](repeating: 0, count: kept)
         let out = values.withUnsafeBufferPointer { xv in
-            guard tracked else {
+            saved.withUnsafeMutableBufferPointer { sb in
+                // An empty array may still have a base address: whether to keep is `tracked`, not nil.
+                nonisolated(unsafe) let keep = tracked ? sb.baseAddress : nil
                 return [S].filled(count: n * h, grain: Parallelism.rowGrain(width: h)) { range, o in
                     // Row pointers and a plain j loop: no overflow-checked index arithmetic, so it vectorises.
                     guard let x0 = xv.baseAddress else { return }
                     for row in (range.lowerBound / h)..<(range.upperBound / h) {
                         let (gate, value, target) = (x0 + row * 2 * h, x0 + row * 2 * h + h, o + row * h)
-                        for j in 0..<h { target[j] = SigmoidKernel.forward(gate[j]) * SoftplusKernel.forward(value[j]) }
-                    }
-                }
-            }
-            gateSigmoid = [S](repeating: 0, count: n * h)
-            valueSoftplus = [S](repeating: 0, count: n * h)
-            valueSigmoid = [S](repeating: 0, count: n * h)
-            return gateSigmoid.withUnsafeMutableBufferPointer { sa in
-                valueSoftplus.withUnsafeMutableBufferPointer { sp in
-                    valueSigmoid.withUnsafeMutableBufferPointer { sv in
-                        nonisolated(unsafe) let (sa0, sp0, sv0) = (sa.baseAddress, sp.baseAddress, sv.baseAddress)
-                        return [S].filled(count: n * h, grain: Parallelism.rowGrain(width: h)) { range, o in
-                            guard let x0 = xv.baseAddress, let sa0, let sp0, let sv0 else { return }
-                            for row in (range.lowerBound / h)..<(range.upperBound / h) {
-                                let (gate, value, target) = (x0 + row * 2 * h, x0 + row * 2 * h + h, o + row * h)
-                                let (a, p, s) = (sa0 + row * h, sp0 + row * h, sv0 + row * h)
-                                for j in 0..<h {
-                                    let v = value[j]
-                                    let e = S.kernelExp(-Swift.abs(v))
-                                    a[j] = SigmoidKernel.forward(gate[j])
-                                    p[j] = Swift.max(v, 0) + S.kernelLog1p(e)
-                                    s[j] = v >= 0 ? 1 / (1 + e) : e / (1 + e)
-                                    target[j] = a[j] * p[j]
-                                }
+                        if let keep {
+                            let (a, p, s) = (keep + row * h, keep + n * h + row * h, keep + 2 * n * h + row * h)
+                            for j in 0..<h {
+                                (a[j], p[j], s[j]) = terms(gate[j], value[j])
+                                target[j] = a[j] * p[j]
+                            }
+                        } else {
+                            for j in 0..<h {
+                                let t = terms(gate[j], value[j])
+                                target[j] = t.gate * t.softplus
                             }
                         }
                     }
@@ -169,23 +162,16 @@ extension Tensor {
         }
         return Self.result(shape: [n, h], values: out, inputs: [self]) { g in
             let grad = g.values.withUnsafeBufferPointer { gv in
-                gateSigmoid.withUnsafeBufferPointer { sa in
-                    valueSoftplus.withUnsafeBufferPointer { sp in
-                        valueSigmoid.withUnsafeBufferPointer { sv in
-                            [S].filled(count: n * 2 * h, grain: Parallelism.rowGrain(width: 2 * h)) { range, o in
-                                guard let g0 = gv.baseAddress, let sa0 = sa.baseAddress, let sp0 = sp.baseAddress,
-                                    let sv0 = sv.baseAddress
-                                else { return }
-                                for row in (range.lowerBound / (2 * h))..<(range.upperBound / (2 * h)) {
-                                    let (incoming, a, p, s) = (
-                                        g0 + row * h, sa0 + row * h, sp0 + row * h, sv0 + row * h
-                                    )
-                                    let (gateGrad, valueGrad) = (o + row * 2 * h, o + row * 2 * h + h)
-                                    for j in 0..<h {
-                                        gateGrad[j] = incoming[j] * p[j] * a[j] * (1 - a[j])
-                                        valueGrad[j] = incoming[j] * a[j] * s[j]
-                                    }
-                                }
+                saved.withUnsafeBufferPointer { sb in
+                    [S].filled(count: n * 2 * h, grain: Parallelism.rowGrain(width: 2 * h)) { range, o in
+                        guard let g0 = gv.baseAddress, let keep = sb.baseAddress else { return }
+                        for row in (range.lowerBound / (2 * h))..<(range.upperBound / (2 * h)) {
+                            let (incoming, a) = (g0 + row * h, keep + row * h)
+                            let (p, s) = (keep + n * h + row * h, keep + 2 * n * h + row * h)
+                            let (gateGrad, valueGrad) = (o + row * 2 * h, o + row * 2 * h + h)
+                            for j in 0..<h {
+                                gateGrad[j] = incoming[j] * p[j] * a[j] * (1 - a[j])
+                                valueGrad[j] = incoming[j] * a[j] * s[j]
                             }
                         }
                     }

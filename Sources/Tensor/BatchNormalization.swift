@@ -17,10 +17,10 @@ extension Tensor {
             "batchNormalized: x \(shape), γ \(gamma.shape), β \(beta.shape)")
         let (n, f) = (shape[0], shape[1])
         let x = values
-        let mean = x.withUnsafeBufferPointer { Self.columnSums(n, f, $0) { v, _ in v } }.map { $0 / S(n) }
+        let mean = x.withUnsafeBufferPointer { Self.columnSums(n, f, $0, $0) { v, _, _ in v } }.map { $0 / S(n) }
         let variance = x.withUnsafeBufferPointer { xv in
             mean.withUnsafeBufferPointer { mu in
-                Self.columnSums(n, f, xv) { v, j in (v - mu[j]) * (v - mu[j]) }
+                Self.columnSums(n, f, xv, xv) { v, _, j in (v - mu[j]) * (v - mu[j]) }
             }
         }.map { $0 / S(n) }
         let inverse = variance.map { 1 / ($0 + epsilon).squareRoot() }
@@ -37,7 +37,7 @@ extension Tensor {
                         inverse.withUnsafeBufferPointer { inv in
                             (
                                 Self.columnSums(n, f, gv, xv) { gj, xj, j in gj * (xj - mu[j]) * inv[j] },
-                                Self.columnSums(n, f, gv) { gj, _ in gj }
+                                Self.columnSums(n, f, gv, gv) { gj, _, _ in gj }
                             )
                         }
                     }
@@ -56,23 +56,8 @@ extension Tensor {
         return (result, mean, variance)
     }
 
-    /// Σ over rows of term(x[r, j], j) per column j of an [n, f] matrix, rows in order.
-    @inline(__always)
-    static func columnSums(_ n: Int, _ f: Int, _ x: UnsafeBufferPointer<S>, _ term: (S, Int) -> S) -> [S] {
-        [S](unsafeUninitializedCapacity: f) { sums, initialized in
-            guard let s = sums.baseAddress else { return }
-            s.initialize(repeating: 0, count: f)
-            if let x0 = x.baseAddress {
-                for r in 0..<n {
-                    let row = x0 + r * f
-                    for j in 0..<f { s[j] += term(row[j], j) }
-                }
-            }
-            initialized = f
-        }
-    }
-
-    /// Σ over rows of term(g[r, j], x[r, j], j) per column j of two [n, f] matrices, rows in order.
+    /// Σ over rows of term(g[r, j], x[r, j], j) per column j of two [n, f] matrices (the same one for a
+    /// single-matrix sum), rows in order.
     @inline(__always)
     static func columnSums(
         _ n: Int, _ f: Int, _ g: UnsafeBufferPointer<S>, _ x: UnsafeBufferPointer<S>, _ term: (S, S, Int) -> S
@@ -151,7 +136,10 @@ extension Tensor {
             let g = grad.values
             let (dScale, dShift) = g.withUnsafeBufferPointer { gv in
                 x.withUnsafeBufferPointer { xv in
-                    (Self.columnSums(n, f, gv, xv) { gj, xj, _ in gj * xj }, Self.columnSums(n, f, gv) { gj, _ in gj })
+                    (
+                        Self.columnSums(n, f, gv, xv) { gj, xj, _ in gj * xj },
+                        Self.columnSums(n, f, gv, gv) { gj, _, _ in gj }
+                    )
                 }
             }
             let dx = Self.rowMap(n, f, g, a, [S](repeating: 0, count: f))

@@ -41,14 +41,13 @@ extension Tensor {
         _ a: [S], _ aShape: [Int], _ transposeA: Bool, _ b: [S], _ bShape: [Int], _ transposeB: Bool,
         m: Int, n: Int, k: Int
     ) -> [S] {
-        var c = [S](repeating: 0, count: m * n)
-        guard m > 0, n > 0 else { return c }
-        if k == 0 { return c }
+        guard m > 0, n > 0, k > 0 else { return [S](repeating: 0, count: m * n) }
         Parallelism.prepareBLAS()
         let lda = aShape[1]
         if m <= Parallelism.gemmRows && k >= 2 * Parallelism.gemmDepth {
             return splitDepthGemm(a, lda, transposeA, b, bShape[1], transposeB, m: m, n: n, k: k)
         }
+        var c = [S](repeating: 0, count: m * n)
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in

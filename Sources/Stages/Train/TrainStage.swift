@@ -60,7 +60,7 @@ public struct TrainStage {
                 records: data.sourceRecords, eligible: Set(data.eligible),
                 validationFraction: parameters.validationFraction, seed: parameters.seed)
         }
-        let labelledTrain = split.train.filter { i in data.targets.indices.contains { !data.label(i, $0).isNaN } }
+        let labelledTrain = split.train.filter(Set(data.eligible).contains)
         guard labelledTrain.count >= 2 else {
             throw TrainError.tooFewCrystals(
                 "\(labelledTrain.count) labelled crystal(s) to train on (of \(data.eligible.count) labelled); need at least 2"
