@@ -15,7 +15,8 @@ let package = Package(
         .executable(name: "xtal-predict", targets: ["xtal-predict"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: Concurrency
@@ -57,8 +58,11 @@ let package = Package(
         /** Typed HDF5 access: files, groups, n-d datasets, strings, attributes, ragged (CSR) arrays,
             chunked appends, zstd/gzip compression, external links, atomic output files. */
         .target(name: "Store", dependencies: ["CHDF5", "CZstd", "Parallel"], exclude: ["README.md"]),
-        /** Stage machinery: ordered work queue, progress, SHA-256 and canonical parameter hashes. */
-        .target(name: "Pipeline", dependencies: ["Store", "CCrypto", "Parallel"], exclude: ["README.md"]),
+        /** Stage machinery: ordered work queue, progress, SHA-256 and canonical parameter hashes; the pipeline
+            file (YAML), its DAG, the lock file and the runner that executes stale stages as processes. */
+        .target(
+            name: "Pipeline", dependencies: ["Store", "CCrypto", "Parallel", .product(name: "Yams", package: "Yams")],
+            exclude: ["README.md"]),
         /** One command type per stage, joining the layers; also the `xtal` entry command. */
         .target(
             name: "Stages",
@@ -106,7 +110,9 @@ let package = Package(
             name: "StoreTests", dependencies: ["Store", "StoreFixtureWriter", "_TestSupport"], exclude: ["Python"]),
         .testTarget(
             name: "StagesTests",
-            dependencies: ["Stages", "xtal", "xtal-ingest", "xtal-graph", "xtal-predict", "_TestSupport"],
+            dependencies: [
+                "Stages", "xtal", "xtal-ingest", "xtal-graph", "xtal-train", "xtal-predict", "_TestSupport",
+            ],
             exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CSpglib", "CIsal", "CZstd", "CHDF5"]),

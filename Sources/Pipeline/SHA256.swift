@@ -63,3 +63,29 @@ public enum SHA256 {
         }
     }
 }
+
+extension SHA256 {
+    /// The digest of a file or a folder; `nil` when nothing is at `path`.
+    ///
+    /// A folder's digest is that of each regular file's relative path and digest, in sorted order, so a folder of
+    /// exports hashes the same wherever it lies.
+    ///
+    /// - Throws: `PipelineError.io` when a file cannot be read.
+    public static func hex(contentsAt path: String) throws -> String? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+        guard isDirectory.boolValue else { return try hex(fileAt: path) }
+        guard let enumerator = FileManager.default.enumerator(atPath: path) else {
+            throw PipelineError.io(path: path, message: "cannot list the folder to hash it")
+        }
+        var lines: [String] = []
+        for case let relative as String in enumerator {
+            let full = (path as NSString).appendingPathComponent(relative)
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: full, isDirectory: &isFolder), !isFolder.boolValue {
+                lines.append("\(relative)\t\(try hex(fileAt: full))")
+            }
+        }
+        return hex(lines.sorted().joined(separator: "\n"))
+    }
+}

@@ -14,18 +14,28 @@ public struct XtalCommand: ParsableCommand {
             Stages share an HDF5 store in a run directory. `xtal STAGE …` runs the stage executable \
             `xtal-STAGE` found next to `xtal` or on PATH, e.g. `xtal ingest data/ --store run/`.
 
-            Stages: ingest, graph, pretrain, embed, train, predict, rank (each as it is installed).
+            Built in: `xtal run PIPELINE.yaml` runs a pipeline file's stale steps (see `xtal run --help`); \
+            `xtal status RUN_DIR` shows each step's state.
+
+            Stages: ingest, graph, train, predict, rank, report (each as it is installed).
             """,
         version: "xtal \(XtalVersion.current)"
     )
 
     public init() {}
 
+    /// Commands `xtal` runs itself rather than as `xtal-<name>`.
+    static let builtIns: [String: any ParsableCommand.Type] = ["run": RunCommand.self, "status": StatusCommand.self]
+
     /// Runs `xtal` with `arguments` (without the program name): dispatches to `xtal-<name>` when the first
     /// argument is a command name, otherwise parses as usual (`--help`, `--version`).
     public static func dispatch(_ arguments: [String], executablePath: String) -> Never {
         guard let name = arguments.first, !name.hasPrefix("-"), name != "help" else {
             main(arguments)
+            Foundation.exit(0)
+        }
+        if let builtIn = builtIns[name] {
+            builtIn.main(Array(arguments.dropFirst()))
             Foundation.exit(0)
         }
         let directory = (executablePath as NSString).deletingLastPathComponent

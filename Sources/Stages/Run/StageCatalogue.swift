@@ -1,0 +1,105 @@
+import Foundation
+import Pipeline
+
+/// The stages a pipeline file can name, with the keys each accepts (their executables' long flags) and the
+/// files each reads and writes in the run directory (docs/pipeline-file.md).
+public enum StageCatalogue {
+    /// Every stage, in pipeline order.
+    public static let all: [StageSchema] = [ingest, graph, train, predict, rank, report]
+
+    static func inRun(_ runDirectory: String, _ name: String) -> String {
+        (runDirectory as NSString).appendingPathComponent(name)
+    }
+
+    static func value(_ parameters: [String: ParameterValue], _ key: String, default fallback: String) -> String {
+        parameters[key]?.strings.first ?? fallback
+    }
+
+    static let ingest = StageSchema(
+        kind: "ingest", version: 1,
+        parameters: [
+            .init("inputs", .positional), .init("format", .string), .init("id-field", .string),
+            .init("structure-field", .string), .init("label", .repeated), .init("max-reject-fraction", .number),
+            .init("min-distance", .number), .init("max-atoms", .integer),
+        ]
+    ) { parameters, run in
+        .init(
+            inputs: (parameters["inputs"]?.strings ?? []).map { .init($0) },
+            outputs: [inRun(run, "crystals.h5")])
+    }
+
+    static let graph = StageSchema(
+        kind: "graph", version: 1,
+        parameters: [
+            .init("method", .string), .init("cutoff", .number), .init("max-neighbors", .integer), .init("k", .integer),
+            .init("cgcnn-compat", .flag), .init("asymmetric-unit", .flag), .init("spacegroup", .flag),
+            .init("line-graph", .flag), .init("symprec", .number),
+        ]
+    ) { _, run in
+        .init(inputs: [.init(inRun(run, "crystals.h5"))], outputs: [inRun(run, "graphs.h5")])
+    }
+
+    static let train = StageSchema(
+        kind: "train", version: 1,
+        parameters: [
+            .init("model", .string), .init("name", .string), .init("targets", .commaList), .init("classify", .repeated),
+            .init("task-weight", .repeated), .init("loss", .string), .init("split", .string),
+            .init("validation-fraction", .number), .init("matbench-splits", .string), .init("optimizer", .string),
+            .init("lr", .number), .init("momentum", .number), .init("weight-decay", .number),
+            .init("schedule", .string), .init("epochs", .integer), .init("batch-size", .integer),
+            .init("patience", .integer), .init("clip-norm", .number), .init("seed", .integer),
+            .init("ensemble", .integer), .init("width", .integer), .init("convolutions", .integer),
+            .init("hidden", .integer), .init("head-layers", .integer), .init("atom-features", .string),
+        ]
+    ) { parameters, run in
+        let name = value(parameters, "name", default: value(parameters, "model", default: "mt-cgcnn"))
+        var inputs: [StageSchema.Input] = [
+            .init(inRun(run, "crystals.h5")), .init(inRun(run, "graphs.h5")),
+            .init(value(parameters, "atom-features", default: "data/cgcnn/atom_init.json")),
+        ]
+        if value(parameters, "split", default: "").hasPrefix("matbench") {
+            inputs.append(.init(value(parameters, "matbench-splits", default: "data/matbench_v0.1_validation.json.gz")))
+        }
+        return .init(inputs: inputs, outputs: [inRun(run, "models/\(name).h5")])
+    }
+
+    static let predict = StageSchema(
+        kind: "predict", version: 1,
+        parameters: [.init("model", .repeated), .init("published-dir", .string)]
+    ) { parameters, run in
+        let published = value(parameters, "published-dir", default: "data/cgcnn")
+        let models = (parameters["model"]?.strings ?? []).map { model -> StageSchema.Input in
+            if model.hasPrefix("published:") {
+                return .init((published as NSString).appendingPathComponent(model.dropFirst(10) + ".h5"))
+            }
+            return .init(inRun(run, "models/\(model).h5"))
+        }
+        return .init(inputs: [.init(inRun(run, "graphs.h5"))] + models, outputs: [inRun(run, "predictions.h5")])
+    }
+
+    static let rank = StageSchema(
+        kind: "rank", version: 1,
+        parameters: [
+            .init("where", .repeated), .init("maximize", .repeated), .init("minimize", .repeated),
+            .init("risk", .string), .init("top", .integer), .init("export", .repeated),
+        ]
+    ) { parameters, run in
+        let exports = (parameters["export"]?.strings ?? []).map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        return .init(
+            inputs: [
+                .init(inRun(run, "crystals.h5")), .init(inRun(run, "graphs.h5"), optional: true),
+                .init(inRun(run, "predictions.h5"), optional: true),
+            ],
+            outputs: [inRun(run, "ranking.h5")] + exports)
+    }
+
+    static let report = StageSchema(
+        kind: "report", version: 1,
+        parameters: [.init("output", .string)]
+    ) { parameters, run in
+        let optional = ["crystals.h5", "graphs.h5", "predictions.h5", "ranking.h5", "models/"]
+        return .init(
+            inputs: optional.map { .init(inRun(run, $0) + ($0.hasSuffix("/") ? "/" : ""), optional: true) },
+            outputs: [value(parameters, "output", default: inRun(run, "report.html"))])
+    }
+}
