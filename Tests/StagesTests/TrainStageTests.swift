@@ -14,12 +14,8 @@ import _TestSupport
     /// A tiny network, so that a debug build trains in a second.
     static let tiny = ["--width", "8", "--hidden", "8", "--convolutions", "1", "--batch-size", "8"]
 
-    /// Writes `count` CsCl-type crystals AB (lattice constant 3.5–5.5 Å) as Materials Project documents with
-    /// labels `a` (the lattice constant, Å), `b` (A's atomic number; only for even crystals) and `metal`
-    /// (1 when the constant exceeds 4.5 Å), then ingests them and builds graphs in `dir`.
-    static func makeStore(
-        _ dir: TemporaryDirectory, count: Int = 48, infiniteA: Int? = nil, report: @escaping (String) -> Void = { _ in }
-    ) throws {
+    /// Writes the documents `makeStore` ingests to `dir/docs.json` and returns its path.
+    static func writeDocuments(_ dir: TemporaryDirectory, count: Int = 48, infiniteA: Int? = nil) throws -> String {
         var generator = SeededGenerator(seed: 3)
         let cations = [("Li", 3), ("Na", 11), ("K", 19)]
         let anions = ["F", "Cl", "Br"]
@@ -39,6 +35,16 @@ import _TestSupport
         }
         let input = dir.file("docs.json")
         try ("[" + documents.joined(separator: ",\n") + "]").write(toFile: input, atomically: true, encoding: .utf8)
+        return input
+    }
+
+    /// Writes `count` CsCl-type crystals AB (lattice constant 3.5–5.5 Å) as Materials Project documents with
+    /// labels `a` (the lattice constant, Å), `b` (A's atomic number; only for even crystals) and `metal`
+    /// (1 when the constant exceeds 4.5 Å), then ingests them and builds graphs in `dir`.
+    static func makeStore(
+        _ dir: TemporaryDirectory, count: Int = 48, infiniteA: Int? = nil, report: @escaping (String) -> Void = { _ in }
+    ) throws {
+        let input = try writeDocuments(dir, count: count, infiniteA: infiniteA)
         let ingest = try IngestCommand.parse(
             [input, "--store", dir.path, "--quiet", "--label", "a=a", "--label", "b=b", "--label", "metal=metal"])
         var stage = try Ingest(parameters: ingest.parameters, options: ingest.common)
