@@ -74,7 +74,12 @@ public enum StageCatalogue {
             }
             return .init(inRun(run, "models/\(model).h5"))
         }
-        return .init(inputs: [.init(inRun(run, "graphs.h5"))] + models, outputs: [inRun(run, "predictions.h5")])
+        // Published models read their atom features from the same folder.
+        let usesPublished = parameters["model"]?.strings.contains { $0.hasPrefix("published:") } ?? false
+        let features =
+            usesPublished ? [StageSchema.Input((published as NSString).appendingPathComponent("atom_init.json"))] : []
+        return .init(
+            inputs: [.init(inRun(run, "graphs.h5"))] + models + features, outputs: [inRun(run, "predictions.h5")])
     }
 
     static let rank = StageSchema(
