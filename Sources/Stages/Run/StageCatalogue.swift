@@ -102,9 +102,10 @@ public enum StageCatalogue {
         kind: "report", version: 1,
         parameters: [.init("output", .string)]
     ) { parameters, run in
-        let optional = ["crystals.h5", "graphs.h5", "predictions.h5", "ranking.h5", "models/"]
+        // `models/` is a folder input: it depends on every train step.
+        let optional = ["crystals.h5", "graphs.h5", "predictions.h5", "ranking.h5"].map { inRun(run, $0) }
         return .init(
-            inputs: optional.map { .init(inRun(run, $0) + ($0.hasSuffix("/") ? "/" : ""), optional: true) },
+            inputs: (optional + [inRun(run, "models") + "/"]).map { .init($0, optional: true) },
             outputs: [value(parameters, "output", default: inRun(run, "report.html"))])
     }
 }
