@@ -14,7 +14,8 @@ public struct XtalCommand: ParsableCommand {
             Stages share an HDF5 store in a run directory. `xtal STAGE …` runs the stage executable \
             `xtal-STAGE` found next to `xtal` or on PATH, e.g. `xtal ingest data/ --store run/`.
 
-            Stages: ingest, graph, pretrain, embed, train, predict, rank (each as it is installed).
+            Stages: ingest, graph, pretrain, embed, train, predict, rank, and report (an HTML page about a run \
+            directory), each as it is installed.
             """,
         version: "xtal \(XtalVersion.current)"
     )

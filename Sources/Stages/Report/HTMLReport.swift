@@ -44,7 +44,7 @@ struct HTMLReport {
     }
 
     static let css = """
-        body{font-family:sans-serif;margin:24px auto;max-width:1320px;color:#222;line-height:1.4}\
+        body{font-family:sans-serif;margin:0 auto;padding:16px 24px;max-width:1320px;color:#222;line-height:1.4}\
         h1{font-size:1.6em;margin-bottom:4px}h2{border-bottom:1px solid #ccc;padding-bottom:3px;margin-top:32px}\
         table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;\
         font-size:0.9em;vertical-align:top}th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}\

@@ -26,6 +26,8 @@ enum ParetoPlot {
         var caption =
             "\(ranked.count) ranked crystals on the first two objectives; \(front.count) on the first Pareto front, "
             + "\(shortlist.count) shortlisted."
+        let unranked = ranking.count - ranked.count
+        if unranked > 0 { caption += " \(unranked) unranked rows (front 0) are not drawn." }
         if ranking.objectives.count > 2 {
             caption += " The fronts use all \(ranking.objectives.count) objectives; only two are drawn."
         }
