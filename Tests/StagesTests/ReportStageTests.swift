@@ -127,7 +127,10 @@ import _TestSupport
     @Test func everySectionWithItsPlots() throws {
         let dir = try TemporaryDirectory()
         try Self.makeRun(dir)
+        // A pretrained encoder in models/ is listed, not read as a trained model.
+        try StoreFile.create(dir.file("models/enc.h5")).root.setEncoding("encoder", version: "1")
         let page = try Self.report(dir)
+        #expect(page.contains("<td>other model files (not shown)</td><td>enc</td>"))
         for heading in [
             "Rejected inputs", "Predicted against labelled", "Training curves", "Ranking", "Predicted properties",
         ] {

@@ -69,6 +69,9 @@ struct HTMLReport {
         if !contents.models.isEmpty {
             rows.append(("models trained (models/)", contents.models.map(\.name).joined(separator: ", ")))
         }
+        if !contents.otherModels.isEmpty {
+            rows.append(("other model files (not shown)", contents.otherModels.joined(separator: ", ")))
+        }
         if let predictions = contents.predictions {
             rows.append(
                 (

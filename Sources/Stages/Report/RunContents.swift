@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// Everything the report shows, read from a run directory: each stage's output, or nil when that stage has
 /// not run.
@@ -8,6 +9,8 @@ struct RunContents {
     var graphs: GraphsSummary?
     /// Trained models (`models/*.h5`), by name.
     var models: [ModelSummary] = []
+    /// Files of `models/` that hold something other than a trained model (a pretrained encoder), by name.
+    var otherModels: [String] = []
     var predictions: PredictionsSummary?
     var ranking: RankingTable?
 
@@ -32,7 +35,13 @@ struct RunContents {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
             for file in names.sorted() where file.hasSuffix(".h5") {
                 let modelPath = (folder as NSString).appendingPathComponent(file)
-                models.append(try ModelSummary(name: String(file.dropLast(3)), path: modelPath))
+                let name = String(file.dropLast(3))
+                let root = try StoreFile.open(modelPath).root
+                if root.hasAttribute("encoding_type"), try root.stringAttribute("encoding_type") != "model" {
+                    otherModels.append(name)
+                    continue
+                }
+                models.append(try ModelSummary(name: name, path: modelPath))
             }
         }
     }
