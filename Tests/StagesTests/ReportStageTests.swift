@@ -185,6 +185,10 @@ import _TestSupport
             AxisScale(covering: [0.5, 200], logarithmic: true).ticks.map(\.label) == ["0.1", "1", "10", "100", "1000"])
         #expect(abs(AxisScale(covering: [3, 3]).fraction(3) - 0.5) < 1e-9)
         #expect(Array(ReportFigure.subsample(150_000)).count <= ReportFigure.pointLimit)
+        #expect(
+            [1e-4, 2.5, 1234.5678, -0.0421, 2e6].map { Markup.number($0) } == [
+                "1e-04", "2.5", "1235", "-0.0421", "2e+06",
+            ])
         #expect(Markup.escape("<a&b \"c\">") == "&lt;a&amp;b &quot;c&quot;&gt;")
         #expect(
             RejectKinds.kind(of: "duplicate id 'mp-1' (first seen in a.json:0)") == "duplicate id '…' (first seen in #)"

@@ -26,7 +26,10 @@ enum Markup {
         guard value.isFinite else { return value.isNaN ? "–" : (value > 0 ? "∞" : "−∞") }
         if value == 0 { return "0" }
         let magnitude = abs(value)
-        if magnitude >= 1e5 || magnitude < 1e-3 { return String(format: "%.\(max(digits - 1, 0))e", value) }
+        if magnitude >= 1e5 || magnitude < 1e-3 {
+            let parts = String(format: "%.\(max(digits - 1, 0))e", value).split(separator: "e")
+            return trimmed(String(parts[0])) + "e" + (parts.count > 1 ? parts[1] : "")
+        }
         let decimals = max(0, digits - 1 - Int(floor(log10(magnitude))))
         return trimmed(String(format: "%.\(decimals)f", value))
     }
@@ -36,7 +39,7 @@ enum Markup {
 
     /// `text` without trailing zeros after a decimal point (`2.500` → `2.5`, `3.0` → `3`).
     static func trimmed(_ text: String) -> String {
-        guard text.contains("."), !text.contains("e") else { return text }
+        guard text.contains(".") else { return text }
         var out = Substring(text)
         while out.hasSuffix("0") { out = out.dropLast() }
         if out.hasSuffix(".") { out = out.dropLast() }
