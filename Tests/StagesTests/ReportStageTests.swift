@@ -189,6 +189,8 @@ import _TestSupport
             [1e-4, 2.5, 1234.5678, -0.0421, 2e6].map { Markup.number($0) } == [
                 "1e-04", "2.5", "1235", "-0.0421", "2e+06",
             ])
+        let corners = ParetoPlot.staircase([(1, 3), (2, 1)], maximizeX: true, maximizeY: true)
+        #expect(corners.map(\.x) == [1, 1, 2] && corners.map(\.y) == [3, 1, 1])
         #expect(Markup.escape("<a&b \"c\">") == "&lt;a&amp;b &quot;c&quot;&gt;")
         #expect(
             RejectKinds.kind(of: "duplicate id 'mp-1' (first seen in a.json:0)") == "duplicate id '…' (first seen in #)"

@@ -34,6 +34,9 @@ enum Markup {
         return trimmed(String(format: "%.\(decimals)f", value))
     }
 
+    /// ` (units)` for an axis label; nothing for no units or the dimensionless `1`.
+    static func unitsSuffix(_ units: String) -> String { units.isEmpty || units == "1" ? "" : " (\(units))" }
+
     /// A plot coordinate: one decimal, never NaN (callers drop non-finite points first).
     static func coordinate(_ value: Double) -> String { String(format: "%.1f", value) }
 

@@ -19,7 +19,10 @@ enum ParetoPlot {
         let shown = ReportFigure.subsample(others.count).map { point(others[$0]) }
         plot.add(.points(shown, colour: "#9a9a9a", size: 3), label: "ranked")
         let front = ranked.filter { ranking.front[$0] == 1 }.map(point).sorted { $0.x < $1.x }
-        plot.add(.line(front, colour: SVGPlot.palette[3], dashed: false, step: true))
+        let staircase = staircase(
+            front, maximizeX: ranking.objectives[0].direction == "maximize",
+            maximizeY: ranking.objectives[1].direction == "maximize")
+        plot.add(.line(staircase, colour: SVGPlot.palette[3], dashed: false))
         plot.add(.points(front, colour: SVGPlot.palette[3], size: 5), label: "front 1")
         let shortlist = ranked.filter { ranking.shortlisted[$0] }.map(point)
         plot.add(.rings(shortlist, colour: SVGPlot.palette[0], radius: 5), label: "shortlisted")
@@ -33,6 +36,22 @@ enum ParetoPlot {
         }
         caption += ReportFigure.subsampleNote(shown: shown.count, total: others.count)
         return ReportFigure(title: "Pareto front", svg: plot.render(), caption: caption)
+    }
+
+    /// The boundary of what `front` (sorted by x) dominates: between two neighbours, a corner at the worse x
+    /// and the worse y of the two (the smaller value of a maximised objective, the larger of a minimised one).
+    static func staircase(
+        _ front: [(x: Double, y: Double)], maximizeX: Bool, maximizeY: Bool
+    ) -> [(x: Double, y: Double)] {
+        front.enumerated().flatMap { k, point in
+            guard k > 0 else { return [point] }
+            let previous = front[k - 1]
+            let corner = (
+                x: maximizeX ? min(previous.x, point.x) : max(previous.x, point.x),
+                y: maximizeY ? min(previous.y, point.y) : max(previous.y, point.y)
+            )
+            return [corner, point]
+        }
     }
 
     private static func histogram(_ ranking: RankingTable) -> ReportFigure {

@@ -23,15 +23,17 @@ enum ParityPlot {
     static func figure(
         pairs: [(predicted: Double, labelled: Double, test: Bool)], column: PredictionsSummary.Column, hasSplit: Bool
     ) -> ReportFigure {
-        let units = column.units.isEmpty ? "" : " (\(column.units))"
+        let units = Markup.unitsSuffix(column.units)
         let everything = pairs.map { $0.predicted } + pairs.map { $0.labelled }
-        let scale = AxisScale(covering: everything)
+        // Positive values over more than a decade (refractive indices, moduli) read better on log axes.
+        let logarithmic = everything.allSatisfy { $0 > 0 } && AxisScale.spansDecades(everything)
+        let scale = AxisScale(covering: everything, logarithmic: logarithmic)
         var plot = SVGPlot(
             x: scale, y: scale, xLabel: "labelled \(column.target)\(units)",
             yLabel: "predicted \(column.target)\(units)",
             description: "parity plot of \(column.model) \(column.target)")
         plot.add(
-            .line([(scale.lower, scale.lower), (scale.upper, scale.upper)], colour: "#999", dashed: true, step: false))
+            .line([(scale.lower, scale.lower), (scale.upper, scale.upper)], colour: "#999", dashed: true))
         let shown = ReportFigure.subsample(pairs.count).map { pairs[$0] }
         let colour = SVGPlot.palette[0]
         let testColour = SVGPlot.palette[3]
@@ -51,12 +53,13 @@ enum ParityPlot {
         } else {
             caption += ". No test split is known for this model: some of these crystals may be ones it was trained on."
         }
+        caption += logarithmic ? " Log axes." : ""
         caption += ReportFigure.subsampleNote(shown: shown.count, total: pairs.count)
         return ReportFigure(title: "\(column.model): \(column.target)", svg: plot.render(), caption: caption)
     }
 
     private static func describe(_ metrics: (mae: Double, r2: Double, n: Int), units: String) -> String {
-        "MAE \(Markup.number(metrics.mae))\(units.isEmpty ? "" : " " + units), R² \(Markup.number(metrics.r2, digits: 3)), "
+        "MAE \(Markup.number(metrics.mae))\(units.isEmpty || units == "1" ? "" : " " + units), R² \(Markup.number(metrics.r2, digits: 3)), "
             + "n = \(metrics.n)"
     }
 }

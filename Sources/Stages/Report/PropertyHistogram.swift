@@ -22,7 +22,7 @@ enum PropertyHistogram {
         let edges = bins.flatMap { [$0.lower, $0.upper] } + rules.map(\.value)
         var plot = SVGPlot(
             x: AxisScale(covering: edges), y: AxisScale(covering: bins.map(\.count), includeZero: true),
-            xLabel: units.isEmpty ? name : "\(name) (\(units))", yLabel: "crystals",
+            xLabel: name + Markup.unitsSuffix(units), yLabel: "crystals",
             description: "histogram of \(name)")
         plot.add(.bars(bins, colour: colour))
         for rule in rules { plot.add(.rule(x: rule.value, colour: rule.colour), label: rule.label) }
@@ -38,7 +38,7 @@ enum PropertyHistogram {
         if let low = finite.min(), let high = finite.max() {
             let mean = finite.reduce(0, +) / Double(finite.count)
             caption += ", from \(Markup.number(low)) to \(Markup.number(high)), mean \(Markup.number(mean))"
-            caption += column.units.isEmpty ? "" : " \(column.units)"
+            caption += column.units.isEmpty || column.units == "1" ? "" : " \(column.units)"
         }
         caption += missing > 0 ? "; \(missing) without a prediction (NaN) left out." : "."
         return ReportFigure(title: "\(column.model): \(column.target)", svg: plot.render(), caption: caption)

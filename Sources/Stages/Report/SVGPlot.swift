@@ -18,7 +18,7 @@ struct SVGPlot {
     enum Mark {
         case points([(x: Double, y: Double)], colour: String, size: Double)
         case rings([(x: Double, y: Double)], colour: String, radius: Double)
-        case line([(x: Double, y: Double)], colour: String, dashed: Bool, step: Bool)
+        case line([(x: Double, y: Double)], colour: String, dashed: Bool)
         case bars([(lower: Double, upper: Double, count: Double)], colour: String)
         case rule(x: Double, colour: String)
     }
@@ -45,7 +45,7 @@ struct SVGPlot {
         marks.append(mark)
         guard let label else { return }
         switch mark {
-        case .points(_, let colour, _), .rings(_, let colour, _), .line(_, let colour, _, _), .bars(_, let colour),
+        case .points(_, let colour, _), .rings(_, let colour, _), .line(_, let colour, _), .bars(_, let colour),
             .rule(_, let colour):
             legend.append((label, colour))
         }
@@ -134,13 +134,8 @@ struct SVGPlot {
                 "<circle cx=\"\(Markup.coordinate($0.x))\" cy=\"\(Markup.coordinate($0.y))\" "
                     + "r=\"\(Markup.number(radius))\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.5\"/>\n"
             }.joined()
-        case .line(let points, let colour, let dashed, let step):
-            var pixels = frame.pixels(points)
-            if step {
-                pixels = pixels.enumerated().flatMap { k, point in
-                    k == 0 ? [point] : [(x: point.x, y: pixels[k - 1].y), point]
-                }
-            }
+        case .line(let points, let colour, let dashed):
+            let pixels = frame.pixels(points)
             guard pixels.count > 1 else { return "" }
             let path = pixels.enumerated().map {
                 "\($0.offset == 0 ? "M" : "L")\(Markup.coordinate($0.element.x)) \(Markup.coordinate($0.element.y))"

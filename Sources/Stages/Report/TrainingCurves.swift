@@ -12,11 +12,11 @@ enum TrainingCurves {
                 x: AxisScale(covering: [1, Double(epochs)]), y: AxisScale(covering: losses, logarithmic: logarithmic),
                 xLabel: "epoch", yLabel: "loss (standardised targets)" + (logarithmic ? ", log scale" : ""),
                 description: "training curves of \(model.name) member \(member)")
-            plot.add(.line(train, colour: SVGPlot.palette[0], dashed: false, step: false), label: "train loss")
+            plot.add(.line(train, colour: SVGPlot.palette[0], dashed: false), label: "train loss")
             plot.add(.points(train, colour: SVGPlot.palette[0], size: 4))
             if !validation.isEmpty {
                 plot.add(
-                    .line(validation, colour: SVGPlot.palette[1], dashed: true, step: false), label: "validation loss")
+                    .line(validation, colour: SVGPlot.palette[1], dashed: true), label: "validation loss")
                 plot.add(.points(validation, colour: SVGPlot.palette[1], size: 4))
             }
             var caption = "\(model.name), member \(member): \(history.epochs) epochs"
