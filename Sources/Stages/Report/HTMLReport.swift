@@ -48,7 +48,7 @@ struct HTMLReport {
         h1{font-size:1.6em;margin-bottom:4px}h2{border-bottom:1px solid #ccc;padding-bottom:3px;margin-top:32px}\
         table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;\
         font-size:0.9em;vertical-align:top}th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}\
-        .figures{display:flex;flex-wrap:wrap;gap:14px}figure{margin:0;width:420px}\
+        .figures{display:flex;flex-wrap:wrap;gap:14px}figure{margin:0;width:400px}\
         figcaption{font-size:0.82em;color:#444;margin-top:2px}figure h3{font-size:0.95em;margin:4px 0}\
         .missing{color:#8a5a00;background:#fff7e6;border-left:4px solid #e6a100;padding:4px 10px}\
         code{background:#f3f3f3;padding:0 3px}.meta{color:#555}

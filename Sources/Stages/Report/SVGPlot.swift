@@ -11,8 +11,8 @@ struct SVGPlot {
     static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C6D1F", "#555555"]
 
     /// Width and height of every plot, px.
-    static let width = 420.0
-    static let height = 320.0
+    static let width = 400.0
+    static let height = 310.0
 
     /// One thing drawn in the plot area.
     enum Mark {
