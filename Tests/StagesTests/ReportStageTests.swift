@@ -166,6 +166,10 @@ import _TestSupport
         for stage in ["ingest", "predict", "train", "rank"] { #expect(page.contains("run <code>xtal \(stage)</code>")) }
         #expect(Self.plots(page).isEmpty)
         #expect(throws: StageError.self) { try ReportStage(directory: dir.file("absent")).run() }
+        #expect(throws: ReportError.self) {
+            try ReportStage(directory: dir.path, output: dir.file("absent/report.html"), quiet: true).run()
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("report.html.partial")))
     }
 
     @Test func unreadableFilesGiveOneLineNamingThem() throws {
