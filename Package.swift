@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "xtal-graph", targets: ["xtal-graph"]),
         .executable(name: "xtal-train", targets: ["xtal-train"]),
         .executable(name: "xtal-predict", targets: ["xtal-predict"]),
+        .executable(name: "xtal-rank", targets: ["xtal-rank"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -81,6 +82,8 @@ let package = Package(
         .executableTarget(name: "xtal-train", dependencies: ["Stages"]),
         /** `xtal-predict`: runs models on the store's graphs into `predictions.h5`. */
         .executableTarget(name: "xtal-predict", dependencies: ["Stages"]),
+        /** `xtal-rank`: filters and ranks the store's crystals into `ranking.h5` and exports the shortlist. */
+        .executableTarget(name: "xtal-rank", dependencies: ["Stages"]),
 
         // MARK: Benchmarks (run by scripts/bench/*)
 
@@ -106,7 +109,7 @@ let package = Package(
             name: "StoreTests", dependencies: ["Store", "StoreFixtureWriter", "_TestSupport"], exclude: ["Python"]),
         .testTarget(
             name: "StagesTests",
-            dependencies: ["Stages", "xtal", "xtal-ingest", "xtal-graph", "xtal-predict", "_TestSupport"],
+            dependencies: ["Stages", "xtal", "xtal-ingest", "xtal-graph", "xtal-predict", "xtal-rank", "_TestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CSpglib", "CIsal", "CZstd", "CHDF5"]),
