@@ -61,23 +61,38 @@ enum ParetoFronts {
     }
 
     /// Any number of objectives: a front dominates the point iff one of its members does.
+    ///
+    /// Each front keeps its members' costs side by side (`[members, M]`), scanned newest first.
     private static func generalFronts(_ costs: [Double], _ m: Int, _ order: [Int]) -> [Int] {
         var result = [Int](repeating: 0, count: order.count)
-        var members: [[Int]] = []
-        for point in order {
-            func dominates(_ other: Int) -> Bool {
-                var strictly = false
-                for k in 0..<m {
-                    let (a, b) = (costs[other * m + k], costs[point * m + k])
-                    if a > b { return false }
-                    if a < b { strictly = true }
+        var fronts: [[Double]] = []
+        costs.withUnsafeBufferPointer { costs in
+            for point in order {
+                func dominated(by k: Int) -> Bool {
+                    fronts[k].withUnsafeBufferPointer { members in
+                        var q = members.count - m
+                        while q >= 0 {
+                            var noWorse = true
+                            var better = false
+                            for j in 0..<m {
+                                let (a, b) = (members[q + j], costs[point * m + j])
+                                if a > b {
+                                    noWorse = false
+                                    break
+                                }
+                                if a < b { better = true }
+                            }
+                            if noWorse && better { return true }
+                            q -= m
+                        }
+                        return false
+                    }
                 }
-                return strictly
+                let front = firstFront(count: fronts.count, dominatedBy: dominated)
+                if front == fronts.count { fronts.append([]) }
+                fronts[front].append(contentsOf: costs[(point * m)..<(point * m + m)])
+                result[point] = front + 1
             }
-            let front = firstFront(count: members.count) { k in members[k].reversed().contains(where: dominates) }
-            if front == members.count { members.append([]) }
-            members[front].append(point)
-            result[point] = front + 1
         }
         return result
     }

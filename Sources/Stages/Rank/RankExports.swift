@@ -2,7 +2,8 @@ import Crystal
 import Foundation
 
 /// Writes the shortlist (every passing row without `--top`) to `--export` destinations, each file atomically
-/// (a temporary file in the same directory, renamed over the target).
+/// (a temporary file in the same directory, renamed over the target; missing directories are created, existing
+/// files replaced).
 ///
 /// Tables have one row per crystal, in ranked order, and the columns `rank`, `front`, `id`, `formula`,
 /// `spacegroup` (empty without space groups), `nsites`, then for every prediction `MODEL/TARGET` and
@@ -162,9 +163,13 @@ struct RankExports {
         }
     }
 
-    /// Writes `text` to `path` through a temporary file renamed over it.
+    /// Writes `text` to `path` through a temporary file renamed over it, creating missing parent directories.
     private static func writeAtomically(_ text: String, to path: String) throws {
         do {
+            let parent = (path as NSString).deletingLastPathComponent
+            if !parent.isEmpty {
+                try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            }
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw RankError.exportFailed(path, reason: "cannot write (\(error.localizedDescription))")

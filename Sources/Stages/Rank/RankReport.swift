@@ -7,7 +7,8 @@ import Foundation
 ///  rank  front  id         formula  max band_gap     min formation_energy_per_atom
 ///     1      1  mp-1234    SiO2     8.912 ± 0.000    -3.1
 /// ```
-/// Objective cells show the mean, and `± std` for predictions with an ensemble spread.
+/// Objective cells show the mean, and `± std` for predictions with an ensemble spread, with the same decimals down
+/// each column (four significant digits for its largest value).
 struct RankReport {
     /// Rows of the shortlist printed.
     static let rowsShown = 10
@@ -42,6 +43,9 @@ struct RankReport {
         var header = ["rank"] + (multiple ? ["front"] : []) + ["id", "formula"]
         header += objectives.map { "\($0.direction == .maximize ? "max" : "min") \($0.property)" }
         let rightAligned = [true] + (multiple ? [true] : []) + [false, false] + objectives.map { _ in true }
+        let decimals = objectives.indices.map { k in
+            Self.decimals(for: (0..<count).map { ranking.means[$0 * objectives.count + k] })
+        }
         var cells = [header]
         for position in 0..<count {
             let row = ranking.rows[position]
@@ -49,8 +53,8 @@ struct RankReport {
             line += [table.ids[row], table.formulas[row]]
             for k in 0..<objectives.count {
                 let index = position * objectives.count + k
-                let mean = Self.format(ranking.means[index])
-                line.append(spread[k] ? "\(mean) ± \(Self.format(ranking.stds[index]))" : mean)
+                let mean = Self.format(ranking.means[index], decimals: decimals[k])
+                line.append(spread[k] ? "\(mean) ± \(Self.format(ranking.stds[index], decimals: decimals[k]))" : mean)
             }
             cells.append(line)
         }
@@ -63,8 +67,19 @@ struct RankReport {
         }
     }
 
-    /// `value` with four significant digits, `nan` for NaN.
-    private static func format(_ value: Double) -> String {
-        value.isNaN ? "nan" : String(format: "%.4g", value)
+    /// Decimals that give the largest of `values` four significant digits (at most 6); `nil` for scientific
+    /// notation, when it is 10⁶ or more, or below 10⁻³ but not 0.
+    private static func decimals(for values: [Double]) -> Int? {
+        let largest = values.filter(\.isFinite).map(abs).max() ?? 0
+        guard largest > 0 else { return 3 }
+        guard largest >= 1e-3, largest < 1e6 else { return nil }
+        return min(6, max(0, 3 - Int(log10(largest).rounded(.down))))
+    }
+
+    /// `value` with `decimals` decimals (scientific with four significant digits when `nil`), `nan` for NaN.
+    private static func format(_ value: Double, decimals: Int?) -> String {
+        guard !value.isNaN else { return "nan" }
+        guard let decimals else { return String(format: "%.3e", value) }
+        return String(format: "%.\(decimals)f", value)
     }
 }
