@@ -164,7 +164,11 @@ import _TestSupport
         let summary = "rank: 9 candidates, 9 passed filters, 6 fronts, shortlist 2 → \(dir.path)/ranking.h5"
         #expect(ok.stdout.hasPrefix(summary), "\(ok.stdout)")
         // Objectives in command-line order: z first in the table's columns.
-        #expect(ok.stdout.contains("min z  max x"), "\(ok.stdout)")
+        let header = ok.stdout.split(separator: "\n").dropFirst().first.map(String.init) ?? ""
+        #expect(
+            header.replacingOccurrences(of: " +", with: " ", options: .regularExpression)
+                == "rank front id formula min z max x")
+        #expect(ok.stdout.contains("   1      1  h   CaO      0.000  2.000 ± 0.000\n"), "\(ok.stdout)")
         let unknown = try runProcess(executable, ["--store", dir.path, "--maximize", "band_gap", "--force"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.hasPrefix("xtal-rank: unknown property 'band_gap'; available: nsites"))
