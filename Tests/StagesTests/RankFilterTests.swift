@@ -96,11 +96,17 @@ import _TestSupport
         }
     }
 
-    @Test func spaceGroupNeedsGraphs() throws {
+    @Test func spaceGroupNeedsGraphsAndPredictionsNeedPredict() throws {
         let dir = try TemporaryDirectory()
         try RankFixture.write(in: dir)
         let table = try CrystalTable(directory: RunDirectory(dir.path), threads: 1)
         #expect(throws: RankError.noSpaceGroups("graphs.h5")) { try table.column("spacegroup") }
         #expect(!table.propertyNames.contains("spacegroup"))
+        try FileManager.default.removeItem(atPath: dir.file("predictions.h5"))
+        let bare = try CrystalTable(directory: RunDirectory(dir.path), threads: 1)
+        #expect(throws: RankError.unknownProperty("x", available: bare.propertyNames, predictionsMissing: true)) {
+            try bare.column("x")
+        }
+        #expect(bare.propertyNames == ["nsites", "nelements", "volume", "density", "label/n"])
     }
 }

@@ -37,6 +37,7 @@ extension CrystalTable {
         let predicted = predictions.filter { $0.name.split(separator: "/").last.map(String.init) == name }
         if predicted.count > 1 { throw RankError.ambiguousProperty(name, candidates: predicted.map(\.name)) }
         if let column = predicted.first ?? labels.first(where: { $0.name == "label/\(name)" }) { return column }
-        throw RankError.unknownProperty(name, available: propertyNames)
+        throw RankError.unknownProperty(
+            name, available: propertyNames, predictionsMissing: !inputs.contains("predictions.h5"))
     }
 }

@@ -9,8 +9,9 @@ public enum RankError: Error, CustomStringConvertible, Equatable, Sendable {
     case badRisk(String)
     /// An `--export` that is neither `FILE.csv`, `FILE.json` nor a directory.
     case badExport(String)
-    /// A property name the store has no column for.
-    case unknownProperty(String, available: [String])
+    /// A property name the store has no column for (`predictionsMissing`: the run directory has no
+    /// `predictions.h5`).
+    case unknownProperty(String, available: [String], predictionsMissing: Bool)
     /// A bare target name that several models predict.
     case ambiguousProperty(String, candidates: [String])
     /// `spacegroup` was used but `graphs.h5` is missing or was built without space groups.
@@ -25,8 +26,9 @@ public enum RankError: Error, CustomStringConvertible, Equatable, Sendable {
                 + "'elements includes|excludes A,B'"
         case .badRisk(let text): "--risk '\(text)': write lcb:K with K a number ≥ 0 (score = mean ∓ K·std)"
         case .badExport(let text): "--export '\(text)': write FILE.csv, FILE.json or DIR/ (one CIF per crystal)"
-        case .unknownProperty(let name, let available):
+        case .unknownProperty(let name, let available, let predictionsMissing):
             "unknown property '\(name)'; available: \(available.joined(separator: ", "))"
+                + (predictionsMissing ? " (no predictions.h5 in the run directory: run xtal predict first)" : "")
         case .ambiguousProperty(let name, let candidates):
             "property '\(name)' is predicted by several models; name one of \(candidates.joined(separator: ", "))"
         case .noSpaceGroups(let path):
