@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "xtal-graph", targets: ["xtal-graph"]),
         .executable(name: "xtal-train", targets: ["xtal-train"]),
         .executable(name: "xtal-predict", targets: ["xtal-predict"]),
+        .executable(name: "xtal-rank", targets: ["xtal-rank"]),
         .executable(name: "xtal-report", targets: ["xtal-report"]),
     ],
     dependencies: [
@@ -86,6 +87,8 @@ let package = Package(
         .executableTarget(name: "xtal-train", dependencies: ["Stages"]),
         /** `xtal-predict`: runs models on the store's graphs into `predictions.h5`. */
         .executableTarget(name: "xtal-predict", dependencies: ["Stages"]),
+        /** `xtal-rank`: filters and ranks the store's crystals into `ranking.h5` and exports the shortlist. */
+        .executableTarget(name: "xtal-rank", dependencies: ["Stages"]),
         /** `xtal-report`: writes a self-contained HTML report with SVG plots about a run directory. */
         .executableTarget(name: "xtal-report", dependencies: ["Stages"]),
 
@@ -114,8 +117,8 @@ let package = Package(
         .testTarget(
             name: "StagesTests",
             dependencies: [
-                "Stages", "xtal", "xtal-ingest", "xtal-graph", "xtal-train", "xtal-predict", "xtal-report",
-                "_TestSupport",
+                "Stages", "xtal", "xtal-ingest", "xtal-graph", "xtal-train", "xtal-predict", "xtal-rank",
+                "xtal-report", "_TestSupport",
             ],
             exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
