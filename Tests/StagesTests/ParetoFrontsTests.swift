@@ -65,13 +65,11 @@ private struct SplitMix: RandomNumberGenerator {
         }
     }
 
-    @Test func manyFrontsOfManyPointsStayFast() {
-        // Correlated objectives: every point is its own front (150,000 fronts), the worst case for a
-        // front-by-front sweep; the two-objective path stays O(N log N).
-        let n = 150_000
-        let started = Date()
+    @Test func everyPointOnALineIsItsOwnFront() {
+        // Correlated objectives: every point is its own front, the worst case for a front-by-front sweep (the
+        // two-objective path stays O(N log N); its speed is measured in README.md, not here).
+        let n = 20_000
         let line = ParetoFronts.fronts(costs: (0..<n).flatMap { [Double($0), Double($0)] }, objectives: 2)
         #expect(line == Array(1...n))
-        #expect(Date().timeIntervalSince(started) < 10)
     }
 }
