@@ -31,6 +31,13 @@ import _TestSupport
                 atom-features: \(TrainStageTests.atomFeatures)
                 quiet: true
               predict: {model: mt-cgcnn, quiet: true}
+              rank:
+                where: [label/metal == 0, nsites <= 2]
+                maximize: a
+                top: 5
+                export: [\(dir.file("run/short.csv")), \(dir.file("run/short"))/]
+                quiet: true
+              report: {quiet: true}
             """
         let path = dir.file("pipeline.yaml")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -58,15 +65,22 @@ import _TestSupport
         let dir = try TemporaryDirectory()
         _ = try TrainStageTests.writeDocuments(dir)
         let file = try Self.pipeline(dir)
-        let outputs = ["crystals.h5", "graphs.h5", "models/mt-cgcnn.h5", "predictions.h5"].map { dir.file("run/" + $0) }
+        let outputs = [
+            "crystals.h5", "graphs.h5", "models/mt-cgcnn.h5", "predictions.h5", "ranking.h5", "short.csv", "short",
+            "report.html",
+        ].map { dir.file("run/" + $0) }
 
         let first = try Self.run([file])
         #expect(first.status == 0, "\(first.err)")
-        #expect(first.ran == ["ingest", "graph", "train", "predict"])
+        #expect(first.ran == ["ingest", "graph", "train", "predict", "rank", "report"])
         #expect(first.out.contains("$ xtal-graph --store \(dir.file("run")) --cutoff 6 --quiet"))
         let lockPath = dir.file("run/pipeline.lock.json")
         let lock = try #require(try PipelineLock.read(lockPath))
-        #expect(Set(lock.steps.keys) == ["ingest", "graph", "train", "predict"])
+        #expect(Set(lock.steps.keys) == ["ingest", "graph", "train", "predict", "rank", "report"])
+        let shortlist = try String(contentsOfFile: outputs[5], encoding: .utf8).split(whereSeparator: \.isNewline)
+        #expect(shortlist.count == 6 && shortlist[0].hasPrefix("rank,front,id,formula"), "\(shortlist)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outputs[6]).count == 5)
+        #expect(try String(contentsOfFile: outputs[7], encoding: .utf8).contains("<svg"))
         #expect(
             lock.steps["predict"]?.inputs[dir.file("run/models/mt-cgcnn.h5")] == (try SHA256.hex(fileAt: outputs[2])))
         let lockText = try String(contentsOfFile: lockPath, encoding: .utf8)
@@ -90,17 +104,21 @@ import _TestSupport
         // A changed graph parameter reruns graph and what reads it, not ingest.
         let changed = try Self.run([file])
         #expect(changed.status == 0, "\(changed.err)")
-        #expect(changed.ran == ["graph", "train", "predict"])
+        #expect(changed.ran == ["graph", "train", "predict", "rank", "report"])
         #expect(try Self.modified(outputs[0]) == times[0])
 
         // A deleted output reruns its step only.
         try FileManager.default.removeItem(atPath: outputs[3])
         let deleted = try Self.run([file])
-        #expect(deleted.ran == ["predict"], "\(deleted.out)")
+        #expect(deleted.ran == ["predict", "rank", "report"], "\(deleted.out)")
+
+        // An edited export reruns the rank step (and the report, which reads its ranking).
+        try "edited".write(toFile: outputs[5], atomically: true, encoding: .utf8)
+        #expect(try Self.run([file]).ran == ["rank", "report"])
 
         // --only and --from select steps; xtal status reports each.
         #expect(try Self.run([file, "--only", "graph", "--force"]).ran == ["graph"])
-        #expect(try Self.run([file, "--from", "train"]).ran == ["train", "predict"])
+        #expect(try Self.run([file, "--from", "train"]).ran == ["train", "predict", "rank", "report"])
         let status = try runProcess(Self.xtal, ["status", dir.file("run")])
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("48 crystals, 0 rejects"), "\(status.stdout)")
@@ -108,7 +126,7 @@ import _TestSupport
         _ = try Self.pipeline(dir, cutoff: 6)
         let stale = try runProcess(Self.xtal, ["status", dir.file("run")])
         #expect(stale.stdout.contains("stale: parameters changed"), "\(stale.stdout)")
-        #expect(stale.stdout.contains("3 steps stale"), "\(stale.stdout)")
+        #expect(stale.stdout.contains("5 steps stale"), "\(stale.stdout)")
 
         // Mistakes in the file are one line with its line number, exit status 1.
         try "version: 1\nrun: r\nstages:\n  graph:\n    cutof: 3\n".write(
@@ -156,7 +174,7 @@ import _TestSupport
         _ = try Self.pipeline(dir, epochs: 3)
         let next = try Self.run([file])
         #expect(next.status == 0, "\(next.err)")
-        #expect(next.ran == ["train", "predict"])
+        #expect(next.ran == ["train", "predict", "rank", "report"])
         #expect(try Self.run([file]).ran.isEmpty)
     }
 
