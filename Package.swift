@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(name: "GraphTests", dependencies: ["Graph"], exclude: ["Fixtures"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "_TensorTesting"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Store", "_TensorTesting", "_TestSupport"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Graph", "Crystal", "Tensor"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Graph", "Crystal", "Tensor"]),
         /** Finite-difference gradient checks in Double, shared by the numeric engine's test targets. */
         .target(name: "_TensorTesting", dependencies: ["Tensor"], path: "Tests/_TensorTesting"),
         .testTarget(

@@ -128,6 +128,13 @@ public struct CGCNN: Sendable {
     public func encode(
         _ batch: Batch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
     ) -> Tensor<Float> {
+        encodeAtoms(batch, parameters, buffers: &buffers, training: training).segmentMean(offsets: batch.crystalOffsets)
+    }
+
+    /// The encoder's atom features [atoms, width] after the last convolution (what `encode` pools).
+    public func encodeAtoms(
+        _ batch: Batch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
+    ) -> Tensor<Float> {
         let c = configuration
         let edgeFeatures = c.basis.expand(batch.edgeDistance)
         var atoms = embedding(batch.atomFeatures, parameters)
@@ -148,7 +155,7 @@ public struct CGCNN: Sendable {
                 messages.segmentSum(offsets: batch.edgeOffsets), parameters, buffers: &buffers, training: training)
             atoms = (atoms + summed).softplus()
         }
-        return atoms.segmentMean(offsets: batch.crystalOffsets)
+        return atoms
     }
 
     /// The heads' outputs on encoded crystals [crystals, width]: one [crystals, outputs] tensor per head

@@ -1,0 +1,114 @@
+import NN
+import Tensor
+
+/// DSSL, dual self-supervised learning (Fu and others, 2024), on the CGCNN encoder.
+///
+/// Element masking and coordinate-perturbation contrast are trained together, without labels.
+///
+/// One step sees three views of a batch of crystals: the stored graphs with some atoms masked
+/// (`ElementMasking`), and two graphs rebuilt from independently perturbed coordinates
+/// (`Crystal.perturbed`). The loss is w_mask · CE(element of masked atoms) + w_contrast · contrast(z₁, z₂),
+/// with z the mean-pooled encodings of the two perturbed views and contrast 1 − cos(z₁, z₂) (the paper's
+/// `CosineEmbeddingLoss` with target 1) or NT-Xent.
+public struct DSSL: Sendable {
+    /// The contrast between the two perturbed views.
+    public enum Contrast: String, Sendable, Hashable, Codable, CaseIterable {
+        /// 1 − cos(z₁, z₂), averaged over crystals (the paper's choice).
+        case cosine
+        /// NT-Xent over the batch with `temperature`.
+        case ntxent
+    }
+
+    /// Everything that fixes the network and its loss.
+    public struct Configuration: Sendable, Hashable, Codable {
+        /// The encoder; its `atomFeatures` includes the mask flag column, and it has no heads.
+        public var encoder = CGCNN.Configuration()
+        /// Element classes of the masking head: atomic numbers 1…`elementClasses`.
+        public var elementClasses = 100
+        public var maskWeight = 0.5
+        public var contrastWeight = 0.5
+        public var contrast = Contrast.cosine
+        /// NT-Xent temperature τ.
+        public var temperature = 0.1
+
+        /// The paper's defaults around an encoder reading `features` columns per atom (plus the mask flag).
+        public init(features: Int = 92) {
+            encoder.atomFeatures = features + 1
+            encoder.heads = []
+        }
+    }
+
+    /// What one step's loss is made of, for logs and history.
+    public struct Terms {
+        public var total: Tensor<Float>
+        public var mask: Float
+        public var contrast: Float
+        /// Masked atoms whose element the head ranked first.
+        public var correct: Int
+        public var masked: Int
+    }
+
+    public let configuration: Configuration
+    public var encoder: CGCNN { CGCNN(configuration.encoder) }
+
+    public init(_ configuration: Configuration) { self.configuration = configuration }
+
+    private var elementHead: Linear {
+        Linear("element_head", inputs: configuration.encoder.width, outputs: configuration.elementClasses)
+    }
+
+    /// Fresh parameters and buffers: the encoder's (as `CGCNN.initialize`), then the masking head's.
+    public func initialize(seed: UInt64) -> (parameters: Parameters<Float>, buffers: Parameters<Float>) {
+        var (parameters, buffers) = encoder.initialize(seed: seed)
+        var generator = SeededGenerator(seed: seed &+ 0x9E37_79B9)
+        elementHead.initialize(&parameters, using: &generator)
+        return (parameters, buffers)
+    }
+
+    /// The loss of one step.
+    ///
+    /// - Parameters:
+    ///   - masked: the batch with `ElementMasking.apply` features.
+    ///   - maskedAtoms: its masked atoms (batch-global indices).
+    ///   - elements: their atomic numbers (1…`elementClasses`).
+    ///   - view1: the same crystals' graph from perturbed coordinates, features with the mask flag column at 0.
+    ///   - view2: another perturbation of the same crystals.
+    ///   - parameters: the encoder's and the masking head's parameters.
+    ///   - buffers: BatchNorm running statistics, updated when `training`.
+    ///   - training: batch statistics (true) or running ones.
+    /// - Returns: the weighted total (on the tape) and its parts.
+    public func loss(
+        masked: CGCNN.Batch, maskedAtoms: [Int32], elements: [Int], view1: CGCNN.Batch, view2: CGCNN.Batch,
+        _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
+    ) -> Terms {
+        precondition(
+            maskedAtoms.count == elements.count,
+            "DSSL.loss: \(maskedAtoms.count) masked atoms, \(elements.count) elements")
+        precondition(
+            view1.crystalCount == view2.crystalCount,
+            "DSSL.loss: views of \(view1.crystalCount) and \(view2.crystalCount)")
+        let atoms = encoder.encodeAtoms(masked, parameters, buffers: &buffers, training: training)
+        let logits = elementHead(atoms.gather(rows: maskedAtoms), parameters)
+        let classes = elements.map { $0 - 1 }
+        let maskLoss = Loss.crossEntropy(logits, classes: classes)
+        let z1 = encoder.encode(view1, parameters, buffers: &buffers, training: training)
+        let z2 = encoder.encode(view2, parameters, buffers: &buffers, training: training)
+        let contrastLoss =
+            switch configuration.contrast {
+            case .cosine: Loss.cosineEmbedding(z1, z2, similar: Array(repeating: true, count: view1.crystalCount))
+            case .ntxent: Loss.ntXent(z1, z2, temperature: Float(configuration.temperature))
+            }
+        let total =
+            maskLoss * Tensor(Float(configuration.maskWeight)) + contrastLoss
+            * Tensor(Float(configuration.contrastWeight))
+        let width = configuration.elementClasses
+        var correct = 0
+        for (row, target) in classes.enumerated() {
+            let scores = logits.values[(row * width)..<((row + 1) * width)]
+            if scores.indices.max(by: { scores[$0] < scores[$1] }) == row * width + target { correct += 1 }
+        }
+        return Terms(
+            total: total, mask: maskLoss.values[0], contrast: contrastLoss.values[0], correct: correct,
+            masked: classes.count)
+    }
+}
