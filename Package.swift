@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "xtal", targets: ["xtal"]),
         .executable(name: "xtal-ingest", targets: ["xtal-ingest"]),
         .executable(name: "xtal-graph", targets: ["xtal-graph"]),
+        .executable(name: "xtal-pretrain", targets: ["xtal-pretrain"]),
         .executable(name: "xtal-train", targets: ["xtal-train"]),
         .executable(name: "xtal-predict", targets: ["xtal-predict"]),
         .executable(name: "xtal-rank", targets: ["xtal-rank"]),
@@ -69,7 +70,7 @@ let package = Package(
         .target(
             name: "Stages",
             dependencies: [
-                "Crystal", "Graph", "Models", "Pipeline", "Store", "Tensor",
+                "Crystal", "Graph", "Models", "NN", "Parallel", "Pipeline", "Store", "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"]
@@ -83,6 +84,8 @@ let package = Package(
         .executableTarget(name: "xtal-ingest", dependencies: ["Stages"]),
         /** `xtal-graph`: builds crystal graphs into `graphs.h5`. */
         .executableTarget(name: "xtal-graph", dependencies: ["Stages"]),
+        /** `xtal-pretrain`: self-supervised pretraining of an encoder into `models/<name>.h5`. */
+        .executableTarget(name: "xtal-pretrain", dependencies: ["Stages"]),
         /** `xtal-train`: trains multitask CGCNN models into `models/<name>.h5`. */
         .executableTarget(name: "xtal-train", dependencies: ["Stages"]),
         /** `xtal-predict`: runs models on the store's graphs into `predictions.h5`. */
@@ -117,8 +120,8 @@ let package = Package(
         .testTarget(
             name: "StagesTests",
             dependencies: [
-                "Stages", "xtal", "xtal-ingest", "xtal-graph", "xtal-train", "xtal-predict", "xtal-rank",
-                "xtal-report", "_TestSupport",
+                "Stages", "xtal", "xtal-ingest", "xtal-graph", "xtal-pretrain", "xtal-train", "xtal-predict",
+                "xtal-rank", "xtal-report", "_TestSupport",
             ],
             exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),

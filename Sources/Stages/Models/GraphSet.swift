@@ -1,4 +1,5 @@
 import Foundation
+import Graph
 import Models
 import Store
 
@@ -28,6 +29,31 @@ struct GraphSet: Sendable {
         edgeSrc = try root.dataset("edge_src").read(rows: edges, as: Int32.self).values
         edgeDst = try root.dataset("edge_dst").read(rows: edges, as: Int32.self).values
         edgeDistance = try root.dataset("edge_distance").read(rows: edges, as: Double.self).values
+    }
+
+    /// Graphs built in memory, such as from perturbed coordinates, as crystals `0..<graphs.count`.
+    init(graphs: [CrystalGraph]) {
+        range = 0..<graphs.count
+        var nodePtr = [0]
+        var edgePtr = [0]
+        var atomicNumbers: [UInt8] = []
+        var edgeSrc: [Int32] = []
+        var edgeDst: [Int32] = []
+        var edgeDistance: [Double] = []
+        for graph in graphs {
+            atomicNumbers += graph.nodeAtomicNumber
+            edgeSrc += graph.edgeSrc
+            edgeDst += graph.edgeDst
+            edgeDistance += graph.edgeDistance
+            nodePtr.append(atomicNumbers.count)
+            edgePtr.append(edgeSrc.count)
+        }
+        self.nodePtr = nodePtr
+        self.edgePtr = edgePtr
+        self.atomicNumbers = atomicNumbers
+        self.edgeSrc = edgeSrc
+        self.edgeDst = edgeDst
+        self.edgeDistance = edgeDistance
     }
 
     /// Number of crystals.

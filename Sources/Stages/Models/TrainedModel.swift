@@ -66,11 +66,7 @@ struct TrainedModel {
         try root.setAttribute("training", training)
         try root.setAttribute("members", Int64(members.count))
         try root.setAttribute("test_metrics", try CanonicalJSON.encode(testMetrics.mapValues(JSONNumber.init)))
-        let table = features.rows
-        try root.write("atom_features_z", table.atomicNumbers.map { Int32($0) }, options: options)
-        try root.write(
-            "atom_features", NDArray(shape: [table.rows.count, features.width], values: table.rows.flatMap { $0 }),
-            options: options)
+        try features.write(to: root, options: options)
         let split = try root.createGroup("split")
         try split.write("train_id", strings: self.split.train, options: options)
         try split.write("validation_id", strings: self.split.validation, options: options)
@@ -104,12 +100,7 @@ struct TrainedModel {
         graphParameters = try root.stringAttribute("graph_parameters")
         training = try root.stringAttribute("training")
         testMetrics = try decode([String: JSONNumber].self, "test_metrics").mapValues(\.value)
-        let numbers = try root.read("atom_features_z", as: Int32.self).values.map { Int($0) }
-        let table = try root.read("atom_features", as: Float.self)
-        let width = table.shape.count == 2 ? table.shape[1] : 0
-        features = AtomFeatures(
-            atomicNumbers: numbers,
-            rows: (0..<numbers.count).map { Array(table.values[($0 * width)..<(($0 + 1) * width)]) })
+        features = try AtomFeatures(group: root)
         let splitGroup = try root.group("split")
         split = (
             try splitGroup.readStrings("train_id"), try splitGroup.readStrings("validation_id"),

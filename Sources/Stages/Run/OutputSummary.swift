@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 import Store
 
 /// One line about a stage's output file for `xtal status`: what it holds and when it was written.
@@ -59,6 +60,9 @@ struct OutputSummary {
         case TrainedModel.encoding:
             let members = try root.attribute("members", as: Int64.self)
             return "\(members) member\(members == 1 ? "" : "s")"
+        case PretrainedEncoder.encoding:
+            let history = try CanonicalJSON.decode(PretrainHistory.self, from: try root.stringAttribute("history"))
+            return "\(try root.stringAttribute("method")) encoder, \(history.loss.count) epochs"
         case let other:
             return other
         }

@@ -5,7 +5,7 @@ import Pipeline
 /// files each reads and writes in the run directory (docs/pipeline-file.md).
 public enum StageCatalogue {
     /// Every stage, in pipeline order.
-    public static let all: [StageSchema] = [ingest, graph, train, predict, rank, report]
+    public static let all: [StageSchema] = [ingest, graph, pretrain, train, predict, rank, report]
 
     static func inRun(_ runDirectory: String, _ name: String) -> String {
         (runDirectory as NSString).appendingPathComponent(name)
@@ -37,6 +37,26 @@ public enum StageCatalogue {
         ]
     ) { _, run in
         .init(inputs: [.init(inRun(run, "crystals.h5"))], outputs: [inRun(run, "graphs.h5")])
+    }
+
+    static let pretrain = StageSchema(
+        kind: "pretrain", version: 1,
+        parameters: [
+            .init("method", .string), .init("name", .string), .init("contrast", .string), .init("epochs", .integer),
+            .init("batch-size", .integer), .init("lr", .number), .init("seed", .integer),
+            .init("mask-fraction", .number), .init("mask-weight", .number), .init("contrast-weight", .number),
+            .init("temperature", .number), .init("perturbation-min", .number), .init("perturbation-max", .number),
+            .init("fixed-views", .flag), .init("width", .integer), .init("convolutions", .integer),
+            .init("atom-features", .string),
+        ]
+    ) { parameters, run in
+        let name = value(parameters, "name", default: value(parameters, "method", default: "dssl"))
+        return .init(
+            inputs: [
+                .init(inRun(run, "crystals.h5")), .init(inRun(run, "graphs.h5")),
+                .init(value(parameters, "atom-features", default: "data/cgcnn/atom_init.json")),
+            ],
+            outputs: [inRun(run, "models/\(name).h5")])
     }
 
     static let train = StageSchema(

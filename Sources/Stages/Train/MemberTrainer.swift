@@ -106,19 +106,9 @@ struct MemberTrainer {
         return Optimizer(kind, learningRate: Float(parameters.learningRate))
     }
 
-    /// The mini-batches of epoch `epoch`: the training crystals shuffled with (seed, epoch), cut into
-    /// `batchSize` pieces; a last piece of one crystal joins the one before (BatchNorm needs two rows).
+    /// The mini-batches of epoch `epoch` (`miniBatches`) of the training crystals.
     func batches(epoch: Int) -> [[Int]] {
-        var generator = SeededGenerator(seed: seed ^ (UInt64(epoch + 1) &* 0xD1B5_4A32_D192_ED03))
-        let order = split.train.shuffled(using: &generator)
-        var pieces = stride(from: 0, to: order.count, by: parameters.batchSize).map {
-            Array(order[$0..<min(order.count, $0 + parameters.batchSize)])
-        }
-        if pieces.count > 1, let last = pieces.last, last.count == 1 {
-            pieces.removeLast()
-            pieces[pieces.count - 1] += last
-        }
-        return pieces
+        miniBatches(of: split.train, size: parameters.batchSize, seed: seed, epoch: epoch)
     }
 
     /// One epoch of updates; returns the mean loss per crystal.

@@ -29,27 +29,12 @@ struct TrainingData {
     /// - Throws: `TrainError` for unknown targets or non-binary class labels; `StageError` for missing or
     ///   mismatched inputs; `StoreError` for unreadable files.
     init(directory: RunDirectory, parameters: TrainParameters, features: AtomFeatures) throws {
-        let crystalsPath = directory.file("crystals.h5")
-        let graphsPath = directory.file("graphs.h5")
-        for (path, stage) in [(crystalsPath, "ingest"), (graphsPath, "graph")]
-        where !FileManager.default.fileExists(atPath: path) {
-            throw StageError.missingInput(path, makeWith: stage)
-        }
-        let crystals = try StoreFile.open(crystalsPath).root
-        _ = try crystals.requireEncoding("crystals", supported: ["1"])
-        let graphsRoot = try StoreFile.open(graphsPath).root
-        _ = try graphsRoot.requireEncoding("graphs", supported: ["1"])
-        ids = try crystals.readStrings("graph_id")
-        let graphIds = try graphsRoot.readStrings("graph_id")
-        guard graphIds == ids else {
-            throw StageError.incompatibleInput(
-                graphsPath, reason: "its crystals differ from crystals.h5; rerun xtal graph --force")
-        }
-        graphParametersJSON = try graphsRoot.stringAttribute("parameters")
-        graphParameters = try JSONDecoder().decode(GraphParameters.self, from: Data(graphParametersJSON.utf8))
-        let nodePtr = try graphsRoot.read("node_ptr", as: Int64.self).values
-        let edgePtr = try graphsRoot.read("edge_ptr", as: Int64.self).values
-        graphs = try GraphSet(root: graphsRoot, nodePtr: nodePtr, edgePtr: edgePtr, range: 0..<ids.count)
+        let inputs = try StoreGraphs(directory: directory)
+        let crystals = inputs.crystals
+        ids = inputs.ids
+        graphs = inputs.graphs
+        graphParameters = inputs.graphParameters
+        graphParametersJSON = inputs.graphParametersJSON
         sourceFiles = try crystals.readStrings("graph_source_file")
         sourceRecords = try crystals.read("graph_source_record", as: Int64.self).values.map { Int($0) }
 

@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import Models
+
+/// `xtal-pretrain`: self-supervised pretraining of an encoder on the store's crystals, without labels.
+public struct PretrainCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "xtal-pretrain",
+        abstract: "Pretrain a crystal encoder without labels (models/<name>.h5).",
+        discussion: """
+            dssl (Fu and others, 2024): a CGCNN encoder learns to name masked atoms' elements (k = ⌊fraction·n⌋ + 1 \
+            atoms per crystal, cross-entropy) while the mean-pooled encodings of two copies of each crystal, every \
+            site moved by a random 0.1–0.5 Å vector and the graph rebuilt as graphs.h5 was built, are pulled \
+            together (1 − cos, or NT-Xent). Loss = mask-weight · masking + contrast-weight · contrast. Masks and \
+            perturbations are redrawn every epoch from the seed (--fixed-views draws them once, as the reference \
+            code does). The NEGNN methods (negnn-predictive, negnn-contrastive) are not built yet.
+            """,
+        version: XtalVersion.current
+    )
+
+    @OptionGroup var common: StageOptions
+
+    @Option(help: "Method: dssl.")
+    var method = "dssl"
+
+    @Option(help: "The encoder's name (saved as models/<name>.h5; default: the method).")
+    var name: String?
+
+    @Option(help: "Contrast between the perturbed views: cosine (1 − cos, the paper's) or ntxent.")
+    var contrast = "cosine"
+
+    @Option(help: "Epochs.")
+    var epochs = 20
+
+    @Option(name: .customLong("batch-size"), help: "Crystals per batch.")
+    var batchSize = 64
+
+    @Option(help: "Adam learning rate.")
+    var lr = 0.001
+
+    @Option(help: "Random seed (weights, batches, masks, perturbations).")
+    var seed: UInt64 = 0
+
+    @Option(name: .customLong("mask-fraction"), help: "Fraction of each crystal's atoms masked (⌊f·n⌋ + 1).")
+    var maskFraction = 0.15
+
+    @Option(name: .customLong("mask-weight"), help: "Weight of the masking loss.")
+    var maskWeight = 0.5
+
+    @Option(name: .customLong("contrast-weight"), help: "Weight of the contrast loss.")
+    var contrastWeight = 0.5
+
+    @Option(help: "NT-Xent temperature.")
+    var temperature = 0.1
+
+    @Option(name: .customLong("perturbation-min"), help: "Smallest random displacement of a site, Å.")
+    var perturbationMinimum = 0.1
+
+    @Option(name: .customLong("perturbation-max"), help: "Largest random displacement of a site, Å.")
+    var perturbationMaximum = 0.5
+
+    @Flag(name: .customLong("fixed-views"), help: "Draw masks and perturbations once, as the DSSL reference does.")
+    var fixedViews = false
+
+    @Option(help: "Encoder width (atom_fea_len).")
+    var width = 64
+
+    @Option(help: "Graph convolutions.")
+    var convolutions = 3
+
+    @Option(name: .customLong("atom-features"), help: "CGCNN atom features (atom_init.json).")
+    var atomFeatures = "data/cgcnn/atom_init.json"
+
+    public init() {}
+
+    /// The run's parameters.
+    var parameters: PretrainParameters {
+        var p = PretrainParameters()
+        p.method = method
+        p.contrast = DSSL.Contrast(rawValue: contrast) ?? .cosine
+        p.epochs = epochs
+        p.batchSize = batchSize
+        p.learningRate = lr
+        p.seed = seed
+        p.maskFraction = maskFraction
+        p.maskWeight = maskWeight
+        p.contrastWeight = contrastWeight
+        p.temperature = temperature
+        p.perturbationMinimum = perturbationMinimum
+        p.perturbationMaximum = perturbationMaximum
+        p.fixedViews = fixedViews
+        p.width = width
+        p.convolutions = convolutions
+        return p
+    }
+
+    public func validate() throws {
+        guard method == "dssl" else {
+            throw ValidationError(
+                method.hasPrefix("negnn")
+                    ? "--method \(method) is not built yet (issue 8); use dssl"
+                    : "--method must be dssl, not '\(method)'")
+        }
+        guard DSSL.Contrast(rawValue: contrast) != nil else {
+            throw ValidationError("--contrast must be cosine or ntxent, not '\(contrast)'")
+        }
+        guard epochs >= 1, batchSize >= 2 else { throw ValidationError("--epochs ≥ 1 and --batch-size ≥ 2") }
+        guard lr > 0, temperature > 0 else { throw ValidationError("--lr and --temperature must be positive") }
+        guard maskFraction >= 0, maskFraction < 1 else { throw ValidationError("--mask-fraction must be in [0, 1)") }
+        guard perturbationMinimum >= 0, perturbationMaximum >= perturbationMinimum else {
+            throw ValidationError("need 0 ≤ --perturbation-min ≤ --perturbation-max")
+        }
+        guard width >= 1, convolutions >= 1 else { throw ValidationError("--width and --convolutions must be ≥ 1") }
+    }
+
+    public func run() throws {
+        do {
+            _ = try PretrainStage(
+                name: name ?? method, parameters: parameters, atomFeaturesPath: atomFeatures, options: common
+            ).run()
+        } catch {
+            FileHandle.standardError.write(Data("xtal-pretrain: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}

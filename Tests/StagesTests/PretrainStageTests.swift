@@ -1,0 +1,88 @@
+import Crystal
+import Foundation
+import Models
+import NN
+import Store
+import Tensor
+import Testing
+import _TestSupport
+
+@testable import Stages
+
+/// DSSL pretraining end to end on small synthetic crystals: the encoder file, its views, thread independence.
+@Suite struct PretrainStageTests {
+    static let tiny = ["--width", "8", "--convolutions", "1", "--batch-size", "8"]
+
+    @discardableResult
+    static func pretrain(_ dir: TemporaryDirectory, _ arguments: [String]) throws -> PretrainStage.Summary {
+        let command = try PretrainCommand.parse(
+            ["--store", dir.path, "--quiet", "--atom-features", TrainStageTests.atomFeatures] + tiny + arguments)
+        return try PretrainStage(
+            name: command.name ?? "dssl", parameters: command.parameters,
+            atomFeaturesPath: TrainStageTests.atomFeatures, options: command.common
+        ).run()
+    }
+
+    @Test func writesAnEncoderThatReadsBackAndDoesNotDependOnThreads() throws {
+        let dir = try TemporaryDirectory()
+        try TrainStageTests.makeStore(dir, count: 24)
+        let summary = try Self.pretrain(dir, ["--epochs", "2", "--jobs", "1", "--name", "one"])
+        #expect(summary.crystals == 24)
+        #expect(summary.history.loss.count == 2 && summary.history.loss.allSatisfy { $0.isFinite })
+        try Self.pretrain(dir, ["--epochs", "2", "--jobs", "2", "--name", "two"])
+        let one = try PretrainedEncoder(path: dir.file("models/one.h5"))
+        let two = try PretrainedEncoder(path: dir.file("models/two.h5"))
+        #expect(one.history.loss == summary.history.loss)
+        #expect(one.configuration.encoder.atomFeatures == 93 && one.configuration.encoder.width == 8)
+        for name in one.weights.names {
+            #expect(one.weights[name].values == two.weights[name].values, "\(name)")
+        }
+        #expect(one.weights.names.contains("element_head.weight"))
+        // store.h5 links the encoder under /models.
+        #expect(try StoreFile.open(dir.file("store.h5")).root.group("models").childNames().contains("one"))
+    }
+
+    @Test func masksAndPerturbationsAreRedrawnEachEpochUnlessFixed() throws {
+        let dir = try TemporaryDirectory()
+        try TrainStageTests.makeStore(dir, count: 12)
+        let command = try PretrainCommand.parse(["--store", dir.path, "--quiet"])
+        let features = try AtomFeatures(path: TrainStageTests.atomFeatures)
+        let inputs = try StoreGraphs(directory: try RunDirectory(dir.path))
+        let reader = try CrystalsReader(path: dir.file("crystals.h5"), threads: 1)
+        var crystals: [Crystal] = []
+        while let crystal = try reader.next() { crystals.append(crystal) }
+        func views(_ fixed: Bool, epoch: Int, members: [Int]) throws -> ([Int32], [Double]) {
+            var parameters = command.parameters
+            parameters.fixedViews = fixed
+            let stage = try PretrainStage(
+                name: "x", parameters: parameters, atomFeaturesPath: TrainStageTests.atomFeatures,
+                options: command.common)
+            let v = stage.views(of: members, epoch: epoch, crystals: crystals, inputs: inputs, features: features)
+            #expect(v.masked.atomFeatures.shape[1] == 93 && v.first.atomFeatures.shape[1] == 93)
+            #expect(v.elements.count == v.maskedAtoms.count)
+            return (v.maskedAtoms, v.first.edgeDistance)
+        }
+        let members = Array(0..<12)
+        let a = try views(false, epoch: 0, members: members)
+        #expect(try views(false, epoch: 0, members: members) == a)
+        #expect(try views(false, epoch: 1, members: members) != a)
+        #expect(try views(true, epoch: 1, members: members) == (try views(true, epoch: 0, members: members)))
+        // Perturbed distances differ from the stored ones, by at most twice the largest displacement.
+        let stored = inputs.graphs.batch(members, features: features).edgeDistance
+        #expect(a.1 != stored)
+        // A crystal's mask does not depend on the batch it is in: crystal 3 alone or with others.
+        let alone = try views(false, epoch: 0, members: [3, 4]).0
+        let within = a.0.filter { (6...7).contains(Int($0)) }.map { $0 - 6 }
+        #expect(alone.filter { $0 < 2 } == within)
+    }
+
+    @Test func commandLineValidation() {
+        #expect(throws: (any Error).self) {
+            try PretrainCommand.parse(["--store", "x", "--method", "negnn-predictive"])
+        }
+        #expect(throws: (any Error).self) { try PretrainCommand.parse(["--store", "x", "--contrast", "triplet"]) }
+        #expect(throws: (any Error).self) {
+            try PretrainCommand.parse(["--store", "x", "--perturbation-min", "0.6", "--perturbation-max", "0.5"])
+        }
+    }
+}
