@@ -76,6 +76,33 @@ import _TestSupport
         #expect(alone.filter { $0 < 2 } == within)
     }
 
+    /// `xtal-train --init`: the encoder's weights start the model (the masking flag's embedding column
+    /// dropped); while frozen they do not move; an encoder of another shape is refused with the flags to use.
+    @Test func trainingStartsFromThePretrainedEncoder() throws {
+        let dir = try TemporaryDirectory()
+        try TrainStageTests.makeStore(dir, count: 24)
+        try Self.pretrain(dir, ["--epochs", "1"])
+        let encoder = try PretrainedEncoder(path: dir.file("models/dssl.h5"))
+        let frozen = ["--targets", "a", "--width", "8", "--convolutions", "1", "--epochs", "2", "--init", "dssl"]
+        try TrainStageTests.train(dir, frozen + ["--freeze-encoder", "2", "--name", "frozen"])
+        let model = try TrainedModel(path: dir.file("models/frozen.h5"))
+        let weights = model.members[0].parameters
+        let embedding = encoder.weights["embedding.weight"]
+        #expect(embedding.shape == [8, 93] && weights["embedding.weight"].shape == [8, 92])
+        #expect(weights["embedding.weight"].values == embedding.narrow(axis: 1, range: 0..<92).values)
+        for name in encoder.weights.names where name.hasPrefix("convs.") {
+            #expect(weights[name].values == encoder.weights[name].values, "\(name)")
+        }
+        // Unfrozen, the encoder is fine-tuned.
+        try TrainStageTests.train(dir, frozen + ["--name", "tuned"])
+        let tuned = try TrainedModel(path: dir.file("models/tuned.h5")).members[0].parameters
+        #expect(tuned["embedding.weight"].values != weights["embedding.weight"].values)
+        #expect(throws: StageError.self) {
+            try TrainStageTests.train(dir, ["--targets", "a", "--width", "16", "--init", "dssl", "--name", "wide"])
+        }
+        #expect(throws: StageError.self) { try TrainStageTests.train(dir, ["--targets", "a", "--init", "nothing"]) }
+    }
+
     @Test func commandLineValidation() {
         #expect(throws: (any Error).self) {
             try PretrainCommand.parse(["--store", "x", "--method", "negnn-predictive"])

@@ -81,7 +81,8 @@ import _TestSupport
 
         let trainer = MemberTrainer(
             data: data, split: DataSplit(train: crystals, validation: [], test: []), parameters: parameters,
-            features: features, member: 0, statePath: dir.file("unused.h5"), parameterHash: "", log: { _ in })
+            features: features, initialization: nil, member: 0, statePath: dir.file("unused.h5"), parameterHash: "",
+            log: { _ in })
         // Outputs for crystals without b may be anything: the loss does not see them.
         func loss(missingOutput: Float) -> Float {
             let a = Tensor<Float>(shape: [16, 1], values: (0..<16).map { Float($0) / 10 })

@@ -70,6 +70,7 @@ public enum StageCatalogue {
             .init("patience", .integer), .init("clip-norm", .number), .init("seed", .integer),
             .init("ensemble", .integer), .init("width", .integer), .init("convolutions", .integer),
             .init("hidden", .integer), .init("head-layers", .integer), .init("atom-features", .string),
+            .init("init", .string), .init("freeze-encoder", .integer),
         ]
     ) { parameters, run in
         let name = value(parameters, "name", default: value(parameters, "model", default: "mt-cgcnn"))
@@ -77,6 +78,7 @@ public enum StageCatalogue {
             .init(inRun(run, "crystals.h5")), .init(inRun(run, "graphs.h5")),
             .init(value(parameters, "atom-features", default: "data/cgcnn/atom_init.json")),
         ]
+        if let encoder = parameters["init"]?.strings.first { inputs.append(.init(inRun(run, "models/\(encoder).h5"))) }
         if value(parameters, "split", default: "").hasPrefix("matbench") {
             inputs.append(.init(value(parameters, "matbench-splits", default: "data/matbench_v0.1_validation.json.gz")))
         }

@@ -13,6 +13,8 @@ struct MemberTrainer {
     let split: DataSplit
     let parameters: TrainParameters
     let features: AtomFeatures
+    /// A pretrained encoder's weights to start from (`--init`), nil for a random start.
+    let initialization: EncoderInitialization?
     let member: Int
     /// Where this member's training state is checkpointed (`models/<name>.training/member-<k>.h5`).
     let statePath: String
@@ -39,6 +41,7 @@ struct MemberTrainer {
     /// Trains (or, with `resume` and a matching state file, continues) and returns the best weights.
     func run(resume: Bool) throws -> TrainedModel.Member {
         var (current, buffers) = model.initialize(seed: seed)
+        initialization?.apply(to: &current, buffers: &buffers)
         var best = (current, buffers)
         var optimizer = makeOptimizer()
         var state = State(learningRate: parameters.learningRate)
@@ -127,6 +130,9 @@ struct MemberTrainer {
             let value = Double(loss.scalar)
             guard value.isFinite else { throw TrainError.diverged(member: member + 1, epoch: epoch + 1) }
             var gradients = bound.gradients(tape.gradients(of: loss))
+            if let initialization, epoch < parameters.freezeEncoderEpochs {
+                gradients = gradients.filter { initialization.weights[$0.key] == nil }
+            }
             if parameters.clipNorm > 0 { clipGradients(&gradients, maxNorm: Float(parameters.clipNorm)) }
             optimizer.update(&current, gradients: gradients)
             total += value * Double(members.count)

@@ -104,6 +104,16 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("head-layers"), help: "Hidden layers per head (n_h).")
     var headLayers = 1
 
+    @Option(
+        name: .customLong("init"),
+        help: ArgumentHelp("Start the encoder from a pretrained one (xtal pretrain --name NAME).", valueName: "NAME"))
+    var initEncoder: String?
+
+    @Option(
+        name: .customLong("freeze-encoder"),
+        help: "With --init: epochs during which only the heads learn (then the whole network is fine-tuned).")
+    var freezeEncoder = 0
+
     @Option(name: .customLong("atom-features"), help: "CGCNN atom features (atom_init.json).")
     var atomFeatures = "data/cgcnn/atom_init.json"
 
@@ -185,6 +195,10 @@ public struct TrainCommand: ParsableCommand {
                 classification: p.isClassification(p.targets[t]))
         }
         p.architecture = architecture
+        guard freezeEncoder >= 0, initEncoder != nil || freezeEncoder == 0 else {
+            throw ValidationError("--freeze-encoder needs --init and must not be negative")
+        }
+        (p.initEncoder, p.freezeEncoderEpochs) = (initEncoder, freezeEncoder)
         return p
     }
 

@@ -35,6 +35,10 @@ struct TrainParameters: Sendable, Hashable, Codable {
     var seed: UInt64 = 0
     var ensemble = 1
     var architecture = CGCNN.Configuration()
+    /// A pretrained encoder (`models/<name>.h5` of `xtal-pretrain`) whose weights start the encoder; nil: random.
+    var initEncoder: String? = nil
+    /// Epochs during which the initialised encoder is not updated (only the heads learn); 0: never frozen.
+    var freezeEncoderEpochs = 0
 
     /// Whether target `name` is a classification target.
     func isClassification(_ name: String) -> Bool { classify.keys.contains(name) }

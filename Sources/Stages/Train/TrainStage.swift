@@ -68,11 +68,22 @@ public struct TrainStage {
         }
         data.standardize(on: split.train)
 
-        let inputHashes = [
+        var inputHashes = [
             "crystals.h5": try SHA256.hex(fileAt: directory.file("crystals.h5")),
             "graphs.h5": try SHA256.hex(fileAt: directory.file("graphs.h5")),
             "atom_features": try SHA256.hex(fileAt: atomFeaturesPath),
         ]
+        var initialization: EncoderInitialization?
+        if let encoder = parameters.initEncoder {
+            let path = directory.file("models/\(encoder).h5")
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw StageError.missingInput(path, makeWith: "pretrain --name \(encoder)")
+            }
+            initialization = try EncoderInitialization(
+                path: path, architecture: parameters.architecture, features: features,
+                graphParameters: data.graphParametersJSON)
+            inputHashes["models/\(encoder).h5"] = try SHA256.hex(fileAt: path)
+        }
         let parametersJSON = try CanonicalJSON.encode(parameters)
         let parameterHash = SHA256.hex(
             parametersJSON + inputHashes.sorted { $0.key < $1.key }.map { "\n\($0.key)=\($0.value)" }.joined())
@@ -88,7 +99,8 @@ public struct TrainStage {
         try Parallelism.$threads.withValue(context.options.jobs) {
             for k in 0..<parameters.ensemble {
                 let trainer = MemberTrainer(
-                    data: data, split: split, parameters: parameters, features: features, member: k,
+                    data: data, split: split, parameters: parameters, features: features,
+                    initialization: initialization, member: k,
                     statePath: (stateDirectory as NSString).appendingPathComponent("member-\(k).h5"),
                     parameterHash: parameterHash,
                     log: log)

@@ -1,0 +1,61 @@
+import Foundation
+import Models
+import NN
+import Tensor
+
+/// The weights a pretrained encoder gives the CGCNN encoder of a model about to be trained (`xtal-train --init`).
+///
+/// The DSSL encoder reads one more feature column than the model, the mask flag, which is 0 on every atom
+/// outside masking: dropping that column of the embedding gives the same network on unmasked inputs. The
+/// masking head is left behind; the model's heads start from their random initialisation.
+struct EncoderInitialization {
+    /// The encoder's weights and BatchNorm statistics, by the model's parameter names.
+    let weights: [String: Tensor<Float>]
+    let buffers: [String: Tensor<Float>]
+
+    /// Checks that the encoder at `path` fits the model and the graphs, and takes its weights.
+    ///
+    /// - Throws: `StageError.incompatibleInput` naming the encoder file when its graphs, atom features or
+    ///   encoder shape differ from the training run's.
+    init(
+        path: String, architecture: CGCNN.Configuration, features: AtomFeatures, graphParameters: String
+    ) throws {
+        let encoder = try PretrainedEncoder(path: path)
+        let pretrained = encoder.configuration.encoder
+        guard encoder.graphParameters == graphParameters else {
+            throw StageError.incompatibleInput(
+                path,
+                reason: "pretrained on graphs built as \(encoder.graphParameters), not as graphs.h5 (\(graphParameters))")
+        }
+        guard pretrained.width == architecture.width, pretrained.convolutions == architecture.convolutions,
+            pretrained.basis == architecture.basis
+        else {
+            throw StageError.incompatibleInput(
+                path,
+                reason: "its encoder has width \(pretrained.width) and \(pretrained.convolutions) convolutions; "
+                    + "train with --width \(pretrained.width) --convolutions \(pretrained.convolutions)")
+        }
+        guard pretrained.atomFeatures == architecture.atomFeatures + 1, encoder.features.rows == features.rows else {
+            throw StageError.incompatibleInput(path, reason: "pretrained on other atom features than --atom-features")
+        }
+        var weights: [String: Tensor<Float>] = [:]
+        for name in encoder.weights.names where !name.hasPrefix("element_head.") {
+            let tensor = encoder.weights[name]
+            weights[name] =
+                name == "embedding.weight" ? tensor.narrow(axis: 1, range: 0..<architecture.atomFeatures) : tensor
+        }
+        self.weights = weights
+        buffers = Dictionary(uniqueKeysWithValues: encoder.buffers.names.map { ($0, encoder.buffers[$0]) })
+    }
+
+    /// `parameters` and `buffers` with the encoder's values in place of the model's own.
+    func apply(to parameters: inout Parameters<Float>, buffers statistics: inout Parameters<Float>) {
+        for (name, tensor) in weights {
+            precondition(
+                parameters.contains(name) && parameters[name].shape == tensor.shape,
+                "EncoderInitialization: \(name) \(tensor.shape) does not fit the model")
+            parameters[name] = tensor
+        }
+        for (name, tensor) in buffers where statistics.contains(name) { statistics[name] = tensor }
+    }
+}
