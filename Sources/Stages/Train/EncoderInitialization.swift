@@ -25,7 +25,8 @@ struct EncoderInitialization {
         guard encoder.graphParameters == graphParameters else {
             throw StageError.incompatibleInput(
                 path,
-                reason: "pretrained on graphs built as \(encoder.graphParameters), not as graphs.h5 (\(graphParameters))")
+                reason: "pretrained on graphs built as \(encoder.graphParameters), "
+                    + "not as graphs.h5 (\(graphParameters))")
         }
         guard pretrained.width == architecture.width, pretrained.convolutions == architecture.convolutions,
             pretrained.basis == architecture.basis
