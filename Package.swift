@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "xtal-ingest", targets: ["xtal-ingest"]),
         .executable(name: "xtal-graph", targets: ["xtal-graph"]),
         .executable(name: "xtal-pretrain", targets: ["xtal-pretrain"]),
+        .executable(name: "xtal-embed", targets: ["xtal-embed"]),
         .executable(name: "xtal-train", targets: ["xtal-train"]),
         .executable(name: "xtal-predict", targets: ["xtal-predict"]),
         .executable(name: "xtal-rank", targets: ["xtal-rank"]),
@@ -86,6 +87,8 @@ let package = Package(
         .executableTarget(name: "xtal-graph", dependencies: ["Stages"]),
         /** `xtal-pretrain`: self-supervised pretraining of an encoder into `models/<name>.h5`. */
         .executableTarget(name: "xtal-pretrain", dependencies: ["Stages"]),
+        /** `xtal-embed`: embeds every crystal with an encoder into `embeddings.h5`. */
+        .executableTarget(name: "xtal-embed", dependencies: ["Stages"]),
         /** `xtal-train`: trains multitask CGCNN models into `models/<name>.h5`. */
         .executableTarget(name: "xtal-train", dependencies: ["Stages"]),
         /** `xtal-predict`: runs models on the store's graphs into `predictions.h5`. */
@@ -120,7 +123,8 @@ let package = Package(
         .testTarget(
             name: "StagesTests",
             dependencies: [
-                "Stages", "xtal", "xtal-ingest", "xtal-graph", "xtal-pretrain", "xtal-train", "xtal-predict",
+                "Stages", "xtal", "xtal-ingest", "xtal-graph", "xtal-pretrain", "xtal-embed", "xtal-train",
+                "xtal-predict",
                 "xtal-rank", "xtal-report", "_TestSupport",
             ],
             exclude: ["Fixtures"]),

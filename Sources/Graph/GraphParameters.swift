@@ -78,3 +78,12 @@ public struct GraphParameters: Sendable, Hashable, Codable {
         return nil
     }
 }
+
+extension GraphParameters {
+    /// Whether graphs built with `other` have the same nodes and edges as with these parameters (space groups,
+    /// line graphs and the symmetry tolerance aside): what a model trained on one set of graphs needs of another.
+    public func buildsSameEdges(as other: GraphParameters) -> Bool {
+        method == other.method && cutoff == other.cutoff && maxNeighbors == other.maxNeighbors && k == other.k
+            && cgcnnCompat == other.cgcnnCompat && asymmetricUnit == other.asymmetricUnit
+    }
+}

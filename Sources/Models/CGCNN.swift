@@ -135,9 +135,19 @@ public struct CGCNN: Sendable {
     public func encodeAtoms(
         _ batch: Batch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
     ) -> Tensor<Float> {
+        let layers = atomLayers(batch, parameters, buffers: &buffers, training: training)
+        return layers[layers.count - 1]
+    }
+
+    /// The atom features [atoms, width] after the embedding (layer 0) and after each convolution (layer l sees
+    /// atoms l bonds away): `convolutions + 1` tensors.
+    public func atomLayers(
+        _ batch: Batch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
+    ) -> [Tensor<Float>] {
         let c = configuration
         let edgeFeatures = c.basis.expand(batch.edgeDistance)
         var atoms = embedding(batch.atomFeatures, parameters)
+        var layers = [atoms]
         for layer in convolutionLayers() {
             // W [v_i ‖ v_j ‖ u_ij] + b as (v W_iᵀ + b)[i] + (v W_jᵀ)[j] + u_ij W_uᵀ: the atom products run on
             // atoms, not on every edge (a third of the multiply-adds; the same sums up to rounding).
@@ -154,8 +164,9 @@ public struct CGCNN: Sendable {
             let summed = layer.bn2(
                 messages.segmentSum(offsets: batch.edgeOffsets), parameters, buffers: &buffers, training: training)
             atoms = (atoms + summed).softplus()
+            layers.append(atoms)
         }
-        return atoms
+        return layers
     }
 
     /// The heads' outputs on encoded crystals [crystals, width]: one [crystals, outputs] tensor per head

@@ -69,11 +69,8 @@ struct Predictor {
         case .trained(let model):
             guard let trained = try? JSONDecoder().decode(GraphParameters.self, from: Data(model.graphParameters.utf8))
             else { return "\(name) does not record the graphs it was trained on" }
-            let same =
-                trained.method == parameters.method && trained.cutoff == parameters.cutoff
-                && trained.maxNeighbors == parameters.maxNeighbors && trained.k == parameters.k
-                && trained.cgcnnCompat == parameters.cgcnnCompat && trained.asymmetricUnit == parameters.asymmetricUnit
-            return same ? nil : "\(name) was trained on other graphs: \(model.graphParameters); rebuild them that way"
+            return trained.buildsSameEdges(as: parameters)
+                ? nil : "\(name) was trained on other graphs: \(model.graphParameters); rebuild them that way"
         }
     }
 

@@ -5,7 +5,7 @@ import Pipeline
 /// files each reads and writes in the run directory (docs/pipeline-file.md).
 public enum StageCatalogue {
     /// Every stage, in pipeline order.
-    public static let all: [StageSchema] = [ingest, graph, pretrain, train, predict, rank, report]
+    public static let all: [StageSchema] = [ingest, graph, pretrain, embed, train, predict, rank, report]
 
     static func inRun(_ runDirectory: String, _ name: String) -> String {
         (runDirectory as NSString).appendingPathComponent(name)
@@ -57,6 +57,18 @@ public enum StageCatalogue {
                 .init(value(parameters, "atom-features", default: "data/cgcnn/atom_init.json")),
             ],
             outputs: [inRun(run, "models/\(name).h5")])
+    }
+
+    static let embed = StageSchema(
+        kind: "embed", version: 1,
+        parameters: [.init("encoder", .string), .init("layers", .commaList), .init("atoms", .flag)]
+    ) { parameters, run in
+        .init(
+            inputs: [
+                .init(inRun(run, "graphs.h5")),
+                .init(inRun(run, "models/\(value(parameters, "encoder", default: "dssl")).h5")),
+            ],
+            outputs: [inRun(run, "embeddings.h5")])
     }
 
     static let train = StageSchema(
@@ -125,7 +137,9 @@ public enum StageCatalogue {
         parameters: [.init("output", .string)]
     ) { parameters, run in
         // `models/` is a folder input: it depends on every train step.
-        let optional = ["crystals.h5", "graphs.h5", "predictions.h5", "ranking.h5"].map { inRun(run, $0) }
+        let optional = ["crystals.h5", "graphs.h5", "embeddings.h5", "predictions.h5", "ranking.h5"].map {
+            inRun(run, $0)
+        }
         return .init(
             inputs: (optional + [inRun(run, "models") + "/"]).map { .init($0, optional: true) },
             outputs: [value(parameters, "output", default: inRun(run, "report.html"))])

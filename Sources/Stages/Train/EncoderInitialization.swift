@@ -1,4 +1,5 @@
 import Foundation
+import Graph
 import Models
 import NN
 import Tensor
@@ -22,7 +23,10 @@ struct EncoderInitialization {
     ) throws {
         let encoder = try PretrainedEncoder(path: path)
         let pretrained = encoder.configuration.encoder
-        guard encoder.graphParameters == graphParameters else {
+        let decoder = JSONDecoder()
+        let pretrainedGraphs = try? decoder.decode(GraphParameters.self, from: Data(encoder.graphParameters.utf8))
+        let graphs = try? decoder.decode(GraphParameters.self, from: Data(graphParameters.utf8))
+        guard let pretrainedGraphs, let graphs, pretrainedGraphs.buildsSameEdges(as: graphs) else {
             throw StageError.incompatibleInput(
                 path,
                 reason: "pretrained on graphs built as \(encoder.graphParameters), "

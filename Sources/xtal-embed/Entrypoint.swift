@@ -1,0 +1,6 @@
+import Stages
+
+@main
+struct Entrypoint {
+    static func main() { EmbedCommand.main() }
+}
