@@ -136,7 +136,9 @@ import _TestSupport
         ] {
             #expect(page.contains("<h2>\(heading)</h2>"), "\(heading)")
         }
-        #expect(!page.contains("class=\"missing\""))
+        // Only the embedding map is missing (this run has no embeddings.h5).
+        let missing = page.components(separatedBy: "class=\"missing\"")
+        #expect(missing.count == 2 && missing[1].contains("xtal embed"))
         // 1 parity (gap; metal is a classifier: a table), 2 members' curves, 1 Pareto plot, 3 histograms.
         let plots = Self.plots(page)
         #expect(plots.count == 7)

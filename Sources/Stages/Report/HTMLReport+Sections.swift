@@ -124,4 +124,26 @@ extension HTMLReport {
         }
         return html + Self.figures(predictions.columns.map(PropertyHistogram.figure))
     }
+
+    /// The embedding map, coloured by the first label (else the first predicted property) of each crystal.
+    func embeddingSection() -> String {
+        var html = "<h2>Embedding map</h2>\n"
+        guard let embeddings = contents.embeddings else {
+            return html + Self.missing("embeddings.h5", stage: "embed --encoder NAME")
+        }
+        var name = "crystals"
+        var property = [Double](repeating: .nan, count: embeddings.ids.count)
+        if let crystals = contents.crystals, let label = crystals.labels.first {
+            let values = Dictionary(zip(crystals.ids, label.values), uniquingKeysWith: { first, _ in first })
+            (name, property) = (label.name, embeddings.ids.map { values[$0] ?? .nan })
+        } else if let predictions = contents.predictions, let column = predictions.columns.first {
+            let values = Dictionary(zip(predictions.ids, column.mean), uniquingKeysWith: { first, _ in first })
+            (name, property) = (column.target, embeddings.ids.map { values[$0] ?? .nan })
+        }
+        guard let figure = EmbeddingMap.figure(embeddings, property: property, name: name) else {
+            return html + "<p class=\"missing\">Too few crystals or features to project.</p>\n"
+        }
+        html += Self.figures([figure])
+        return html
+    }
 }

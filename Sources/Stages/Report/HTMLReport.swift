@@ -15,6 +15,7 @@ struct HTMLReport {
         body += trainingSection()
         body += rankingSection()
         body += histogramSection()
+        body += embeddingSection()
         return """
             <!DOCTYPE html>
             <html lang="en">

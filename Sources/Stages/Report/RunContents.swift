@@ -12,6 +12,7 @@ struct RunContents {
     /// Files of `models/` that hold something other than a trained model (a pretrained encoder), by name.
     var otherModels: [String] = []
     var predictions: PredictionsSummary?
+    var embeddings: EmbeddingsSummary?
     var ranking: RankingTable?
 
     /// Reads the outputs present in `directory`; `*.partial` files are ignored.
@@ -31,6 +32,7 @@ struct RunContents {
         graphs = try path("graphs.h5").map { try GraphsSummary(path: $0) }
         predictions = try path("predictions.h5").map { try PredictionsSummary(path: $0) }
         ranking = try path("ranking.h5").map { try RankingTable(path: $0) }
+        embeddings = try path("embeddings.h5").map { try EmbeddingsSummary(path: $0) }
         if let folder = path("models") {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
             for file in names.sorted() where file.hasSuffix(".h5") {
