@@ -12,6 +12,7 @@ import _TestSupport
 /// DSSL pretraining end to end on small synthetic crystals: the encoder file, its views, thread independence.
 @Suite struct PretrainStageTests {
     static let tiny = ["--width", "8", "--convolutions", "1", "--batch-size", "8"]
+    static let microTable = IngestTests.repository.appendingPathComponent("data/dssl_micro_properties.json").path
 
     @discardableResult
     static func pretrain(_ dir: TemporaryDirectory, _ arguments: [String]) throws -> PretrainStage.Summary {
@@ -19,7 +20,7 @@ import _TestSupport
             ["--store", dir.path, "--quiet", "--atom-features", TrainStageTests.atomFeatures] + tiny + arguments)
         return try PretrainStage(
             name: command.name ?? "dssl", parameters: command.parameters,
-            atomFeaturesPath: TrainStageTests.atomFeatures, options: command.common
+            atomFeaturesPath: TrainStageTests.atomFeatures, microTablePath: microTable, options: command.common
         ).run()
     }
 
@@ -103,11 +104,32 @@ import _TestSupport
         #expect(throws: StageError.self) { try TrainStageTests.train(dir, ["--targets", "a", "--init", "nothing"]) }
     }
 
+    /// The micro-property pretext: the paper's weights, a head of the right size, targets from the table.
+    @Test func microPropertyPretext() throws {
+        let dir = try TemporaryDirectory()
+        try TrainStageTests.makeStore(dir, count: 12)
+        for (property, outputs) in [("valence", 17), ("stiffness", 1)] {
+            let summary = try Self.pretrain(
+                dir, ["--epochs", "1", "--micro-property", property, "--name", property, "--force"])
+            #expect(summary.history.microLoss.count == 1 && summary.history.microLoss[0] > 0)
+            let encoder = try PretrainedEncoder(path: dir.file("models/\(property).h5"))
+            #expect(encoder.weights["micro_head.weight"].shape == [outputs, 8])
+            #expect(encoder.configuration.maskWeight == 0.1 && encoder.configuration.contrastWeight == 1.0)
+            #expect(encoder.configuration.microWeight == 0.1)
+        }
+        let table = try MicroPropertyTable(path: Self.microTable)
+        // Li and C from the DSSL reference's tables.
+        #expect(table.target(.stiffness, of: 3) == 1.76 && table.target(.stiffness, of: 6) == 15.55)
+        #expect(table.target(.valence, of: 3) == 0 && table.target(.valence, of: 6) == 3)
+        #expect(table.target(.valence, of: 101) == nil)
+    }
+
     @Test func commandLineValidation() {
         #expect(throws: (any Error).self) {
             try PretrainCommand.parse(["--store", "x", "--method", "negnn-predictive"])
         }
         #expect(throws: (any Error).self) { try PretrainCommand.parse(["--store", "x", "--contrast", "triplet"]) }
+        #expect(throws: (any Error).self) { try PretrainCommand.parse(["--store", "x", "--micro-property", "mass"]) }
         #expect(throws: (any Error).self) {
             try PretrainCommand.parse(["--store", "x", "--perturbation-min", "0.6", "--perturbation-max", "0.5"])
         }

@@ -19,6 +19,17 @@ public struct DSSL: Sendable {
         case ntxent
     }
 
+    /// DSSL's physics-guided micro-property pretext on the masked atoms.
+    public enum MicroProperty: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Per-element atomic stiffness, regressed with L1.
+        case stiffness
+        /// Per-element valence-electron class (17 classes), with cross-entropy.
+        case valence
+
+        /// Outputs of the micro-property head.
+        var outputs: Int { self == .stiffness ? 1 : 17 }
+    }
+
     /// Everything that fixes the network and its loss.
     public struct Configuration: Sendable, Hashable, Codable {
         /// The encoder; its `atomFeatures` includes the mask flag column, and it has no heads.
@@ -30,6 +41,9 @@ public struct DSSL: Sendable {
         public var contrast = Contrast.cosine
         /// NT-Xent temperature τ.
         public var temperature = 0.1
+        /// The micro-property pretext, or nil for the dual (masking + contrast) objective alone.
+        public var microProperty: MicroProperty? = nil
+        public var microWeight = 1.0
 
         /// The paper's defaults around an encoder reading `features` columns per atom (plus the mask flag).
         public init(features: Int = 92) {
@@ -43,6 +57,8 @@ public struct DSSL: Sendable {
         public var total: Tensor<Float>
         public var mask: Float
         public var contrast: Float
+        /// The micro-property loss (0 without that pretext).
+        public var micro: Float
         /// Masked atoms whose element the head ranked first.
         public var correct: Int
         public var masked: Int
@@ -57,11 +73,18 @@ public struct DSSL: Sendable {
         Linear("element_head", inputs: configuration.encoder.width, outputs: configuration.elementClasses)
     }
 
+    private var microHead: Linear? {
+        configuration.microProperty.map {
+            Linear("micro_head", inputs: configuration.encoder.width, outputs: $0.outputs)
+        }
+    }
+
     /// Fresh parameters and buffers: the encoder's (as `CGCNN.initialize`), then the masking head's.
     public func initialize(seed: UInt64) -> (parameters: Parameters<Float>, buffers: Parameters<Float>) {
         var (parameters, buffers) = encoder.initialize(seed: seed)
         var generator = SeededGenerator(seed: seed &+ 0x9E37_79B9)
         elementHead.initialize(&parameters, using: &generator)
+        microHead?.initialize(&parameters, using: &generator)
         return (parameters, buffers)
     }
 
@@ -71,6 +94,8 @@ public struct DSSL: Sendable {
     ///   - masked: the batch with `ElementMasking.apply` features.
     ///   - maskedAtoms: its masked atoms (batch-global indices).
     ///   - elements: their atomic numbers (1…`elementClasses`).
+    ///   - micro: with a micro-property pretext, each masked atom's target: its element's stiffness, or its
+    ///     valence class (0…16) as a number; empty otherwise.
     ///   - view1: the same crystals' graph from perturbed coordinates, features with the mask flag column at 0.
     ///   - view2: another perturbation of the same crystals.
     ///   - parameters: the encoder's and the masking head's parameters.
@@ -78,8 +103,8 @@ public struct DSSL: Sendable {
     ///   - training: batch statistics (true) or running ones.
     /// - Returns: the weighted total (on the tape) and its parts.
     public func loss(
-        masked: CGCNN.Batch, maskedAtoms: [Int32], elements: [Int], view1: CGCNN.Batch, view2: CGCNN.Batch,
-        _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
+        masked: CGCNN.Batch, maskedAtoms: [Int32], elements: [Int], micro: [Float] = [], view1: CGCNN.Batch,
+        view2: CGCNN.Batch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
     ) -> Terms {
         precondition(
             maskedAtoms.count == elements.count,
@@ -88,7 +113,8 @@ public struct DSSL: Sendable {
             view1.crystalCount == view2.crystalCount,
             "DSSL.loss: views of \(view1.crystalCount) and \(view2.crystalCount)")
         let atoms = encoder.encodeAtoms(masked, parameters, buffers: &buffers, training: training)
-        let logits = elementHead(atoms.gather(rows: maskedAtoms), parameters)
+        let maskedFeatures = atoms.gather(rows: maskedAtoms)
+        let logits = elementHead(maskedFeatures, parameters)
         let classes = elements.map { $0 - 1 }
         let maskLoss = Loss.crossEntropy(logits, classes: classes)
         let z1 = encoder.encode(view1, parameters, buffers: &buffers, training: training)
@@ -98,9 +124,22 @@ public struct DSSL: Sendable {
             case .cosine: Loss.cosineEmbedding(z1, z2, similar: Array(repeating: true, count: view1.crystalCount))
             case .ntxent: Loss.ntXent(z1, z2, temperature: Float(configuration.temperature))
             }
-        let total =
+        var total =
             maskLoss * Tensor(Float(configuration.maskWeight)) + contrastLoss
             * Tensor(Float(configuration.contrastWeight))
+        var microLoss: Float = 0
+        if let head = microHead, let kind = configuration.microProperty {
+            precondition(
+                micro.count == maskedAtoms.count, "DSSL.loss: \(micro.count) micro targets, \(maskedAtoms.count) atoms")
+            let output = head(maskedFeatures, parameters)
+            let loss =
+                switch kind {
+                case .stiffness: Loss.l1(output, Tensor(shape: [micro.count, 1], values: micro))
+                case .valence: Loss.crossEntropy(output, classes: micro.map { Int($0) })
+                }
+            microLoss = loss.values[0]
+            total = total + loss * Tensor(Float(configuration.microWeight))
+        }
         let width = configuration.elementClasses
         var correct = 0
         for (row, target) in classes.enumerated() {
@@ -108,7 +147,8 @@ public struct DSSL: Sendable {
             if scores.indices.max(by: { scores[$0] < scores[$1] }) == row * width + target { correct += 1 }
         }
         return Terms(
-            total: total, mask: maskLoss.values[0], contrast: contrastLoss.values[0], correct: correct,
+            total: total, mask: maskLoss.values[0], contrast: contrastLoss.values[0], micro: microLoss,
+            correct: correct,
             masked: classes.count)
     }
 }

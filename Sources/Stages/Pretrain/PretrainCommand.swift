@@ -44,11 +44,23 @@ public struct PretrainCommand: ParsableCommand {
     @Option(name: .customLong("mask-fraction"), help: "Fraction of each crystal's atoms masked (⌊f·n⌋ + 1).")
     var maskFraction = 0.15
 
-    @Option(name: .customLong("mask-weight"), help: "Weight of the masking loss.")
-    var maskWeight = 0.5
+    @Option(name: .customLong("mask-weight"), help: "Weight of the masking loss (0.5; 0.1 with --micro-property).")
+    var maskWeight: Double?
 
-    @Option(name: .customLong("contrast-weight"), help: "Weight of the contrast loss.")
-    var contrastWeight = 0.5
+    @Option(
+        name: .customLong("contrast-weight"), help: "Weight of the contrast loss (0.5; 1.0 with --micro-property).")
+    var contrastWeight: Double?
+
+    @Option(
+        name: .customLong("micro-property"),
+        help: "DSSL's physics-guided pretext on masked atoms: stiffness (L1) or valence (17-class cross-entropy).")
+    var microProperty: String?
+
+    @Option(name: .customLong("micro-weight"), help: "Weight of the micro-property loss.")
+    var microWeight = 0.1
+
+    @Option(name: .customLong("micro-table"), help: "The per-element micro-property table.")
+    var microTable = "data/dssl_micro_properties.json"
 
     @Option(help: "NT-Xent temperature.")
     var temperature = 0.1
@@ -83,8 +95,11 @@ public struct PretrainCommand: ParsableCommand {
         p.learningRate = lr
         p.seed = seed
         p.maskFraction = maskFraction
-        p.maskWeight = maskWeight
-        p.contrastWeight = contrastWeight
+        p.microProperty = microProperty.flatMap(DSSL.MicroProperty.init(rawValue:))
+        p.microWeight = microWeight
+        // The paper's weights: 0.5 / 0.5 for the dual objective, 0.1 / 0.1 / 1.0 with the micro-property.
+        p.maskWeight = maskWeight ?? (p.microProperty == nil ? 0.5 : 0.1)
+        p.contrastWeight = contrastWeight ?? (p.microProperty == nil ? 0.5 : 1.0)
         p.temperature = temperature
         p.perturbationMinimum = perturbationMinimum
         p.perturbationMaximum = perturbationMaximum
@@ -101,6 +116,9 @@ public struct PretrainCommand: ParsableCommand {
                     ? "--method \(method) is not built yet (issue 8); use dssl"
                     : "--method must be dssl, not '\(method)'")
         }
+        if let microProperty, DSSL.MicroProperty(rawValue: microProperty) == nil {
+            throw ValidationError("--micro-property must be stiffness or valence, not '\(microProperty)'")
+        }
         guard DSSL.Contrast(rawValue: contrast) != nil else {
             throw ValidationError("--contrast must be cosine or ntxent, not '\(contrast)'")
         }
@@ -116,7 +134,8 @@ public struct PretrainCommand: ParsableCommand {
     public func run() throws {
         do {
             _ = try PretrainStage(
-                name: name ?? method, parameters: parameters, atomFeaturesPath: atomFeatures, options: common
+                name: name ?? method, parameters: parameters, atomFeaturesPath: atomFeatures,
+                microTablePath: microTable, options: common
             ).run()
         } catch {
             FileHandle.standardError.write(Data("xtal-pretrain: \(error)\n".utf8))

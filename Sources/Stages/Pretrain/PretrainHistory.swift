@@ -6,6 +6,8 @@ struct PretrainHistory: Sendable, Codable, Equatable {
     var maskLoss: [Double] = []
     /// Contrast between the perturbed views (1 − cos, or NT-Xent).
     var contrastLoss: [Double] = []
+    /// Micro-property loss (0 without that pretext).
+    var microLoss: [Double] = []
     /// Fraction of masked atoms whose element the head ranked first.
     var maskAccuracy: [Double] = []
     /// Wall time, s.

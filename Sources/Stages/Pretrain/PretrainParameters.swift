@@ -13,6 +13,9 @@ struct PretrainParameters: Sendable, Codable, Equatable {
     var maskFraction = 0.15
     var maskWeight = 0.5
     var contrastWeight = 0.5
+    /// DSSL's micro-property pretext on masked atoms, or nil.
+    var microProperty: DSSL.MicroProperty? = nil
+    var microWeight = 0.1
     /// NT-Xent temperature.
     var temperature = 0.1
     /// Range of each site's random displacement in the perturbed views, Å.

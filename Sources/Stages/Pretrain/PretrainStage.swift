@@ -27,12 +27,20 @@ struct PretrainStage {
     let name: String
     let parameters: PretrainParameters
     let atomFeaturesPath: String
+    /// The micro-property table, read when `parameters.microProperty` is set.
+    let microTable: MicroPropertyTable?
+    let microTablePath: String
     let context: StageContext
 
-    init(name: String, parameters: PretrainParameters, atomFeaturesPath: String, options: StageOptions) throws {
+    init(
+        name: String, parameters: PretrainParameters, atomFeaturesPath: String,
+        microTablePath: String = "data/dssl_micro_properties.json", options: StageOptions
+    ) throws {
         self.name = name
         self.parameters = parameters
         self.atomFeaturesPath = atomFeaturesPath
+        self.microTablePath = microTablePath
+        microTable = parameters.microProperty == nil ? nil : try MicroPropertyTable(path: microTablePath)
         context = try StageContext(label: "pretrain", options: options)
     }
 
@@ -57,6 +65,8 @@ struct PretrainStage {
         configuration.contrastWeight = parameters.contrastWeight
         configuration.contrast = parameters.contrast
         configuration.temperature = parameters.temperature
+        configuration.microProperty = parameters.microProperty
+        configuration.microWeight = parameters.microWeight
         let model = DSSL(configuration)
         // Crystals every one of whose elements has atom features and a class in the masking head.
         let usable = (0..<inputs.ids.count).filter { k in
@@ -82,7 +92,7 @@ struct PretrainStage {
         try Parallelism.$threads.withValue(context.options.jobs) {
             for epoch in 0..<parameters.epochs {
                 let epochStarted = Date()
-                var sums = (loss: 0.0, mask: 0.0, contrast: 0.0, crystals: 0, correct: 0, masked: 0)
+                var sums = (loss: 0.0, mask: 0.0, contrast: 0.0, micro: 0.0, crystals: 0, correct: 0, masked: 0)
                 for members in miniBatches(of: usable, size: parameters.batchSize, seed: parameters.seed, epoch: epoch)
                 {
                     let views = self.views(
@@ -91,7 +101,8 @@ struct PretrainStage {
                     let bound = weights.tracked(on: tape)
                     let terms = model.loss(
                         masked: views.masked, maskedAtoms: views.maskedAtoms, elements: views.elements,
-                        view1: views.first, view2: views.second, bound, buffers: &buffers, training: true)
+                        micro: views.micro, view1: views.first, view2: views.second, bound, buffers: &buffers,
+                        training: true)
                     let value = Double(terms.total.scalar)
                     guard value.isFinite else {
                         throw StageError.incompatibleInput(
@@ -102,6 +113,7 @@ struct PretrainStage {
                     sums.loss += value * Double(n)
                     sums.mask += Double(terms.mask) * Double(n)
                     sums.contrast += Double(terms.contrast) * Double(n)
+                    sums.micro += Double(terms.micro) * Double(n)
                     sums.crystals += n
                     sums.correct += terms.correct
                     sums.masked += terms.masked
@@ -110,15 +122,19 @@ struct PretrainStage {
                 history.loss.append(sums.loss / count)
                 history.maskLoss.append(sums.mask / count)
                 history.contrastLoss.append(sums.contrast / count)
+                history.microLoss.append(sums.micro / count)
                 history.maskAccuracy.append(Double(sums.correct) / Double(max(sums.masked, 1)))
                 history.seconds.append(Date().timeIntervalSince(epochStarted))
                 if !context.options.quiet {
                     context.report(
                         String(
-                            format: "xtal-pretrain: epoch %d/%d: loss %.4f (masking %.4f, contrast %.4f), "
+                            format: "xtal-pretrain: epoch %d/%d: loss %.4f (masking %.4f, contrast %.4f%@), "
                                 + "masked elements right %.1f%%, %.1f s",
                             epoch + 1, parameters.epochs, history.loss[epoch], history.maskLoss[epoch],
-                            history.contrastLoss[epoch], 100 * history.maskAccuracy[epoch], history.seconds[epoch]))
+                            history.contrastLoss[epoch],
+                            parameters.microProperty == nil
+                                ? "" : String(format: ", micro %.4f", history.microLoss[epoch]),
+                            100 * history.maskAccuracy[epoch], history.seconds[epoch]))
                 }
             }
         }
@@ -126,11 +142,12 @@ struct PretrainStage {
         let encoder = PretrainedEncoder(
             configuration: configuration, features: features, graphParameters: inputs.graphParametersJSON,
             parameters: parameters, history: history, weights: weights, buffers: buffers)
-        let inputHashes = [
+        var inputHashes = [
             "crystals.h5": try SHA256.hex(fileAt: directory.file("crystals.h5")),
             "graphs.h5": try SHA256.hex(fileAt: directory.file("graphs.h5")),
             "atom_features": try SHA256.hex(fileAt: atomFeaturesPath),
         ]
+        if microTable != nil { inputHashes["micro_properties"] = try SHA256.hex(fileAt: microTablePath) }
         try encoder.write(
             to: outputPath,
             provenance: Provenance(
@@ -158,7 +175,10 @@ struct PretrainStage {
     /// rebuilt from perturbed coordinates (features with the mask flag at 0).
     func views(
         of members: [Int], epoch: Int, crystals: [Crystal], inputs: StoreGraphs, features: AtomFeatures
-    ) -> (masked: CGCNN.Batch, maskedAtoms: [Int32], elements: [Int], first: CGCNN.Batch, second: CGCNN.Batch) {
+    ) -> (
+        masked: CGCNN.Batch, maskedAtoms: [Int32], elements: [Int], micro: [Float], first: CGCNN.Batch,
+        second: CGCNN.Batch
+    ) {
         let drawEpoch = parameters.fixedViews ? 0 : epoch
         var masked = inputs.graphs.batch(members, features: features)
         // Each crystal's mask from its own stream, so a crystal's mask does not depend on its batch-mates.
@@ -171,6 +191,11 @@ struct PretrainStage {
         }
         let numbers = members.flatMap { k in inputs.graphs.atoms(of: k).map { inputs.graphs.atomicNumbers[$0] } }
         let elements = maskedAtoms.map { Int(numbers[Int($0)]) }
+        // Usable crystals' elements are 1…100, all in the table.
+        let micro =
+            parameters.microProperty.map { property in
+                elements.map { microTable?.target(property, of: $0) ?? 0 }
+            } ?? []
         masked.atomFeatures = ElementMasking.apply(masked.atomFeatures, masked: maskedAtoms)
 
         let range = parameters.perturbationMinimum...parameters.perturbationMaximum
@@ -192,7 +217,7 @@ struct PretrainStage {
         var second = GraphSet(graphs: graphs[1]).batch(all, features: features)
         first.atomFeatures = ElementMasking.apply(first.atomFeatures, masked: [])
         second.atomFeatures = ElementMasking.apply(second.atomFeatures, masked: [])
-        return (masked, maskedAtoms, elements, first, second)
+        return (masked, maskedAtoms, elements, micro, first, second)
     }
 
     /// The seed of one crystal's random stream for `view` (0: its mask; 1, 2: its perturbations) in `epoch`.

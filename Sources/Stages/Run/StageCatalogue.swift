@@ -47,15 +47,20 @@ public enum StageCatalogue {
             .init("mask-fraction", .number), .init("mask-weight", .number), .init("contrast-weight", .number),
             .init("temperature", .number), .init("perturbation-min", .number), .init("perturbation-max", .number),
             .init("fixed-views", .flag), .init("width", .integer), .init("convolutions", .integer),
-            .init("atom-features", .string),
+            .init("atom-features", .string), .init("micro-property", .string), .init("micro-weight", .number),
+            .init("micro-table", .string),
         ]
     ) { parameters, run in
         let name = value(parameters, "name", default: value(parameters, "method", default: "dssl"))
+        var inputs: [StageSchema.Input] = [
+            .init(inRun(run, "crystals.h5")), .init(inRun(run, "graphs.h5")),
+            .init(value(parameters, "atom-features", default: "data/cgcnn/atom_init.json")),
+        ]
+        if parameters["micro-property"] != nil {
+            inputs.append(.init(value(parameters, "micro-table", default: "data/dssl_micro_properties.json")))
+        }
         return .init(
-            inputs: [
-                .init(inRun(run, "crystals.h5")), .init(inRun(run, "graphs.h5")),
-                .init(value(parameters, "atom-features", default: "data/cgcnn/atom_init.json")),
-            ],
+            inputs: inputs,
             outputs: [inRun(run, "models/\(name).h5")])
     }
 
