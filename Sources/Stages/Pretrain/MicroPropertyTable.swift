@@ -12,8 +12,13 @@ struct MicroPropertyTable {
     /// - Throws: `StageError.incompatibleInput` naming the file when it cannot be read or lacks either table.
     init(path: String) throws {
         struct File: Decodable {
-            var atomic_stiffness: [String: Double]
-            var valence_electron_class: [String: Int]
+            var atomicStiffness: [String: Double]
+            var valenceElectronClass: [String: Int]
+
+            enum CodingKeys: String, CodingKey {
+                case atomicStiffness = "atomic_stiffness"
+                case valenceElectronClass = "valence_electron_class"
+            }
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StageError.missingInput(path, makeWith: "`git checkout data/` (it ships with XtalScreen)")
@@ -21,10 +26,10 @@ struct MicroPropertyTable {
         do {
             let file = try JSONDecoder().decode(File.self, from: data)
             stiffness = Dictionary(
-                file.atomic_stiffness.compactMap { key, value in Int(key).map { ($0, Float(value)) } },
+                file.atomicStiffness.compactMap { key, value in Int(key).map { ($0, Float(value)) } },
                 uniquingKeysWith: { first, _ in first })
             valence = Dictionary(
-                file.valence_electron_class.compactMap { key, value in Int(key).map { ($0, value) } },
+                file.valenceElectronClass.compactMap { key, value in Int(key).map { ($0, value) } },
                 uniquingKeysWith: { first, _ in first })
         } catch {
             throw StageError.incompatibleInput(path, reason: "not a micro-property table: \(error)")
