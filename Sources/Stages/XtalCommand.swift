@@ -17,7 +17,7 @@ public struct XtalCommand: ParsableCommand {
             Built in: `xtal run PIPELINE.yaml` runs a pipeline file's stale steps (see `xtal run --help`); \
             `xtal status RUN_DIR` shows each step's state.
 
-            Stages: ingest, graph, train, predict, rank, and report (an HTML page about a run directory), each as \
+            Stages: ingest, graph, pretrain, embed, train, predict, rank, and report (an HTML page about a run directory), each as \
             it is installed.
             """,
         version: "xtal \(XtalVersion.current)"
