@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import Store
 import Testing
 import _TestSupport
@@ -202,7 +203,7 @@ import _TestSupport
             RejectKinds.kind(of: "duplicate id 'mp-1' (first seen in a.json:0)") == "duplicate id '…' (first seen in #)"
         )
         #expect(
-            ClassifierMetrics.auc(probabilities: [0.1, 0.4, 0.35, 0.8], classes: [false, false, true, true]) == 0.75)
+            Metrics.rocAUC([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]) == 0.75)
     }
 
     @Test func executableExitCodes() throws {

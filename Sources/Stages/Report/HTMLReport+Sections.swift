@@ -1,3 +1,5 @@
+import Models
+
 /// The report's sections after the header: rejects, parity, training curves, ranking and property
 /// histograms.
 extension HTMLReport {
@@ -71,11 +73,11 @@ extension HTMLReport {
             hasSplit ? [("test", pairs.filter(\.test)), ("all labelled", pairs)] : [("all labelled", pairs)]
         return parts.map { name, part in
             let probabilities = part.map(\.predicted)
-            let classes = part.map { $0.labelled >= threshold }
+            let classes = part.map { $0.labelled >= threshold ? 1.0 : 0.0 }
             return [
                 "\(column.model) → \(column.target)", name, "\(part.count)",
-                Markup.number(ClassifierMetrics.auc(probabilities: probabilities, classes: classes), digits: 3),
-                Markup.number(ClassifierMetrics.accuracy(probabilities: probabilities, classes: classes), digits: 3),
+                Markup.number(Metrics.rocAUC(probabilities, classes), digits: 3),
+                Markup.number(Metrics.accuracy(probabilities, classes), digits: 3),
             ]
         }
     }
