@@ -2,6 +2,7 @@ import Foundation
 import Graph
 import Models
 import NN
+import Store
 import Tensor
 
 /// A CGCNN encoder taken from a model file of the run directory, for `xtal-embed`: a pretrained encoder
@@ -26,7 +27,10 @@ struct EmbeddingEncoder {
             throw StageError.missingInput(path, makeWith: "pretrain --name \(name)` or `xtal train --name \(name)")
         }
         let graphsJSON: String
-        if let encoder = try? PretrainedEncoder(path: path) {
+        // The file's encoding says which kind it is, so a damaged encoder reports its own error.
+        let kind = try StoreFile.open(path).root.stringAttribute("encoding_type")
+        if kind == PretrainedEncoder.encoding {
+            let encoder = try PretrainedEncoder(path: path)
             network = CGCNN(encoder.configuration.encoder)
             (weights, buffers, features) = (encoder.weights, encoder.buffers, encoder.features)
             graphsJSON = encoder.graphParameters
