@@ -108,4 +108,41 @@ extension Loss {
         let partners = (0..<(2 * n)).map { $0 < n ? $0 + n : $0 - n }
         return crossEntropy(masked, classes: partners)
     }
+
+    /// GraphCL's contrastive loss (You and others, 2020) as its reference code and Kong et al.'s compute it.
+    ///
+    /// With s_ij = cos(z₁ᵢ, z₂ⱼ)/τ over z₁, z₂ [n, d], two views of the same n items, the loss is
+    /// mean_i −log(e^{s_ii} / Σ_{j≠i} e^{s_ij}): one direction only (views z₁ against z₂), and the positive pair
+    /// left out of the denominator, unlike SimCLR's symmetric NT-Xent (`ntXent`). cos ≤ 1 bounds e^{s} by e^{1/τ}.
+    public static func graphCL<S>(_ z1: Tensor<S>, _ z2: Tensor<S>, temperature: S) -> Tensor<S> {
+        precondition(z1.shape == z2.shape && z1.rank == 2 && z1.shape[0] >= 2, "graphCL: \(z1.shape) and \(z2.shape)")
+        let n = z1.shape[0]
+        func unit(_ z: Tensor<S>) -> Tensor<S> {
+            z / ((z * z).sum(axis: 1) + Tensor(S(1e-12))).sqrt().reshaped([n, 1])
+        }
+        let similarity = unit(z1).matmul(unit(z2), transposeOther: true) * Tensor(1 / temperature)
+        var identity = [S](repeating: 0, count: n * n)
+        for i in 0..<n { identity[i * n + i] = 1 }
+        let eye = Tensor(shape: [n, n], values: identity)
+        let positive = (similarity * eye).sum(axis: 1)
+        let negatives = (similarity.exp() * (Tensor(S(1)) - eye)).sum(axis: 1)
+        return (negatives.log() - positive).mean()
+    }
+
+    /// cos(aᵢ, bⱼ) [n × n] of row-major [n, width] arrays, off the tape (for accuracies).
+    public static func cosineMatrix<S: TensorScalar>(_ a: [S], _ b: [S], rows n: Int, width: Int) -> [S] {
+        func norms(_ x: [S]) -> [S] {
+            (0..<n).map { i in (0..<width).reduce(S(0)) { $0 + x[i * width + $1] * x[i * width + $1] }.squareRoot() }
+        }
+        let (na, nb) = (norms(a), norms(b))
+        var cosines = [S](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in 0..<n {
+                var dot = S(0)
+                for f in 0..<width { dot += a[i * width + f] * b[j * width + f] }
+                cosines[i * n + j] = dot / Swift.max(na[i] * nb[j], S(1e-12))
+            }
+        }
+        return cosines
+    }
 }

@@ -81,7 +81,8 @@ import _TestSupport
 
         let trainer = MemberTrainer(
             data: data, split: DataSplit(train: crystals, validation: [], test: []), parameters: parameters,
-            features: features, initialization: nil, member: 0, statePath: dir.file("unused.h5"), parameterHash: "",
+            inputs: NetworkInputs(network: .cgcnn(parameters.architecture), graphs: data.graphs, features: features),
+            initialization: nil, member: 0, statePath: dir.file("unused.h5"), parameterHash: "",
             log: { _ in })
         // Outputs for crystals without b may be anything: the loss does not see them.
         func loss(missingOutput: Float) -> Float {

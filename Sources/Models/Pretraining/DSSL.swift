@@ -52,18 +52,6 @@ public struct DSSL: Sendable {
         }
     }
 
-    /// What one step's loss is made of, for logs and history.
-    public struct Terms {
-        public var total: Tensor<Float>
-        public var mask: Float
-        public var contrast: Float
-        /// The micro-property loss (0 without that pretext).
-        public var micro: Float
-        /// Masked atoms whose element the head ranked first.
-        public var correct: Int
-        public var masked: Int
-    }
-
     public let configuration: Configuration
     public var encoder: CGCNN { CGCNN(configuration.encoder) }
 
@@ -101,11 +89,12 @@ public struct DSSL: Sendable {
     ///   - parameters: the encoder's and the masking head's parameters.
     ///   - buffers: BatchNorm running statistics, updated when `training`.
     ///   - training: batch statistics (true) or running ones.
-    /// - Returns: the weighted total (on the tape) and its parts.
+    /// - Returns: the weighted total (on the tape) and its parts: losses `mask`, `contrast` (and `micro`), hits
+    ///   `element`.
     public func loss(
         masked: CGCNN.Batch, maskedAtoms: [Int32], elements: [Int], micro: [Float] = [], view1: CGCNN.Batch,
         view2: CGCNN.Batch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
-    ) -> Terms {
+    ) -> PretextTerms {
         precondition(
             maskedAtoms.count == elements.count,
             "DSSL.loss: \(maskedAtoms.count) masked atoms, \(elements.count) elements")
@@ -140,15 +129,9 @@ public struct DSSL: Sendable {
             microLoss = loss.values[0]
             total = total + loss * Tensor(Float(configuration.microWeight))
         }
-        let width = configuration.elementClasses
-        var correct = 0
-        for (row, target) in classes.enumerated() {
-            let scores = logits.values[(row * width)..<((row + 1) * width)]
-            if scores.indices.max(by: { scores[$0] < scores[$1] }) == row * width + target { correct += 1 }
-        }
-        return Terms(
-            total: total, mask: maskLoss.values[0], contrast: contrastLoss.values[0], micro: microLoss,
-            correct: correct,
-            masked: classes.count)
+        var losses = ["mask": maskLoss.values[0], "contrast": contrastLoss.values[0]]
+        if configuration.microProperty != nil { losses["micro"] = microLoss }
+        return PretextTerms(
+            total: total, losses: losses, hits: ["element": (PretextTerms.right(logits, classes), classes.count)])
     }
 }

@@ -7,7 +7,7 @@ import Tensor
 /// The embed stage: every crystal's embedding by an encoder, into `embeddings.h5` (docs/store-format.md §11).
 ///
 /// For each chosen layer, atom features are pooled per crystal by mean and by sum; several layers are
-/// concatenated (the "range" of the embedding: layer l sees atoms l bonds away; Kong et al. 2024). With
+/// concatenated (the "range" of the embedding: layer l sees atoms l bonds away; Kong and others, 2024). With
 /// `atoms`, the per-atom features are kept too.
 struct EmbedStage {
     struct Summary: Sendable {
@@ -37,8 +37,8 @@ struct EmbedStage {
         guard FileManager.default.fileExists(atPath: graphsPath) else {
             throw StageError.missingInput(graphsPath, makeWith: "graph")
         }
-        let encoder = try EmbeddingEncoder(encoderName, directory: directory)
-        let convolutions = encoder.network.configuration.convolutions
+        let encoder = try FrozenEncoder(named: encoderName, directory: directory)
+        let convolutions = encoder.network.convolutions
         let chosen = layers.isEmpty ? [convolutions] : layers
         if let bad = chosen.first(where: { $0 < 0 || $0 > convolutions }) {
             throw StageError.incompatibleInput(
@@ -46,12 +46,13 @@ struct EmbedStage {
                 reason: "layer \(bad) does not exist: it has layers 0 (embedding) to \(convolutions)")
         }
         let reader = try GraphBatches(path: graphsPath)
-        guard encoder.graphParameters.buildsSameEdges(as: reader.parameters) else {
+        let encoderPath = directory.file("models/\(encoderName).h5")
+        guard try encoder.graphParameters(file: encoderPath).buildsSameEdges(as: reader.parameters) else {
             throw StageError.incompatibleInput(
                 graphsPath, reason: "\(encoderName) was trained on other graphs; rebuild them as it was")
         }
         let outputPath = try context.outputPath("embeddings.h5")
-        let width = encoder.network.configuration.width * chosen.count
+        let width = encoder.network.width * chosen.count
         var mean: [Float] = []
         var sum: [Float] = []
         var atomValues: [Float] = []
@@ -63,8 +64,7 @@ struct EmbedStage {
                 for k in 0..<block.count where block.uncoveredElement(of: k, features: encoder.features) != nil {
                     unreadable += 1
                 }
-                let perLayer = encoder.atomLayers(batch, layers: chosen)
-                let joined = perLayer.count == 1 ? perLayer[0] : Tensor.concat(perLayer, axis: 1)
+                let joined = encoder.atomEmbedding(batch, layers: chosen)
                 mean += joined.segmentMean(offsets: batch.crystalOffsets).values
                 sum += joined.segmentSum(offsets: batch.crystalOffsets).values
                 if atoms {

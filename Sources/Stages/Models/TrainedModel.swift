@@ -5,9 +5,9 @@ import Pipeline
 import Store
 import Tensor
 
-/// A model trained by `xtal-train`, as saved in `models/<name>.h5` (docs/store-format.md §8): the architecture,
-/// targets with their scaling, the atom-feature table, the graph parameters it was trained on, and each
-/// ensemble member's weights and history.
+/// A model trained by `xtal-train`, as saved in `models/<name>.h5` (docs/store-format.md §8): the network,
+/// targets with their scaling, the atom-feature table, the graph parameters it was trained on, each ensemble
+/// member's weights and history, and for NEGNN and head models the frozen encoder their inputs go through.
 struct TrainedModel {
     struct Member {
         var parameters: Parameters<Float>
@@ -15,8 +15,7 @@ struct TrainedModel {
         var history: TrainingHistory
     }
 
-    var architecture = "mt-cgcnn"
-    var configuration: CGCNN.Configuration
+    var network: ModelNetwork
     var targets: [TargetSpec]
     var features: AtomFeatures
     /// `graphs.h5`'s `parameters` attribute when the model was trained.
@@ -31,14 +30,13 @@ struct TrainedModel {
 
     static let encoding = "model"
 
-    var model: CGCNN { CGCNN(configuration) }
-
     /// Outputs of member `member` for each crystal of `batch`, per target, [targets][crystals].
     ///
     /// Label units for regression, P(class 1) for classification.
     func predict(member: Int, _ batch: CGCNN.Batch) -> [[Double]] {
         var buffers = members[member].buffers
-        return Self.labelUnits(model(batch, members[member].parameters, buffers: &buffers, training: false), targets)
+        return Self.labelUnits(
+            network.outputs(batch, members[member].parameters, buffers: &buffers, training: false), targets)
     }
 
     /// Head outputs (one [crystals, outputs] tensor per target) in label units, [targets][crystals].
@@ -59,8 +57,18 @@ struct TrainedModel {
         let output = try AtomicStoreFile(creating: path)
         let root = try output.file.root
         try root.setEncoding(Self.encoding, version: "1")
-        try root.setAttribute("architecture", architecture)
-        try root.setAttribute("configuration", try CanonicalJSON.encode(configuration))
+        try root.setAttribute("architecture", network.architecture)
+        switch network {
+        case .cgcnn(let c): try root.setAttribute("configuration", try CanonicalJSON.encode(c))
+        case .negnn(let c, let encoder, let layers):
+            try root.setAttribute("configuration", try CanonicalJSON.encode(c))
+            try root.setAttribute("encoder_layers", layers.map { Int64($0) })
+            try encoder.write(to: try root.createGroup("encoder"), options: options)
+        case .head(let c, let encoder, let layers):
+            try root.setAttribute("configuration", try CanonicalJSON.encode(c))
+            try root.setAttribute("encoder_layers", layers.map { Int64($0) })
+            try encoder.write(to: try root.createGroup("encoder"), options: options)
+        }
         try root.setAttribute("targets", try CanonicalJSON.encode(targets))
         try root.setAttribute("graph_parameters", graphParameters)
         try root.setAttribute("training", training)
@@ -94,8 +102,21 @@ struct TrainedModel {
                 throw StoreError.corrupt(file: path, object: attribute, reason: "not valid JSON for it: \(error)")
             }
         }
-        architecture = try root.stringAttribute("architecture")
-        configuration = try decode(CGCNN.Configuration.self, "configuration")
+        switch try root.stringAttribute("architecture") {
+        case "mt-cgcnn": network = .cgcnn(try decode(CGCNN.Configuration.self, "configuration"))
+        case "negnn":
+            network = .negnn(
+                try decode(CGCNN.Configuration.self, "configuration"),
+                encoder: try FrozenEncoder(group: root.group("encoder")),
+                layers: try root.attributeArray("encoder_layers", as: Int64.self).map { Int($0) })
+        case "head":
+            network = .head(
+                try decode(EmbeddingHead.Configuration.self, "configuration"),
+                encoder: try FrozenEncoder(group: root.group("encoder")),
+                layers: try root.attributeArray("encoder_layers", as: Int64.self).map { Int($0) })
+        case let other:
+            throw StoreError.corrupt(file: path, object: "architecture", reason: "unknown architecture '\(other)'")
+        }
         targets = try decode([TargetSpec].self, "targets")
         graphParameters = try root.stringAttribute("graph_parameters")
         training = try root.stringAttribute("training")
@@ -106,7 +127,7 @@ struct TrainedModel {
             try splitGroup.readStrings("train_id"), try splitGroup.readStrings("validation_id"),
             try splitGroup.readStrings("test_id")
         )
-        let expected = CGCNN(configuration).initialize(seed: 0).parameters
+        let expected = network.initialize(seed: 0).parameters
         let count = Int(try root.attribute("members", as: Int64.self))
         members = try (0..<count).map { k in
             let group = try root.group("member_\(k)")
@@ -119,10 +140,10 @@ struct TrainedModel {
     }
 
     init(
-        configuration: CGCNN.Configuration, targets: [TargetSpec], features: AtomFeatures, graphParameters: String,
+        network: ModelNetwork, targets: [TargetSpec], features: AtomFeatures, graphParameters: String,
         training: String, members: [Member], split: (train: [String], validation: [String], test: [String])
     ) {
-        self.configuration = configuration
+        self.network = network
         self.targets = targets
         self.features = features
         self.graphParameters = graphParameters

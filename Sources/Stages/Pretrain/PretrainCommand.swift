@@ -13,14 +13,20 @@ public struct PretrainCommand: ParsableCommand {
             site moved by a random 0.1–0.5 Å vector and the graph rebuilt as graphs.h5 was built, are pulled \
             together (1 − cos, or NT-Xent). Loss = mask-weight · masking + contrast-weight · contrast. Masks and \
             perturbations are redrawn every epoch from the seed (--fixed-views draws them once, as the reference \
-            code does). The NEGNN methods (negnn-predictive, negnn-contrastive) are not built yet.
+            code does).
+
+            negnn-predictive and negnn-contrastive (Kong and others, 2024) train the NEGNN encoder (CGConv layers with \
+            BatchNorm and ReLU, 5 by default): predictive masks ⌊0.15·n⌋ + 1 atoms per crystal (features and the \
+            edges touching them hidden) and names their group, period and every such edge's 0.2 Å distance bin; \
+            contrastive compares two views of each crystal, a random supercell (1×1×1, 1×1×2, 1×2×2, 2×2×2) with \
+            ⌊0.2·n⌋ + 1 atoms' and edges' features replaced by the crystal's mean, by GraphCL (τ = 0.1).
             """,
         version: XtalVersion.current
     )
 
     @OptionGroup var common: StageOptions
 
-    @Option(help: "Method: dssl.")
+    @Option(help: "Method: dssl, negnn-predictive or negnn-contrastive.")
     var method = "dssl"
 
     @Option(help: "The encoder's name (saved as models/<name>.h5; default: the method).")
@@ -41,8 +47,10 @@ public struct PretrainCommand: ParsableCommand {
     @Option(help: "Random seed (weights, batches, masks, perturbations).")
     var seed: UInt64 = 0
 
-    @Option(name: .customLong("mask-fraction"), help: "Fraction of each crystal's atoms masked (⌊f·n⌋ + 1).")
-    var maskFraction = 0.15
+    @Option(
+        name: .customLong("mask-fraction"),
+        help: "Fraction of each crystal's atoms (and for negnn-contrastive, edges) masked, ⌊f·n⌋ + 1 (0.15; 0.2).")
+    var maskFraction: Double?
 
     @Option(name: .customLong("mask-weight"), help: "Weight of the masking loss (0.5; 0.1 with --micro-property).")
     var maskWeight: Double?
@@ -77,8 +85,8 @@ public struct PretrainCommand: ParsableCommand {
     @Option(help: "Encoder width (atom_fea_len).")
     var width = 64
 
-    @Option(help: "Graph convolutions.")
-    var convolutions = 3
+    @Option(help: "Graph convolutions (3 for dssl, 5 for negnn).")
+    var convolutions: Int?
 
     @Option(name: .customLong("atom-features"), help: "CGCNN atom features (atom_init.json).")
     var atomFeatures = "data/cgcnn/atom_init.json"
@@ -88,13 +96,13 @@ public struct PretrainCommand: ParsableCommand {
     /// The run's parameters.
     var parameters: PretrainParameters {
         var p = PretrainParameters()
-        p.method = method
+        p.method = PretrainParameters.Method(rawValue: method) ?? .dssl
         p.contrast = DSSL.Contrast(rawValue: contrast) ?? .cosine
         p.epochs = epochs
         p.batchSize = batchSize
         p.learningRate = lr
         p.seed = seed
-        p.maskFraction = maskFraction
+        p.maskFraction = maskFraction ?? (p.method == .negnnContrastive ? 0.2 : 0.15)
         p.microProperty = microProperty.flatMap(DSSL.MicroProperty.init(rawValue:))
         p.microWeight = microWeight
         // The paper's weights: 0.5 / 0.5 for the dual objective, 0.1 / 0.1 / 1.0 with the micro-property.
@@ -105,16 +113,16 @@ public struct PretrainCommand: ParsableCommand {
         p.perturbationMaximum = perturbationMaximum
         p.fixedViews = fixedViews
         p.width = width
-        p.convolutions = convolutions
+        p.convolutions = convolutions ?? (p.method == .dssl ? 3 : 5)
         return p
     }
 
     public func validate() throws {
-        guard method == "dssl" else {
-            throw ValidationError(
-                method.hasPrefix("negnn")
-                    ? "--method \(method) is not built yet (issue 8); use dssl"
-                    : "--method must be dssl, not '\(method)'")
+        guard PretrainParameters.Method(rawValue: method) != nil else {
+            throw ValidationError("--method must be dssl, negnn-predictive or negnn-contrastive, not '\(method)'")
+        }
+        guard microProperty == nil || method == "dssl" else {
+            throw ValidationError("--micro-property is a DSSL pretext: it needs --method dssl")
         }
         if let microProperty, DSSL.MicroProperty(rawValue: microProperty) == nil {
             throw ValidationError("--micro-property must be stiffness or valence, not '\(microProperty)'")
@@ -124,11 +132,13 @@ public struct PretrainCommand: ParsableCommand {
         }
         guard epochs >= 1, batchSize >= 2 else { throw ValidationError("--epochs ≥ 1 and --batch-size ≥ 2") }
         guard lr > 0, temperature > 0 else { throw ValidationError("--lr and --temperature must be positive") }
-        guard maskFraction >= 0, maskFraction < 1 else { throw ValidationError("--mask-fraction must be in [0, 1)") }
+        guard (0..<1).contains(maskFraction ?? 0) else { throw ValidationError("--mask-fraction must be in [0, 1)") }
         guard perturbationMinimum >= 0, perturbationMaximum >= perturbationMinimum else {
             throw ValidationError("need 0 ≤ --perturbation-min ≤ --perturbation-max")
         }
-        guard width >= 1, convolutions >= 1 else { throw ValidationError("--width and --convolutions must be ≥ 1") }
+        guard width >= 1, (convolutions ?? 1) >= 1 else {
+            throw ValidationError("--width and --convolutions must be ≥ 1")
+        }
     }
 
     public func run() throws {

@@ -1,15 +1,11 @@
 /// Per-epoch record of a pretraining run, saved with the encoder.
 struct PretrainHistory: Sendable, Codable, Equatable {
-    /// Weighted total loss, mean over the epoch's batches.
+    /// Weighted total loss, mean over the epoch's crystals.
     var loss: [Double] = []
-    /// Element-masking cross-entropy.
-    var maskLoss: [Double] = []
-    /// Contrast between the perturbed views (1 − cos, or NT-Xent).
-    var contrastLoss: [Double] = []
-    /// Micro-property loss (0 without that pretext).
-    var microLoss: [Double] = []
-    /// Fraction of masked atoms whose element the head ranked first.
-    var maskAccuracy: [Double] = []
+    /// Each part of the objective, unweighted, by name (`mask`, `contrast`, `micro`, `group`, `period`, `bond`).
+    var terms: [String: [Double]] = [:]
+    /// Each classification pretext's top-1 accuracy by name (`element`, `group`, `period`, `bond`, `partner`).
+    var accuracy: [String: [Double]] = [:]
     /// Wall time, s.
     var seconds: [Double] = []
 }

@@ -11,10 +11,9 @@ import Tensor
 /// The pretrain stage: self-supervised training of an encoder on every crystal of the store, without labels,
 /// into `models/<name>.h5` (`PretrainedEncoder`).
 ///
-/// DSSL (Fu and others, 2024): each mini-batch is seen three ways, the stored graphs with some atoms'
-/// elements masked, and two graphs rebuilt with the store's graph parameters from independently perturbed
-/// coordinates. Masks and perturbations derive from (seed, epoch, crystal) alone, so results do not depend
-/// on `--jobs`; with `fixedViews` the epoch is left out, as in the reference, which draws them once.
+/// The method (`Pretext`) says what one mini-batch's loss is: DSSL (Fu and others, 2024), or NEGNN's
+/// predictive or contrastive pretext (Kong and others, 2024). Its random views derive from (seed, epoch, crystal)
+/// alone (`PretrainCorpus`), so results do not depend on `--jobs`.
 struct PretrainStage {
     struct Summary: Sendable {
         var crystals = 0
@@ -44,6 +43,32 @@ struct PretrainStage {
         context = try StageContext(label: "pretrain", options: options)
     }
 
+    /// The method's objective around an encoder reading `features` columns per atom.
+    func pretext(features: Int) -> any Pretext {
+        let p = parameters
+        switch p.method {
+        case .dssl:
+            var c = DSSL.Configuration(features: features)
+            c.encoder.width = p.width
+            c.encoder.convolutions = p.convolutions
+            (c.maskWeight, c.contrastWeight, c.contrast, c.temperature) = (
+                p.maskWeight, p.contrastWeight, p.contrast, p.temperature
+            )
+            (c.microProperty, c.microWeight) = (p.microProperty, p.microWeight)
+            return DSSLPretext(
+                model: DSSL(c), maskFraction: p.maskFraction,
+                perturbation: p.perturbationMinimum...p.perturbationMaximum, microTable: microTable)
+        case .negnnPredictive:
+            var c = NEGNNPredictive.Configuration(features: features)
+            (c.encoder.width, c.encoder.convolutions) = (p.width, p.convolutions)
+            return NEGNNPredictivePretext(model: NEGNNPredictive(c), maskFraction: p.maskFraction)
+        case .negnnContrastive:
+            var c = NEGNNContrastive.Configuration(features: features)
+            (c.encoder.width, c.encoder.convolutions, c.temperature) = (p.width, p.convolutions, p.temperature)
+            return NEGNNContrastivePretext(model: NEGNNContrastive(c), maskFraction: p.maskFraction)
+        }
+    }
+
     func run() throws -> Summary {
         let started = Date()
         Allocator.retainFreedBlocks()
@@ -58,21 +83,12 @@ struct PretrainStage {
         crystals.reserveCapacity(reader.count)
         while let crystal = try reader.next() { crystals.append(crystal) }
 
-        var configuration = DSSL.Configuration(features: features.width)
-        configuration.encoder.width = parameters.width
-        configuration.encoder.convolutions = parameters.convolutions
-        configuration.maskWeight = parameters.maskWeight
-        configuration.contrastWeight = parameters.contrastWeight
-        configuration.contrast = parameters.contrast
-        configuration.temperature = parameters.temperature
-        configuration.microProperty = parameters.microProperty
-        configuration.microWeight = parameters.microWeight
-        let model = DSSL(configuration)
-        // Crystals every one of whose elements has atom features and a class in the masking head.
+        let pretext = self.pretext(features: features.width)
+        // Crystals every one of whose elements has atom features and a class in the masking heads (Z ≤ 100).
         let usable = (0..<inputs.ids.count).filter { k in
             inputs.graphs.atoms(of: k).allSatisfy { a in
                 let z = inputs.graphs.atomicNumbers[a]
-                return features.covers(z) && Int(z) <= configuration.elementClasses
+                return features.covers(z) && z <= 100
             }
         }
         let excluded = inputs.ids.count - usable.count
@@ -83,8 +99,11 @@ struct PretrainStage {
             throw StageError.incompatibleInput(
                 directory.file("crystals.h5"), reason: "pretraining needs at least 2 crystals with atom features")
         }
+        let corpus = PretrainCorpus(
+            crystals: crystals, inputs: inputs, features: features, usable: usable, seed: parameters.seed,
+            fixedViews: parameters.fixedViews, threads: context.options.jobs)
 
-        var (weights, buffers) = model.initialize(seed: parameters.seed)
+        var (weights, buffers) = pretext.initialize(seed: parameters.seed)
         var optimizer = Optimizer<Float>(
             .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0), learningRate: Float(parameters.learningRate)
         )
@@ -92,55 +111,42 @@ struct PretrainStage {
         try Parallelism.$threads.withValue(context.options.jobs) {
             for epoch in 0..<parameters.epochs {
                 let epochStarted = Date()
-                var sums = (loss: 0.0, mask: 0.0, contrast: 0.0, micro: 0.0, crystals: 0, correct: 0, masked: 0)
+                var total = (loss: 0.0, crystals: 0)
+                var losses: [String: Double] = [:]
+                var hits: [String: (right: Int, count: Int)] = [:]
                 for members in miniBatches(of: usable, size: parameters.batchSize, seed: parameters.seed, epoch: epoch)
                 {
-                    let views = self.views(
-                        of: members, epoch: epoch, crystals: crystals, inputs: inputs, features: features)
                     let tape = Tape<Float>()
                     let bound = weights.tracked(on: tape)
-                    let terms = model.loss(
-                        masked: views.masked, maskedAtoms: views.maskedAtoms, elements: views.elements,
-                        micro: views.micro, view1: views.first, view2: views.second, bound, buffers: &buffers,
-                        training: true)
+                    let terms = pretext.terms(members, epoch: epoch, corpus: corpus, bound, buffers: &buffers)
                     let value = Double(terms.total.scalar)
                     guard value.isFinite else {
                         throw StageError.incompatibleInput(
                             directory.file("graphs.h5"), reason: "pretraining diverged in epoch \(epoch + 1)")
                     }
                     optimizer.update(&weights, gradients: bound.gradients(tape.gradients(of: terms.total)))
-                    let n = members.count
-                    sums.loss += value * Double(n)
-                    sums.mask += Double(terms.mask) * Double(n)
-                    sums.contrast += Double(terms.contrast) * Double(n)
-                    sums.micro += Double(terms.micro) * Double(n)
-                    sums.crystals += n
-                    sums.correct += terms.correct
-                    sums.masked += terms.masked
+                    let n = Double(members.count)
+                    total.loss += value * n
+                    total.crystals += members.count
+                    for (key, part) in terms.losses { losses[key, default: 0] += Double(part) * n }
+                    for (key, hit) in terms.hits {
+                        let sum = hits[key] ?? (0, 0)
+                        hits[key] = (sum.right + hit.right, sum.count + hit.count)
+                    }
                 }
-                let count = Double(max(sums.crystals, 1))
-                history.loss.append(sums.loss / count)
-                history.maskLoss.append(sums.mask / count)
-                history.contrastLoss.append(sums.contrast / count)
-                history.microLoss.append(sums.micro / count)
-                history.maskAccuracy.append(Double(sums.correct) / Double(max(sums.masked, 1)))
+                let count = Double(max(total.crystals, 1))
+                history.loss.append(total.loss / count)
+                for (key, sum) in losses { history.terms[key, default: []].append(sum / count) }
+                for (key, hit) in hits {
+                    history.accuracy[key, default: []].append(Double(hit.right) / Double(max(hit.count, 1)))
+                }
                 history.seconds.append(Date().timeIntervalSince(epochStarted))
-                if !context.options.quiet {
-                    context.report(
-                        String(
-                            format: "xtal-pretrain: epoch %d/%d: loss %.4f (masking %.4f, contrast %.4f%@), "
-                                + "masked elements right %.1f%%, %.1f s",
-                            epoch + 1, parameters.epochs, history.loss[epoch], history.maskLoss[epoch],
-                            history.contrastLoss[epoch],
-                            parameters.microProperty == nil
-                                ? "" : String(format: ", micro %.4f", history.microLoss[epoch]),
-                            100 * history.maskAccuracy[epoch], history.seconds[epoch]))
-                }
+                if !context.options.quiet { context.report(progressLine(history, epoch: epoch)) }
             }
         }
 
         let encoder = PretrainedEncoder(
-            configuration: configuration, features: features, graphParameters: inputs.graphParametersJSON,
+            configuration: pretext.configuration, features: features, graphParameters: inputs.graphParametersJSON,
             parameters: parameters, history: history, weights: weights, buffers: buffers)
         var inputHashes = [
             "crystals.h5": try SHA256.hex(fileAt: directory.file("crystals.h5")),
@@ -162,72 +168,27 @@ struct PretrainStage {
         summary.history = history
         summary.seconds = Date().timeIntervalSince(started)
         summary.output = outputPath
+        let accuracy = history.accuracy.keys.sorted().map {
+            String(format: "%@ %.1f%%", $0, 100 * (history.accuracy[$0]?.last ?? .nan))
+        }
         context.progress.finish(
             String(
-                format: "pretrain: %@ (%@) on %d crystals, %d epochs in %.1f s; last loss %.4f, masked elements "
-                    + "right %.1f%% → %@",
-                name, parameters.method, usable.count, parameters.epochs, summary.seconds, history.loss.last ?? .nan,
-                100 * (history.maskAccuracy.last ?? .nan), outputPath))
+                format: "pretrain: %@ (%@) on %d crystals, %d epochs in %.1f s; last loss %.4f%@ → %@", name,
+                parameters.method.rawValue, usable.count, parameters.epochs, summary.seconds,
+                history.loss.last ?? .nan, accuracy.isEmpty ? "" : ", right: " + accuracy.joined(separator: ", "),
+                outputPath))
         return summary
     }
 
-    /// The three views of crystals `members` in `epoch`: the stored graphs with masked atoms, and two graphs
-    /// rebuilt from perturbed coordinates (features with the mask flag at 0).
-    func views(
-        of members: [Int], epoch: Int, crystals: [Crystal], inputs: StoreGraphs, features: AtomFeatures
-    ) -> (
-        masked: CGCNN.Batch, maskedAtoms: [Int32], elements: [Int], micro: [Float], first: CGCNN.Batch,
-        second: CGCNN.Batch
-    ) {
-        let drawEpoch = parameters.fixedViews ? 0 : epoch
-        var masked = inputs.graphs.batch(members, features: features)
-        // Each crystal's mask from its own stream, so a crystal's mask does not depend on its batch-mates.
-        var maskedAtoms: [Int32] = []
-        let masking = ElementMasking(fraction: parameters.maskFraction)
-        for (position, crystal) in members.enumerated() {
-            var generator = SeededGenerator(seed: stream(epoch: drawEpoch, crystal: crystal, view: 0))
-            let offsets = [masked.crystalOffsets[position], masked.crystalOffsets[position + 1]]
-            maskedAtoms += masking.choose(crystalOffsets: offsets, using: &generator)
+    /// The progress line of epoch `epoch`: the loss, its parts and the pretexts' accuracies.
+    private func progressLine(_ history: PretrainHistory, epoch: Int) -> String {
+        let parts = history.terms.keys.sorted().map { String(format: "%@ %.4f", $0, history.terms[$0]?[epoch] ?? .nan) }
+        let right = history.accuracy.keys.sorted().map {
+            String(format: "%@ %.1f%%", $0, 100 * (history.accuracy[$0]?[epoch] ?? .nan))
         }
-        let numbers = members.flatMap { k in inputs.graphs.atoms(of: k).map { inputs.graphs.atomicNumbers[$0] } }
-        let elements = maskedAtoms.map { Int(numbers[Int($0)]) }
-        // Usable crystals' elements are 1…100, all in the table.
-        let micro =
-            parameters.microProperty.map { property in
-                elements.map { microTable?.target(property, of: $0) ?? 0 }
-            } ?? []
-        masked.atomFeatures = ElementMasking.apply(masked.atomFeatures, masked: maskedAtoms)
-
-        let range = parameters.perturbationMinimum...parameters.perturbationMaximum
-        var graphs = [[CrystalGraph]](repeating: [], count: 2)
-        for view in 0..<2 {
-            var built = [CrystalGraph](repeating: CrystalGraph(), count: members.count)
-            built.withUnsafeMutableBufferPointer { slots in
-                parallelFor(members.count, threads: context.options.jobs) { position in
-                    var generator = SeededGenerator(
-                        seed: stream(epoch: drawEpoch, crystal: members[position], view: UInt64(view + 1)))
-                    let moved = crystals[members[position]].perturbed(distance: range, using: &generator)
-                    slots[position] = buildGraph(for: moved, parameters: inputs.graphParameters)
-                }
-            }
-            graphs[view] = built
-        }
-        let all = Array(0..<members.count)
-        var first = GraphSet(graphs: graphs[0]).batch(all, features: features)
-        var second = GraphSet(graphs: graphs[1]).batch(all, features: features)
-        first.atomFeatures = ElementMasking.apply(first.atomFeatures, masked: [])
-        second.atomFeatures = ElementMasking.apply(second.atomFeatures, masked: [])
-        return (masked, maskedAtoms, elements, micro, first, second)
-    }
-
-    /// The seed of one crystal's random stream for `view` (0: its mask; 1, 2: its perturbations) in `epoch`.
-    func stream(epoch: Int, crystal: Int, view: UInt64) -> UInt64 {
-        var generator = SeededGenerator(seed: parameters.seed ^ 0xA076_1D64_78BD_642F)
-        var mixed = generator.next()
-        for part in [UInt64(epoch), UInt64(crystal), view] {
-            generator = SeededGenerator(seed: mixed ^ part)
-            mixed = generator.next()
-        }
-        return mixed
+        return String(
+            format: "xtal-pretrain: epoch %d/%d: loss %.4f (%@)%@, %.1f s", epoch + 1, parameters.epochs,
+            history.loss[epoch], parts.joined(separator: ", "),
+            right.isEmpty ? "" : ", right: " + right.joined(separator: ", "), history.seconds[epoch])
     }
 }

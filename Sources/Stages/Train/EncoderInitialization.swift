@@ -22,7 +22,10 @@ struct EncoderInitialization {
         path: String, architecture: CGCNN.Configuration, features: AtomFeatures, graphParameters: String
     ) throws {
         let encoder = try PretrainedEncoder(path: path)
-        let pretrained = encoder.configuration.encoder
+        guard case .cgcnn(let pretrained, maskFlag: true) = encoder.configuration.encoder else {
+            throw StageError.incompatibleInput(
+                path, reason: "a NEGNN encoder does not start an MT-CGCNN; train on it with --model negnn or head")
+        }
         let decoder = JSONDecoder()
         let pretrainedGraphs = try? decoder.decode(GraphParameters.self, from: Data(encoder.graphParameters.utf8))
         let graphs = try? decoder.decode(GraphParameters.self, from: Data(graphParameters.utf8))
@@ -44,7 +47,7 @@ struct EncoderInitialization {
             throw StageError.incompatibleInput(path, reason: "pretrained on other atom features than --atom-features")
         }
         var weights: [String: Tensor<Float>] = [:]
-        for name in encoder.weights.names where !name.hasPrefix("element_head.") {
+        for name in encoder.weights.names where name.hasPrefix("embedding.") || name.hasPrefix("convs.") {
             let tensor = encoder.weights[name]
             weights[name] =
                 name == "embedding.weight" ? tensor.narrow(axis: 1, range: 0..<architecture.atomFeatures) : tensor

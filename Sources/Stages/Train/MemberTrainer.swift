@@ -12,7 +12,7 @@ struct MemberTrainer {
     let data: TrainingData
     let split: DataSplit
     let parameters: TrainParameters
-    let features: AtomFeatures
+    let inputs: NetworkInputs
     /// A pretrained encoder's weights to start from (`--init`), nil for a random start.
     let initialization: EncoderInitialization?
     let member: Int
@@ -22,7 +22,6 @@ struct MemberTrainer {
     let parameterHash: String
     let log: (String) -> Void
 
-    var model: CGCNN { CGCNN(parameters.architecture) }
     /// Member k trains as a single model with seed `seed + k` would (the split is the run's, from `seed`).
     var seed: UInt64 { parameters.seed &+ UInt64(member) }
 
@@ -40,7 +39,7 @@ struct MemberTrainer {
 
     /// Trains (or, with `resume` and a matching state file, continues) and returns the best weights.
     func run(resume: Bool) throws -> TrainedModel.Member {
-        var (current, buffers) = model.initialize(seed: seed)
+        var (current, buffers) = inputs.initialize(seed: seed, train: split.train)
         initialization?.apply(to: &current, buffers: &buffers)
         var best = (current, buffers)
         var optimizer = makeOptimizer()
@@ -122,10 +121,9 @@ struct MemberTrainer {
         var total = 0.0
         var count = 0
         for members in batches(epoch: epoch) {
-            let batch = data.graphs.batch(members, features: features)
             let tape = Tape<Float>()
             let bound = current.tracked(on: tape)
-            let outputs = model(batch, bound, buffers: &buffers, training: true)
+            let outputs = inputs.outputs(members, bound, buffers: &buffers, training: true)
             guard let loss = self.loss(outputs, crystals: members) else { continue }
             let value = Double(loss.scalar)
             guard value.isFinite else { throw TrainError.diverged(member: member + 1, epoch: epoch + 1) }
@@ -194,9 +192,8 @@ struct MemberTrainer {
         var lossSum = 0.0
         for start in stride(from: 0, to: crystals.count, by: 512) {
             let members = Array(crystals[start..<min(crystals.count, start + 512)])
-            let batch = data.graphs.batch(members, features: features)
             var scratch = buffers
-            let outputs = model(batch, parameters, buffers: &scratch, training: false)
+            let outputs = inputs.outputs(members, parameters, buffers: &scratch, training: false)
             if let loss = loss(outputs, crystals: members) { lossSum += Double(loss.scalar) * Double(members.count) }
             for (t, values) in TrainedModel.labelUnits(outputs, data.targets).enumerated() { predictions[t] += values }
         }

@@ -6,7 +6,7 @@ import Models
 public struct TrainCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "xtal-train",
-        abstract: "Train a multitask CGCNN on the store's labels (models/<name>.h5).",
+        abstract: "Train a multitask model on the store's labels (models/<name>.h5).",
         discussion: """
             One shared CGCNN encoder, one head per --targets label (MT-CGCNN hard sharing). Regression targets \
             are standardised on the training set; --classify NAME[:THRESHOLD] makes a target a classifier (class \
@@ -15,13 +15,19 @@ public struct TrainCommand: ParsableCommand {
             over regression targets and 1 − ROC-AUC over classifiers), the best weights kept, and the state \
             checkpointed in models/<name>.training/; --resume continues a killed run exactly. --ensemble K trains \
             K members from seeds seed, seed+1, …; xtal predict reports their mean and standard deviation.
+
+            --model negnn (Kong and others, 2024) trains the same network on a frozen encoder's atom embeddings \
+            (--init NAME, an encoder of xtal pretrain; --encoder-layers picks and concatenates its layers, all by \
+            default) instead of CGCNN features. --model head trains a small network (--head mlp) or ridge \
+            regression (--head ridge) on the frozen encoder's crystal embeddings (mean and sum of the atom \
+            embeddings): fast, for screening.
             """,
         version: XtalVersion.current
     )
 
     @OptionGroup var common: StageOptions
 
-    @Option(help: "Architecture: mt-cgcnn.")
+    @Option(help: "Architecture: mt-cgcnn, negnn or head.")
     var model = "mt-cgcnn"
 
     @Option(help: "The model's name (saved as models/<name>.h5; default: the architecture).")
@@ -114,6 +120,22 @@ public struct TrainCommand: ParsableCommand {
         help: "With --init: epochs during which only the heads learn (then the whole network is fine-tuned).")
     var freezeEncoder = 0
 
+    @Option(
+        name: .customLong("encoder-layers"),
+        help: ArgumentHelp("negnn and head: the frozen encoder's layers to read (default: all).", valueName: "0,1,…"))
+    var encoderLayers: String?
+
+    @Option(help: "head: mlp or ridge.")
+    var head = "mlp"
+
+    @Option(name: .customLong("head-hidden"), help: "head mlp: hidden width (0: linear).")
+    var headHidden = 64
+
+    @Option(
+        name: .customLong("ridge-alpha"),
+        help: "head ridge: penalty per training crystal (λ = α·n; default: chosen on the validation set).")
+    var ridgeAlpha: Double?
+
     @Option(name: .customLong("atom-features"), help: "CGCNN atom features (atom_init.json).")
     var atomFeatures = "data/cgcnn/atom_init.json"
 
@@ -122,7 +144,9 @@ public struct TrainCommand: ParsableCommand {
     /// The training parameters these flags give; throws `ValidationError` for a bad value.
     func parameters() throws -> TrainParameters {
         var p = TrainParameters()
-        guard model == "mt-cgcnn" else { throw ValidationError("--model must be mt-cgcnn, not '\(model)'") }
+        guard ["mt-cgcnn", "negnn", "head"].contains(model) else {
+            throw ValidationError("--model must be mt-cgcnn, negnn or head, not '\(model)'")
+        }
         p.model = model
         p.name = name ?? model
         guard !p.name.isEmpty, !p.name.contains("/"), p.name != "." && p.name != ".." else {
@@ -195,10 +219,34 @@ public struct TrainCommand: ParsableCommand {
                 classification: p.isClassification(p.targets[t]))
         }
         p.architecture = architecture
-        guard freezeEncoder >= 0, initEncoder != nil || freezeEncoder == 0 else {
-            throw ValidationError("--freeze-encoder needs --init and must not be negative")
+        guard freezeEncoder >= 0, initEncoder != nil || freezeEncoder == 0, model == "mt-cgcnn" || freezeEncoder == 0
+        else {
+            throw ValidationError("--freeze-encoder needs --model mt-cgcnn and --init, and must not be negative")
         }
         (p.initEncoder, p.freezeEncoderEpochs) = (initEncoder, freezeEncoder)
+        guard model == "mt-cgcnn" || initEncoder != nil else {
+            throw ValidationError("--model \(model) reads a frozen encoder: give --init NAME")
+        }
+        if let encoderLayers {
+            let layers = encoderLayers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard model != "mt-cgcnn", !layers.isEmpty, layers.allSatisfy({ ($0 ?? -1) >= 0 }),
+                Set(layers).count == layers.count
+            else {
+                throw ValidationError(
+                    "--encoder-layers (negnn and head only) must be distinct whole numbers ≥ 0, not '\(encoderLayers)'")
+            }
+            p.encoderLayers = layers.compactMap { $0 }
+        }
+        guard ["mlp", "ridge"].contains(head), headHidden >= 0, (ridgeAlpha ?? 1) > 0 else {
+            throw ValidationError("--head must be mlp or ridge, --head-hidden ≥ 0 and --ridge-alpha positive")
+        }
+        if model == "head" && head == "ridge" {
+            guard p.classify.isEmpty, ensemble == 1 else {
+                throw ValidationError(
+                    "--head ridge fits regression targets with one member: no --classify or --ensemble")
+            }
+        }
+        (p.head, p.headHidden, p.ridgeAlpha) = (head, headHidden, ridgeAlpha)
         return p
     }
 

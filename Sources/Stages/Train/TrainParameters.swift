@@ -6,7 +6,8 @@ import NN
 struct TrainParameters: Sendable, Hashable, Codable {
     static let version = 1
 
-    /// The architecture (`mt-cgcnn`).
+    /// The architecture: `mt-cgcnn`, `negnn` (a CGCNN on a frozen encoder's atom embeddings) or `head` (a small
+    /// network on a frozen encoder's crystal embeddings).
     var model = "mt-cgcnn"
     /// The model's name: it is saved as `models/<name>.h5`.
     var name = "mt-cgcnn"
@@ -35,8 +36,19 @@ struct TrainParameters: Sendable, Hashable, Codable {
     var seed: UInt64 = 0
     var ensemble = 1
     var architecture = CGCNN.Configuration()
-    /// A pretrained encoder (`models/<name>.h5` of `xtal-pretrain`) whose weights start the encoder; nil: random.
+    /// The encoder named by `--init` (`models/<name>.h5`).
+    ///
+    /// mt-cgcnn: a pretrained encoder of `xtal-pretrain` whose weights start the encoder (nil: random). negnn and
+    /// head: the frozen encoder the inputs go through (required).
     var initEncoder: String? = nil
+    /// negnn and head: the frozen encoder's layers read, concatenated (nil: all of them, 0 … convolutions).
+    var encoderLayers: [Int]? = nil
+    /// head: `mlp` (trained like the other models) or `ridge` (closed form, one member).
+    var head = "mlp"
+    /// head mlp: hidden width.
+    var headHidden = 64
+    /// head ridge: the penalty per training crystal, λ = α·n (nil: chosen on the validation set).
+    var ridgeAlpha: Double? = nil
     /// Epochs during which the initialised encoder is not updated (only the heads learn); 0: never frozen.
     var freezeEncoderEpochs = 0
 

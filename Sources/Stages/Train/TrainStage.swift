@@ -1,4 +1,5 @@
 import Foundation
+import Graph
 import Models
 import Pipeline
 import Store
@@ -45,7 +46,9 @@ public struct TrainStage {
         let directory = context.directory
         _ = try RunDirectory(directory.file("models"))
         let outputPath = try context.outputPath("models/\(parameters.name).h5")
-        let features = try AtomFeatures(path: atomFeaturesPath)
+        // NEGNN and head models read through a frozen encoder, with its atom features.
+        let frozen = try parameters.model == "mt-cgcnn" ? nil : frozenEncoder(directory)
+        let features = try frozen?.encoder.features ?? AtomFeatures(path: atomFeaturesPath)
         var data = try TrainingData(directory: directory, parameters: parameters, features: features)
         for line in data.excluded.prefix(20) { context.report("xtal-train: \(line)") }
         if data.excluded.count > 20 { context.report("xtal-train: … \(data.excluded.count - 20) more left out") }
@@ -71,10 +74,12 @@ public struct TrainStage {
         var inputHashes = [
             "crystals.h5": try SHA256.hex(fileAt: directory.file("crystals.h5")),
             "graphs.h5": try SHA256.hex(fileAt: directory.file("graphs.h5")),
-            "atom_features": try SHA256.hex(fileAt: atomFeaturesPath),
         ]
+        if frozen == nil { inputHashes["atom_features"] = try SHA256.hex(fileAt: atomFeaturesPath) }
+        if let frozen { inputHashes["models/\(frozen.name).h5"] = try SHA256.hex(fileAt: frozen.path) }
+        let network = try self.network(frozen: frozen, graphs: data.graphParameters)
         var initialization: EncoderInitialization?
-        if let encoder = parameters.initEncoder {
+        if frozen == nil, let encoder = parameters.initEncoder {
             let path = directory.file("models/\(encoder).h5")
             guard FileManager.default.fileExists(atPath: path) else {
                 throw StageError.missingInput(path, makeWith: "pretrain --name \(encoder)")
@@ -97,19 +102,24 @@ public struct TrainStage {
 
         var members: [TrainedModel.Member] = []
         try Parallelism.$threads.withValue(context.options.jobs) {
+            let inputs = NetworkInputs(network: network, graphs: data.graphs, features: features)
             for k in 0..<parameters.ensemble {
                 let trainer = MemberTrainer(
-                    data: data, split: split, parameters: parameters, features: features,
+                    data: data, split: split, parameters: parameters, inputs: inputs,
                     initialization: initialization, member: k,
                     statePath: (stateDirectory as NSString).appendingPathComponent("member-\(k).h5"),
                     parameterHash: parameterHash,
                     log: log)
-                members.append(try trainer.run(resume: resume))
+                if parameters.model == "head" && parameters.head == "ridge" {
+                    members.append(RidgeFit(trainer: trainer).run())
+                } else {
+                    members.append(try trainer.run(resume: resume))
+                }
             }
         }
 
         var model = TrainedModel(
-            configuration: parameters.architecture, targets: data.targets, features: features,
+            network: network, targets: data.targets, features: features,
             graphParameters: data.graphParametersJSON, training: parametersJSON, members: members,
             split: (
                 split.train.map { data.ids[$0] }, split.validation.map { data.ids[$0] }, split.test.map { data.ids[$0] }
@@ -142,6 +152,45 @@ public struct TrainStage {
                 members.count, members.count == 1 ? "" : "s", summary.seconds,
                 metrics.isEmpty ? "" : "; test " + metrics.joined(separator: ", "), outputPath))
         return summary
+    }
+
+    /// The frozen encoder named by `--init` for a NEGNN or head model, with its file.
+    ///
+    /// - Throws: `StageError` when it is missing; `StoreError` when unreadable.
+    private func frozenEncoder(_ directory: RunDirectory) throws -> (encoder: FrozenEncoder, name: String, path: String)
+    {
+        let name = parameters.initEncoder ?? ""
+        return (try FrozenEncoder(named: name, directory: directory), name, directory.file("models/\(name).h5"))
+    }
+
+    /// The network `parameters` ask for, around `frozen` for NEGNN and head models.
+    ///
+    /// - Throws: `StageError.incompatibleInput` naming the encoder file when it was trained on other graphs than
+    ///   `graphs`, or a layer asked for does not exist.
+    private func network(
+        frozen: (encoder: FrozenEncoder, name: String, path: String)?, graphs: GraphParameters
+    ) throws -> ModelNetwork {
+        guard let frozen else { return .cgcnn(parameters.architecture) }
+        guard try frozen.encoder.graphParameters(file: frozen.path).buildsSameEdges(as: graphs) else {
+            throw StageError.incompatibleInput(
+                frozen.path, reason: "trained on other graphs than graphs.h5 (\(frozen.encoder.graphParametersJSON))")
+        }
+        let convolutions = frozen.encoder.network.convolutions
+        let layers = parameters.encoderLayers ?? Array(0...convolutions)
+        if let bad = layers.first(where: { $0 > convolutions }) {
+            throw StageError.incompatibleInput(
+                frozen.path, reason: "layer \(bad) does not exist: it has layers 0 (embedding) to \(convolutions)")
+        }
+        let width = frozen.encoder.network.width * layers.count
+        if parameters.model == "negnn" {
+            var architecture = parameters.architecture
+            architecture.atomFeatures = width
+            return .negnn(architecture, encoder: frozen.encoder, layers: layers)
+        }
+        let hidden = parameters.head == "ridge" ? 0 : parameters.headHidden
+        return .head(
+            EmbeddingHead.Configuration(inputs: 2 * width, hidden: hidden, heads: parameters.architecture.heads),
+            encoder: frozen.encoder, layers: layers)
     }
 
     /// The ensemble-mean prediction of `model` for `crystals`, per target (label units).

@@ -1,0 +1,55 @@
+import Models
+import NN
+import Tensor
+
+/// The encoder part of a pretrained or trained network: what `xtal-embed`, and NEGNN and head models, run
+/// frozen to turn graphs into atom embeddings.
+enum EncoderNetwork: Sendable, Equatable, Codable {
+    /// A CGCNN encoder (its heads ignored); `maskFlag`: it reads DSSL's mask-flag column after the features.
+    case cgcnn(CGCNN.Configuration, maskFlag: Bool)
+    /// Kong et al.'s NEGNN encoder.
+    case negnn(NEGNNEncoder.Configuration)
+
+    /// Width of each layer's atom features.
+    var width: Int {
+        switch self {
+        case .cgcnn(let c, _): c.width
+        case .negnn(let c): c.width
+        }
+    }
+
+    /// Convolutions: layers 0 (the embedding) … `convolutions` exist.
+    var convolutions: Int {
+        switch self {
+        case .cgcnn(let c, _): c.convolutions
+        case .negnn(let c): c.convolutions
+        }
+    }
+
+    /// Fresh encoder weights alone (the names a frozen encoder keeps).
+    func initialize() -> (parameters: Parameters<Float>, buffers: Parameters<Float>) {
+        switch self {
+        case .cgcnn(var c, _):
+            c.heads = []
+            return CGCNN(c).initialize(seed: 0)
+        case .negnn(let c): return NEGNNEncoder(c).initialize(seed: 0)
+        }
+    }
+
+    /// Atom features [atoms, width] of every layer, 0 … `convolutions`, in evaluation mode.
+    ///
+    /// `batch.atomFeatures` are the plain atom features (without a mask flag; one of 0 is added here).
+    func atomLayers(_ batch: CGCNN.Batch, _ weights: Parameters<Float>, buffers: Parameters<Float>) -> [Tensor<Float>] {
+        var statistics = buffers
+        switch self {
+        case .cgcnn(let c, let maskFlag):
+            var input = batch
+            if maskFlag { input.atomFeatures = ElementMasking.apply(batch.atomFeatures, masked: []) }
+            return CGCNN(c).atomLayers(input, weights, buffers: &statistics, training: false)
+        case .negnn(let c):
+            let encoder = NEGNNEncoder(c)
+            return encoder.atomLayers(
+                batch, edgeFeatures: encoder.edgeFeatures(batch), weights, buffers: &statistics, training: false)
+        }
+    }
+}

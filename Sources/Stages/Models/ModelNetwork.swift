@@ -1,0 +1,69 @@
+import Models
+import NN
+import Tensor
+
+/// The network of a model trained by `xtal-train`, by architecture (`--model`).
+enum ModelNetwork {
+    /// MT-CGCNN on the atoms' CGCNN features (`mt-cgcnn`).
+    case cgcnn(CGCNN.Configuration)
+    /// NEGNN (Kong and others, 2024): a CGCNN whose atom inputs are the frozen encoder's atom embeddings of `layers`
+    /// (`atomFeatures` = encoder width × layers) instead of CGCNN features (`negnn`).
+    case negnn(CGCNN.Configuration, encoder: FrozenEncoder, layers: [Int])
+    /// A head on the frozen encoder's crystal embeddings of `layers` (`head`).
+    case head(EmbeddingHead.Configuration, encoder: FrozenEncoder, layers: [Int])
+
+    /// The `--model` name.
+    var architecture: String {
+        switch self {
+        case .cgcnn: "mt-cgcnn"
+        case .negnn: "negnn"
+        case .head: "head"
+        }
+    }
+
+    /// The frozen encoder the inputs go through, if any.
+    var frozenEncoder: FrozenEncoder? {
+        switch self {
+        case .cgcnn: nil
+        case .negnn(_, let encoder, _), .head(_, let encoder, _): encoder
+        }
+    }
+
+    /// The frozen encoder's layers read, empty without one.
+    var encoderLayers: [Int] {
+        switch self {
+        case .cgcnn: []
+        case .negnn(_, _, let layers), .head(_, _, let layers): layers
+        }
+    }
+
+    /// Fresh trainable weights and buffers.
+    func initialize(seed: UInt64) -> (parameters: Parameters<Float>, buffers: Parameters<Float>) {
+        switch self {
+        case .cgcnn(let c), .negnn(let c, _, _): CGCNN(c).initialize(seed: seed)
+        case .head(let c, _, _): EmbeddingHead(c).initialize(seed: seed)
+        }
+    }
+
+    /// `batch` as the CGCNN of a NEGNN model reads it: atom features replaced by the frozen atom embeddings.
+    func negnnInput(_ batch: CGCNN.Batch) -> CGCNN.Batch {
+        guard case .negnn(_, let encoder, let layers) = self else { return batch }
+        var input = batch
+        input.atomFeatures = encoder.atomEmbedding(batch, layers: layers)
+        return input
+    }
+
+    /// One [crystals, outputs] tensor per target for `batch` (atom features from the model's table).
+    func outputs(
+        _ batch: CGCNN.Batch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
+    ) -> [Tensor<Float>] {
+        switch self {
+        case .cgcnn(let c):
+            return CGCNN(c)(batch, parameters, buffers: &buffers, training: training)
+        case .negnn(let c, _, _):
+            return CGCNN(c)(negnnInput(batch), parameters, buffers: &buffers, training: training)
+        case .head(let c, let encoder, let layers):
+            return EmbeddingHead(c)(encoder.crystalEmbedding(batch, layers: layers), parameters, buffers: buffers)
+        }
+    }
+}
