@@ -94,6 +94,7 @@ import _TestSupport
             Loss.cosineEmbedding($0[0], $0[1], similar: [true, false, true, false], margin: -0.5)
         }
         checkGradients([a, b], "ntXent") { Loss.ntXent($0[0], $0[1], temperature: 0.5) }
+        checkGradients([a, b], "graphCL") { Loss.graphCL($0[0], $0[1], temperature: 0.5) }
         // Identical views: cosine loss 0; NT-Xent lower than for unrelated views.
         #expect(abs(Loss.cosineEmbedding(a, a, similar: [true, true, true, true]).scalar) < 1e-12)
         #expect(Loss.ntXent(a, a, temperature: 0.1).scalar < Loss.ntXent(a, b, temperature: 0.1).scalar)
