@@ -6,9 +6,9 @@ import Tensor
 /// frozen to turn graphs into atom embeddings.
 enum EncoderNetwork: Sendable, Equatable, Codable {
     /// A CGCNN encoder (its heads ignored); `maskFlag`: it reads DSSL's mask-flag column after the features.
-    case cgcnn(CGCNN.Configuration, maskFlag: Bool)
+    case cgcnn(configuration: CGCNN.Configuration, maskFlag: Bool)
     /// Kong et al.'s NEGNN encoder.
-    case negnn(NEGNNEncoder.Configuration)
+    case negnn(configuration: NEGNNEncoder.Configuration)
 
     /// Width of each layer's atom features.
     var width: Int {

@@ -13,7 +13,7 @@ struct DSSLPretext: Pretext {
     /// The micro-property table, when the objective has that pretext.
     let microTable: MicroPropertyTable?
 
-    var configuration: PretextConfiguration { .dssl(model.configuration) }
+    var configuration: PretextConfiguration { .dssl(configuration: model.configuration) }
 
     func initialize(seed: UInt64) -> (parameters: Parameters<Float>, buffers: Parameters<Float>) {
         model.initialize(seed: seed)

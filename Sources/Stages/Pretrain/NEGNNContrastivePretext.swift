@@ -10,7 +10,7 @@ struct NEGNNContrastivePretext: Pretext {
     let model: NEGNNContrastive
     let maskFraction: Double
 
-    var configuration: PretextConfiguration { .negnnContrastive(model.configuration) }
+    var configuration: PretextConfiguration { .negnnContrastive(configuration: model.configuration) }
 
     func initialize(seed: UInt64) -> (parameters: Parameters<Float>, buffers: Parameters<Float>) {
         model.initialize(seed: seed)

@@ -9,7 +9,7 @@ struct NEGNNPredictivePretext: Pretext {
     let model: NEGNNPredictive
     let maskFraction: Double
 
-    var configuration: PretextConfiguration { .negnnPredictive(model.configuration) }
+    var configuration: PretextConfiguration { .negnnPredictive(configuration: model.configuration) }
 
     func initialize(seed: UInt64) -> (parameters: Parameters<Float>, buffers: Parameters<Float>) {
         model.initialize(seed: seed)

@@ -3,9 +3,9 @@ import NN
 
 /// The network of a pretraining method, as saved with its encoder (`configuration` attribute).
 enum PretextConfiguration: Sendable, Equatable, Codable {
-    case dssl(DSSL.Configuration)
-    case negnnPredictive(NEGNNPredictive.Configuration)
-    case negnnContrastive(NEGNNContrastive.Configuration)
+    case dssl(configuration: DSSL.Configuration)
+    case negnnPredictive(configuration: NEGNNPredictive.Configuration)
+    case negnnContrastive(configuration: NEGNNContrastive.Configuration)
 
     /// Fresh weights and buffers of the whole network (encoder and pretext heads).
     func initialize(seed: UInt64) -> (parameters: Parameters<Float>, buffers: Parameters<Float>) {
@@ -19,9 +19,9 @@ enum PretextConfiguration: Sendable, Equatable, Codable {
     /// The encoder inside, without the pretext heads.
     var encoder: EncoderNetwork {
         switch self {
-        case .dssl(let c): .cgcnn(c.encoder, maskFlag: true)
-        case .negnnPredictive(let c): .negnn(c.encoder)
-        case .negnnContrastive(let c): .negnn(c.encoder)
+        case .dssl(let c): .cgcnn(configuration: c.encoder, maskFlag: true)
+        case .negnnPredictive(let c): .negnn(configuration: c.encoder)
+        case .negnnContrastive(let c): .negnn(configuration: c.encoder)
         }
     }
 }

@@ -40,7 +40,7 @@ public enum StageCatalogue {
     }
 
     static let pretrain = StageSchema(
-        kind: "pretrain", version: 1,
+        kind: "pretrain", version: 2,
         parameters: [
             .init("method", .string), .init("name", .string), .init("contrast", .string), .init("epochs", .integer),
             .init("batch-size", .integer), .init("lr", .number), .init("seed", .integer),
@@ -77,7 +77,7 @@ public enum StageCatalogue {
     }
 
     static let train = StageSchema(
-        kind: "train", version: 1,
+        kind: "train", version: 2,
         parameters: [
             .init("model", .string), .init("name", .string), .init("targets", .commaList), .init("classify", .repeated),
             .init("task-weight", .repeated), .init("loss", .string), .init("split", .string),
@@ -87,7 +87,8 @@ public enum StageCatalogue {
             .init("patience", .integer), .init("clip-norm", .number), .init("seed", .integer),
             .init("ensemble", .integer), .init("width", .integer), .init("convolutions", .integer),
             .init("hidden", .integer), .init("head-layers", .integer), .init("atom-features", .string),
-            .init("init", .string), .init("freeze-encoder", .integer),
+            .init("init", .string), .init("freeze-encoder", .integer), .init("encoder-layers", .commaList),
+            .init("head", .string), .init("head-hidden", .integer), .init("ridge-alpha", .number),
         ]
     ) { parameters, run in
         let name = value(parameters, "name", default: value(parameters, "model", default: "mt-cgcnn"))
