@@ -63,8 +63,10 @@ import Testing
         let unit = Self.batch([crystal], parameters: parameters)
         let big = Self.batch([crystal.supercell(SIMD3(1, 2, 2))], parameters: parameters)
         #expect(big.atomFeatures.shape[0] == 8)
-        let a = encoder.atomLayers(unit, edgeFeatures: encoder.edgeFeatures(unit), weights, buffers: &buffers, training: false)
-        let b = encoder.atomLayers(big, edgeFeatures: encoder.edgeFeatures(big), weights, buffers: &buffers, training: false)
+        let a = encoder.atomLayers(
+            unit, edgeFeatures: encoder.edgeFeatures(unit), weights, buffers: &buffers, training: false)
+        let b = encoder.atomLayers(
+            big, edgeFeatures: encoder.edgeFeatures(big), weights, buffers: &buffers, training: false)
         #expect(a.count == 3 && b.count == 3)
         for (l, (x, y)) in zip(a, b).enumerated() {
             let meanX = x.segmentMean(offsets: unit.crystalOffsets).values

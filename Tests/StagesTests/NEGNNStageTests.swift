@@ -99,7 +99,9 @@ import _TestSupport
             try TrainStageTests.train(
                 dir, ["--targets", "a", "--init", "ssl", "--model", "negnn", "--encoder-layers", "3"])
         }
-        #expect(throws: (any Error).self) { try TrainCommand.parse(["--store", "x", "--targets", "a", "--model", "negnn"]) }
+        #expect(throws: (any Error).self) {
+            try TrainCommand.parse(["--store", "x", "--targets", "a", "--model", "negnn"])
+        }
         #expect(throws: (any Error).self) {
             try TrainCommand.parse([
                 "--store", "x", "--classify", "metal", "--model", "head", "--head", "ridge", "--init", "ssl",

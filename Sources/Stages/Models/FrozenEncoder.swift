@@ -60,7 +60,8 @@ struct FrozenEncoder {
             switch model.network {
             case .cgcnn(let configuration):
                 self.init(
-                    network: .cgcnn(configuration: configuration, maskFlag: false), weights: model.members[0].parameters,
+                    network: .cgcnn(configuration: configuration, maskFlag: false),
+                    weights: model.members[0].parameters,
                     buffers: model.members[0].buffers, features: model.features,
                     graphParametersJSON: model.graphParameters)
             case .negnn(_, let encoder, _), .head(_, let encoder, _):
