@@ -5,7 +5,8 @@ import Tensor
 ///
 /// Layout (encoding `checkpoint` v1): `parameters/<dotted name>` and `buffers/<dotted name>` float32 datasets
 /// of the tensor's shape; `optimizer/` with attribute `step` and `learning_rate` and datasets
-/// `first/<name>`, `second/<name>` for the moments it keeps.
+/// `first/<name>`, `second/<name>` for the moments it keeps, each `first/<name>` with an int64 attribute `step`,
+/// that parameter's own update count (Adam's bias correction).
 public enum Checkpoint {
     /// Writes `parameters`, `buffers` and `optimizer` into a new group `name` of `group`.
     public static func save(
@@ -27,6 +28,9 @@ public enum Checkpoint {
             let momentGroup = try target.createGroup(groupName)
             for name in moments.keys.sorted() {
                 try momentGroup.write(name, NDArray(shape: [moments[name]?.count ?? 0], values: moments[name] ?? []))
+                if groupName == "first", let step = state.steps[name] {
+                    try momentGroup.dataset(name).setAttribute("step", Int64(step))
+                }
             }
         }
     }
@@ -71,8 +75,17 @@ public enum Checkpoint {
                 for name in try moments.childNames() { all[name] = try moments.read(name, as: Float.self).values }
                 return all
             }
+            let first = try moments("first")
+            var steps: [String: Int] = [:]
+            let firstGroup = try state.group("first")
+            for name in first.keys {
+                let dataset = try firstGroup.dataset(name)
+                if try dataset.attributeNames().contains("step") {
+                    steps[name] = Int(try dataset.attribute("step", as: Int64.self))
+                }
+            }
             let restored = Optimizer<Float>.State(
-                step: Int(try state.attribute("step", as: Int64.self)), first: try moments("first"),
+                step: Int(try state.attribute("step", as: Int64.self)), steps: steps, first: first,
                 second: try moments("second"))
             optimizer?.restore(restored, learningRate: Float(try state.attribute("learning_rate", as: Double.self)))
         }

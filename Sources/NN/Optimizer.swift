@@ -17,22 +17,36 @@ public struct Optimizer<S: TensorScalar>: Sendable {
     public var learningRate: S
     /// Steps taken.
     public private(set) var step = 0
+    /// Steps that updated each parameter: Adam's bias correction counts a parameter's own updates, as PyTorch
+    /// does, so a parameter frozen for a while (`xtal-train --freeze-encoder`) starts fresh when released.
+    private var steps: [String: Int] = [:]
     private var first: [String: [S]] = [:]
     private var second: [String: [S]] = [:]
 
-    /// What a checkpoint keeps of an optimiser: its step count and moments by parameter name.
+    /// What a checkpoint keeps of an optimiser: its step counts and moments by parameter name.
     public struct State: Sendable, Equatable {
         public var step: Int
+        /// Each parameter's own update count (absent: `step`, as checkpoints written before it kept only that).
+        public var steps: [String: Int]
         public var first: [String: [S]]
         public var second: [String: [S]]
+
+        public init(step: Int, steps: [String: Int] = [:], first: [String: [S]], second: [String: [S]]) {
+            self.step = step
+            self.steps = steps
+            self.first = first
+            self.second = second
+        }
     }
 
-    /// The step count and moments.
-    public var state: State { State(step: step, first: first, second: second) }
+    /// The step counts and moments.
+    public var state: State { State(step: step, steps: steps, first: first, second: second) }
 
     /// Continues from a saved `state` at `learningRate`.
     public mutating func restore(_ state: State, learningRate: S) {
         step = state.step
+        steps = state.steps
+        for name in state.first.keys where steps[name] == nil { steps[name] = state.step }
         first = state.first
         second = state.second
         self.learningRate = learningRate
@@ -48,6 +62,8 @@ public struct Optimizer<S: TensorScalar>: Sendable {
         step += 1
         for name in parameters.names {
             guard let grad = gradients[name] else { continue }
+            let t = (steps[name] ?? 0) + 1
+            steps[name] = t
             var theta = parameters[name].values
             precondition(grad.count == theta.count, "Optimizer: gradient \(grad.shape) for \(name)")
             let g = grad.values
@@ -63,8 +79,8 @@ public struct Optimizer<S: TensorScalar>: Sendable {
                 let decoupled = if case .adamW = kind { true } else { false }
                 var m = first[name] ?? [S](repeating: 0, count: g.count)
                 var v = second[name] ?? [S](repeating: 0, count: g.count)
-                let c1 = 1 - S(pow(Double(b1), Double(step)))
-                let c2 = 1 - S(pow(Double(b2), Double(step)))
+                let c1 = 1 - S(pow(Double(b1), Double(t)))
+                let c2 = 1 - S(pow(Double(b2), Double(t)))
                 for i in g.indices {
                     let gi = decoupled ? g[i] : g[i] + decay * theta[i]
                     if decoupled { theta[i] -= learningRate * decay * theta[i] }

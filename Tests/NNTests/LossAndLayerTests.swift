@@ -73,3 +73,27 @@ func checkGradients(
     let failures = gradientCheckFailures(inputs, name, f)
     #expect(failures.isEmpty, "\(failures.prefix(5).joined(separator: "\n"))", sourceLocation: sourceLocation)
 }
+
+@Suite struct OptimizerStepTests {
+    /// Adam's bias correction counts each parameter's own updates, as PyTorch's per-parameter `step`: a
+    /// parameter released after 5 frozen steps moves exactly as a fresh optimiser's first step moves it.
+    @Test func adamCountsEachParametersOwnSteps() {
+        let kind = Optimizer<Double>.Kind.adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0)
+        var parameters = Parameters<Double>()
+        parameters["a"] = Tensor(shape: [2], values: [1, 2])
+        parameters["b"] = Tensor(shape: [2], values: [3, 4])
+        let gradient = Tensor<Double>(shape: [2], values: [0.5, -0.25])
+        var adam = Optimizer<Double>(kind, learningRate: 0.1)
+        for _ in 0..<5 { adam.update(&parameters, gradients: ["a": gradient]) }
+        #expect(parameters["b"].values == [3, 4])
+        adam.update(&parameters, gradients: ["a": gradient, "b": gradient])
+        var fresh = Optimizer<Double>(kind, learningRate: 0.1)
+        var alone = Parameters<Double>()
+        alone["b"] = Tensor(shape: [2], values: [3, 4])
+        fresh.update(&alone, gradients: ["b": gradient])
+        #expect(parameters["b"].values == alone["b"].values)
+        // The first Adam step moves every coordinate by the learning rate.
+        #expect(zip(alone["b"].values, [3.0, 4.0]).allSatisfy { abs(abs($0 - $1) - 0.1) < 1e-6 })
+        #expect(adam.state.steps == ["a": 6, "b": 1] && adam.step == 6)
+    }
+}
