@@ -64,7 +64,7 @@ import _TestSupport
                 options: command.common)
             let pretext = try #require(stage.pretext(features: features.width) as? DSSLPretext)
             let corpus = PretrainCorpus(
-                crystals: crystals, inputs: inputs, features: features, usable: Array(0..<12), seed: parameters.seed,
+                crystals: crystals, inputs: inputs, features: features, seed: parameters.seed,
                 fixedViews: fixed, threads: 1)
             let v = pretext.views(members, epoch: epoch, corpus: corpus)
             #expect(v.masked.atomFeatures.shape[1] == 93 && v.first.atomFeatures.shape[1] == 93)

@@ -26,13 +26,7 @@ struct DSSLPretext: Pretext {
         second: CGCNN.Batch
     ) {
         var masked = corpus.storedBatch(members)
-        var maskedAtoms: [Int32] = []
-        let masking = ElementMasking(fraction: maskFraction)
-        var generators = corpus.generators(members, epoch: epoch, view: 0)
-        for position in members.indices {
-            let offsets = [masked.crystalOffsets[position], masked.crystalOffsets[position + 1]]
-            maskedAtoms += masking.choose(crystalOffsets: offsets, using: &generators[position])
-        }
+        let maskedAtoms = corpus.maskedAtoms(members, in: masked, fraction: maskFraction, epoch: epoch)
         let numbers = corpus.atomicNumbers(members)
         let elements = maskedAtoms.map { numbers[Int($0)] }
         // Usable crystals' elements are 1…100, all in the table.

@@ -26,13 +26,7 @@ struct NEGNNPredictivePretext: Pretext {
         buffers: inout Parameters<Float>
     ) -> PretextTerms {
         let stored = corpus.storedBatch(members)
-        var maskedAtoms: [Int32] = []
-        let masking = ElementMasking(fraction: maskFraction)
-        var generators = corpus.generators(members, epoch: epoch, view: 0)
-        for position in members.indices {
-            let offsets = [stored.crystalOffsets[position], stored.crystalOffsets[position + 1]]
-            maskedAtoms += masking.choose(crystalOffsets: offsets, using: &generators[position])
-        }
+        let maskedAtoms = corpus.maskedAtoms(members, in: stored, fraction: maskFraction, epoch: epoch)
         let numbers = corpus.atomicNumbers(members)
         let classes = maskedAtoms.map { Self.classes(of: numbers[Int($0)]) }
         let masked = model.mask(stored, maskedAtoms: maskedAtoms)

@@ -15,8 +15,6 @@ struct PretrainCorpus {
     let crystals: [Crystal]
     let inputs: StoreGraphs
     let features: AtomFeatures
-    /// Crystals every one of whose elements has atom features and is Z ≤ 100.
-    let usable: [Int]
     let seed: UInt64
     let fixedViews: Bool
     let threads: Int
@@ -35,6 +33,19 @@ struct PretrainCorpus {
     /// One generator per member for `view` in `epoch`.
     func generators(_ members: [Int], epoch: Int, view: UInt64) -> [SeededGenerator] {
         members.map { SeededGenerator(seed: stream(epoch: epoch, crystal: $0, view: view)) }
+    }
+
+    /// ⌊fraction·n⌋ + 1 distinct atoms of each member (`ElementMasking`) drawn from its stream for view 0 in
+    /// `epoch`, as indices into `batch`, the members' batch: ascending within each crystal, crystals in order.
+    func maskedAtoms(_ members: [Int], in batch: CGCNN.Batch, fraction: Double, epoch: Int) -> [Int32] {
+        let masking = ElementMasking(fraction: fraction)
+        var generators = generators(members, epoch: epoch, view: 0)
+        var chosen: [Int32] = []
+        for position in members.indices {
+            let offsets = [batch.crystalOffsets[position], batch.crystalOffsets[position + 1]]
+            chosen += masking.choose(crystalOffsets: offsets, using: &generators[position])
+        }
+        return chosen
     }
 
     /// The stored graphs of `members` as one batch.

@@ -100,7 +100,7 @@ struct PretrainStage {
                 directory.file("crystals.h5"), reason: "pretraining needs at least 2 crystals with atom features")
         }
         let corpus = PretrainCorpus(
-            crystals: crystals, inputs: inputs, features: features, usable: usable, seed: parameters.seed,
+            crystals: crystals, inputs: inputs, features: features, seed: parameters.seed,
             fixedViews: parameters.fixedViews, threads: context.options.jobs)
 
         var (weights, buffers) = pretext.initialize(seed: parameters.seed)
