@@ -201,4 +201,19 @@ import _TestSupport
             try ingest([dir.file("data/matbench_dielectric.json.gz"), Self.badInputs + "/empty.cif"], in: run)
         }
     }
+
+    @Test func aFolderIsOneProvenanceInputHoweverManyFilesItHolds() throws {
+        // 1100 file names and hashes, one attribute each, would pass HDF5's 64 KiB limit on an attribute.
+        let folder = try TemporaryDirectory()
+        for k in 0..<1100 {
+            let a = 3.0 + Double(k) / 1000
+            try "Mo\n1.0\n\(a) 0 0\n0 \(a) 0\n0 0 \(a)\nMo\n2\nDirect\n0 0 0\n0.5 0.5 0.5\n".write(
+                toFile: folder.file(String(format: "mo-%04d.vasp", k)), atomically: false, encoding: .utf8)
+        }
+        let run = try TemporaryDirectory()
+        let (summary, crystals, _) = try ingest([folder.path], in: run)
+        #expect(summary.crystals == 1100)
+        #expect(try crystals.stringArrayAttribute("provenance_input_names") == [folder.path])
+        #expect(try crystals.stringArrayAttribute("provenance_input_hashes").first?.count == 64)
+    }
 }

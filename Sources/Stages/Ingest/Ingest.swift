@@ -48,9 +48,12 @@ public struct Ingest {
         let writer = try CrystalsWriter(path: outputPath, options: options.datasetOptions)
         var state = IngestState(parameters: parameters)
         var files: [String] = []
+        var folders: [String: [String]] = [:]
         for input in parameters.inputs {
             do {
-                files += try expand(input, state: &state)
+                let expanded = try expand(input, state: &state)
+                files += expanded
+                if expanded != [input] { folders[input] = expanded }
             } catch {
                 try reject(input, record: "-", id: "", reason: "\(error)", writer: writer)
             }
@@ -74,7 +77,8 @@ public struct Ingest {
         }
         let labels = state.labelColumns()
         let provenance = Provenance(
-            stage: "ingest", parameterHash: try CanonicalJSON.hash(parameters), inputHashes: source.hashes,
+            stage: "ingest", parameterHash: try CanonicalJSON.hash(parameters),
+            inputHashes: Self.inputHashes(source.hashes, folders: folders),
             toolVersion: XtalVersion.current, startedAt: started)
         try writer.commit(labels: labels, provenance: provenance)
         try directory.link("crystals", to: "crystals.h5", toolVersion: XtalVersion.current)
@@ -91,6 +95,24 @@ public struct Ingest {
                 summary.files, summary.files == 1 ? "" : "s", summary.rejects, summary.seconds,
                 Double(total) / max(summary.seconds, 1e-9), outputPath))
         return summary
+    }
+
+    /// The input hashes of provenance: each file input's SHA-256 under its name, and for each folder input one
+    /// SHA-256 of the lines `NAME HASH` of its files read, in name order.
+    ///
+    /// One entry per folder keeps the provenance attributes small: HDF5 refuses an attribute over 64 KiB, which
+    /// a folder of a thousand CIFs listed file by file exceeds.
+    static func inputHashes(_ fileHashes: [String: String], folders: [String: [String]]) -> [String: String] {
+        var hashes = fileHashes
+        for (folder, files) in folders {
+            var lines = ""
+            for file in files {
+                guard let hash = hashes.removeValue(forKey: file) else { continue }
+                lines += "\((file as NSString).lastPathComponent) \(hash)\n"
+            }
+            hashes[folder] = SHA256.hex(lines)
+        }
+        return hashes
     }
 
     /// The files an input names: itself, or a folder's structure files sorted by name (with its `id_prop.csv`).
