@@ -202,6 +202,22 @@ import _TestSupport
         }
     }
 
+    @Test func integerIDsArePrefixedWithTheFileStem() throws {
+        let dir = try TemporaryDirectory()
+        let document = """
+            {"material_id": 7, "structure": {"lattice": {"matrix": [[3.147, 0, 0], [0, 3.147, 0], [0, 0, 3.147]]}, \
+            "sites": [{"species": [{"element": "Mo", "occu": 1}], "abc": [0, 0, 0]}, \
+            {"species": [{"element": "Mo", "occu": 1}], "abc": [0.5, 0.5, 0.5]}]}}
+            """
+        try (document + "\n").write(toFile: dir.file("table.jsonl"), atomically: true, encoding: .utf8)
+        try "7\n1.0\n4.12 0 0\n0 4.12 0\n0 0 4.12\nCs Cl\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n".write(
+            toFile: dir.file("7.vasp"), atomically: true, encoding: .utf8)
+        let run = try TemporaryDirectory()
+        let (summary, crystals, _) = try ingest([dir.file("table.jsonl"), dir.file("7.vasp")], in: run)
+        #expect(summary.crystals == 2 && summary.rejects == 0)
+        #expect(try crystals.readStrings("graph_id") == ["\(Ingest.stem(dir.file("table.jsonl"))):7", "7"])
+    }
+
     @Test func aFolderIsOneProvenanceInputHoweverManyFilesItHolds() throws {
         // 1100 file names and hashes, one attribute each, would pass HDF5's 64 KiB limit on an attribute.
         let folder = try TemporaryDirectory()
