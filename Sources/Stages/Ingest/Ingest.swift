@@ -8,12 +8,15 @@ import Store
 ///
 /// One serial producer (`IngestSource`) cuts the files into records in input order, workers parse and
 /// validate them (`RecordParser`), and one consumer assigns ids, collects labels and writes, in input order,
-/// so the output does not depend on `--jobs`.
+/// so the output does not depend on `--jobs`. With `--unique` the workers also fingerprint each crystal and the
+/// consumer drops, in input order, every crystal that matches one it kept (`DuplicateIndex`).
 public struct Ingest {
     /// What one run did.
     public struct Summary: Sendable {
         public var crystals = 0
         public var rejects = 0
+        /// Crystals dropped as copies of earlier ones (`--unique`); not counted in `rejects`.
+        public var duplicates = 0
         public var files = 0
         public var seconds = 0.0
         public var labels: [String] = []
@@ -59,7 +62,8 @@ public struct Ingest {
             }
         }
         var source = IngestSource(files: files, parameters: parameters)
-        let parser = RecordParser(rules: parameters.validation, idField: parameters.idField)
+        let parser = RecordParser(
+            rules: parameters.validation, idField: parameters.idField, fingerprints: parameters.unique)
         var names: [String: Int] = [:]
         try OrderedBatchQueue(jobs: options.jobs).run(
             next: { source.next() },
@@ -86,14 +90,16 @@ public struct Ingest {
         summary.files = files.count
         summary.crystals = writer.count
         summary.rejects = writer.rejectCount
+        summary.duplicates = writer.duplicateCount
         summary.labels = labels.map(\.spec.name)
         summary.seconds = Date().timeIntervalSince(started)
         summary.output = outputPath
+        let dropped = parameters.unique ? ", \(summary.duplicates) duplicates dropped" : ""
         progress.finish(
             String(
-                format: "ingest: %d crystals from %d file%@ (%d rejected) in %.1f s (%.0f/s) → %@", summary.crystals,
-                summary.files, summary.files == 1 ? "" : "s", summary.rejects, summary.seconds,
-                Double(total) / max(summary.seconds, 1e-9), outputPath))
+                format: "ingest: %d crystals from %d file%@ (%d rejected%@) in %.1f s (%.0f/s) → %@", summary.crystals,
+                summary.files, summary.files == 1 ? "" : "s", summary.rejects, dropped, summary.seconds,
+                Double(total + summary.duplicates) / max(summary.seconds, 1e-9), outputPath))
         return summary
     }
 
@@ -171,12 +177,17 @@ public struct Ingest {
         case .failure(let error):
             try reject(checked.raw.file, record: record, id: id, reason: error.description, writer: writer)
         case .success(var crystal):
+            if let fingerprint = checked.fingerprint, let original = state.duplicates.original(of: fingerprint) {
+                try dropDuplicate(checked.raw.file, record: record, id: id, of: original, writer: writer)
+                return
+            }
             if let first = state.seenIDs[id] {
                 let reason = "duplicate id '\(id)' (first seen in \(first.file):\(first.record))"
                 try reject(checked.raw.file, record: record, id: id, reason: reason, writer: writer)
                 return
             }
             state.seenIDs[id] = (checked.raw.file, record)
+            if let fingerprint = checked.fingerprint { state.duplicates.insert(fingerprint, id: id) }
             crystal.id = id
             if let name = checked.raw.name { names[name] = writer.count }
             var fields = checked.fields
@@ -211,6 +222,21 @@ public struct Ingest {
             report("xtal-ingest: \(file)\(place)\(id.isEmpty ? "" : " (\(id))"): \(reason)")
         } else if writer.rejectCount == 21 {
             report("xtal-ingest: more rejects follow; all are listed in crystals.h5 /rejects")
+        }
+    }
+
+    /// Records a crystal left out as a copy of `original`, kept earlier; reports the first 20 unless `--quiet`
+    /// (they are not errors).
+    private func dropDuplicate(
+        _ file: String, record: String, id: String, of original: String, writer: CrystalsWriter
+    ) throws {
+        try writer.reject(
+            sourceFile: file, record: record, id: id, reason: "duplicate of \(original)", kind: .duplicate)
+        if options.quiet { return }
+        if writer.duplicateCount <= 20 {
+            report("xtal-ingest: \(file): record \(record): \(id): duplicate of \(original) (dropped)")
+        } else if writer.duplicateCount == 21 {
+            report("xtal-ingest: more duplicates follow; all are listed in crystals.h5 /rejects (kind duplicate)")
         }
     }
 

@@ -1,12 +1,14 @@
 import Crystal
 import Foundation
 
-/// What ingest remembers across records and files: ids seen, labels collected, `id_prop.csv` targets,
-/// label units from manifests.
+/// What ingest remembers across records and files: ids seen, fingerprints of the crystals kept, labels
+/// collected, `id_prop.csv` targets, label units from manifests.
 struct IngestState {
     let parameters: IngestParameters
     /// id → where it was first seen (the file and record, joined only for a duplicate's message).
     var seenIDs: [String: (file: String, record: String)] = [:]
+    /// Fingerprints of the crystals kept so far (`--unique`).
+    var duplicates = DuplicateIndex()
     /// Label columns collected so far.
     var labels = LabelTable()
     /// `id_prop.csv` targets: id (file stem) → field → value.
