@@ -50,9 +50,9 @@ public struct IngestCommand: ParsableCommand {
 
     @Flag(
         help: """
-            Drop a crystal whose structure matches one kept earlier (same reduced formula, volume per atom within \
-            1 %, mean neighbour distances within 0.02 Å, whatever the cell setting or atom order); each is listed \
-            in crystals.h5 /rejects with kind 'duplicate'.
+            Drop a crystal whose structure matches one kept earlier (same reduced formula and atoms per primitive \
+            cell, volume per atom within 1 %, mean neighbour distances within 0.02 Å, whatever the cell setting or \
+            atom order); each is listed in crystals.h5 /rejects with kind 'duplicate'.
             """)
     var unique = false
 
