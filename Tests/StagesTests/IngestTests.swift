@@ -201,4 +201,35 @@ import _TestSupport
             try ingest([dir.file("data/matbench_dielectric.json.gz"), Self.badInputs + "/empty.cif"], in: run)
         }
     }
+
+    @Test func integerIDsArePrefixedWithTheFileStem() throws {
+        let dir = try TemporaryDirectory()
+        let document = """
+            {"material_id": 7, "structure": {"lattice": {"matrix": [[3.147, 0, 0], [0, 3.147, 0], [0, 0, 3.147]]}, \
+            "sites": [{"species": [{"element": "Mo", "occu": 1}], "abc": [0, 0, 0]}, \
+            {"species": [{"element": "Mo", "occu": 1}], "abc": [0.5, 0.5, 0.5]}]}}
+            """
+        try (document + "\n").write(toFile: dir.file("table.jsonl"), atomically: true, encoding: .utf8)
+        try "7\n1.0\n4.12 0 0\n0 4.12 0\n0 0 4.12\nCs Cl\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n".write(
+            toFile: dir.file("7.vasp"), atomically: true, encoding: .utf8)
+        let run = try TemporaryDirectory()
+        let (summary, crystals, _) = try ingest([dir.file("table.jsonl"), dir.file("7.vasp")], in: run)
+        #expect(summary.crystals == 2 && summary.rejects == 0)
+        #expect(try crystals.readStrings("graph_id") == ["\(Ingest.stem(dir.file("table.jsonl"))):7", "7"])
+    }
+
+    @Test func aFolderIsOneProvenanceInputHoweverManyFilesItHolds() throws {
+        // 1100 file names and hashes, one attribute each, would pass HDF5's 64 KiB limit on an attribute.
+        let folder = try TemporaryDirectory()
+        for k in 0..<1100 {
+            let a = 3.0 + Double(k) / 1000
+            try "Mo\n1.0\n\(a) 0 0\n0 \(a) 0\n0 0 \(a)\nMo\n2\nDirect\n0 0 0\n0.5 0.5 0.5\n".write(
+                toFile: folder.file(String(format: "mo-%04d.vasp", k)), atomically: false, encoding: .utf8)
+        }
+        let run = try TemporaryDirectory()
+        let (summary, crystals, _) = try ingest([folder.path], in: run)
+        #expect(summary.crystals == 1100)
+        #expect(try crystals.stringArrayAttribute("provenance_input_names") == [folder.path])
+        #expect(try crystals.stringArrayAttribute("provenance_input_hashes").first?.count == 64)
+    }
 }

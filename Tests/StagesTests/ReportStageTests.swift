@@ -186,6 +186,19 @@ import _TestSupport
         #expect(throws: StoreError.notHDF5(file: dir.file("ranking.h5"))) { try Self.report(dir) }
     }
 
+    @Test func duplicatesDroppedByIngestAreShownApartFromRejects() throws {
+        let dir = try TemporaryDirectory()
+        try Self.makeRun(dir)
+        let rejects = try StoreFile.open(dir.file("crystals.h5"), writable: true).root.group("rejects")
+        try rejects.setAttribute("encoding_version", "2")
+        try rejects.write("kind", strings: ["error", "duplicate", "error"])
+        let page = try Self.report(dir)
+        #expect(page.contains("<p>2 records were rejected"))
+        #expect(page.contains("<p>1 records were dropped as duplicates"))
+        #expect(page.contains("<td>duplicates dropped</td><td class=\"n\">1</td>"))
+        #expect(OutputSummary(path: dir.file("crystals.h5")).contents == "30 crystals, 2 rejects, 1 duplicates dropped")
+    }
+
     @Test func plotHelpers() {
         #expect(AxisScale(covering: [0.03, 0.97]).ticks.map(\.label) == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"])
         #expect(

@@ -17,11 +17,26 @@ final class CrystalsWriter {
     private let lattices: DatasetAppender<Double>
     private let numbers: RaggedAppender<UInt8>
     private let coordinates: DatasetAppender<Double>
-    private var rejects: (file: StringAppender, record: StringAppender, id: StringAppender, reason: StringAppender)
+    private var rejects:
+        (
+            file: StringAppender, record: StringAppender, id: StringAppender, reason: StringAppender,
+            kind: StringAppender
+        )
     /// Crystals written.
     private(set) var count = 0
-    /// Rejects written.
+    /// Rejects of kind `error` written.
     private(set) var rejectCount = 0
+    /// Rejects of kind `duplicate` written.
+    private(set) var duplicateCount = 0
+
+    /// Why a record was left out, stored as the `rejects/kind` strings.
+    ///
+    /// `error`: it could not be used; `duplicate`: it is a copy of a crystal kept earlier (`--unique`), which is
+    /// no error.
+    enum RejectKind: String {
+        case error
+        case duplicate
+    }
 
     /// Starts `path` (through `path.partial`).
     init(path: String, options: DatasetOptions) throws {
@@ -37,11 +52,12 @@ final class CrystalsWriter {
         numbers = try RaggedAppender(root, "node_atomic_number", ptrName: "node_ptr", options: options)
         coordinates = DatasetAppender(root, "node_frac_coords", rowShape: [3], options: options)
         let group = try root.createGroup("rejects")
-        try group.setEncoding("rejects", version: "1")
+        try group.setEncoding("rejects", version: "2")
         rejects = (
             try StringAppender(group, "source_file", options: options),
             try StringAppender(group, "record", options: options),
-            try StringAppender(group, "id", options: options), try StringAppender(group, "reason", options: options)
+            try StringAppender(group, "id", options: options), try StringAppender(group, "reason", options: options),
+            try StringAppender(group, "kind", options: options)
         )
     }
 
@@ -82,13 +98,17 @@ final class CrystalsWriter {
         pending = Pending()
     }
 
-    /// Records a rejected record: where it came from, its id if known, and why.
-    func reject(sourceFile: String, record: String, id: String, reason: String) throws {
+    /// Records a record left out: where it came from, its id if known, why, and whether that is an error.
+    func reject(sourceFile: String, record: String, id: String, reason: String, kind: RejectKind = .error) throws {
         try rejects.file.append(sourceFile)
         try rejects.record.append(record)
         try rejects.id.append(id)
         try rejects.reason.append(reason)
-        rejectCount += 1
+        try rejects.kind.append(kind.rawValue)
+        switch kind {
+        case .error: rejectCount += 1
+        case .duplicate: duplicateCount += 1
+        }
     }
 
     /// Writes the labels (one value per crystal, NaN where missing), stamps provenance and publishes the file.
@@ -99,7 +119,9 @@ final class CrystalsWriter {
         try lattices.finish().setAttribute("units", "angstrom")
         try numbers.finish()
         try coordinates.finish().setAttribute("units", "1")
-        for appender in [rejects.file, rejects.record, rejects.id, rejects.reason] { try appender.finish() }
+        for appender in [rejects.file, rejects.record, rejects.id, rejects.reason, rejects.kind] {
+            try appender.finish()
+        }
         let group = try root.createGroup("labels")
         try group.setEncoding("labels", version: "1")
         for (spec, values) in labels {

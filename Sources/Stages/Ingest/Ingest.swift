@@ -8,12 +8,15 @@ import Store
 ///
 /// One serial producer (`IngestSource`) cuts the files into records in input order, workers parse and
 /// validate them (`RecordParser`), and one consumer assigns ids, collects labels and writes, in input order,
-/// so the output does not depend on `--jobs`.
+/// so the output does not depend on `--jobs`. With `--unique` the workers also fingerprint each crystal and the
+/// consumer drops, in input order, every crystal that matches one it kept (`DuplicateIndex`).
 public struct Ingest {
     /// What one run did.
     public struct Summary: Sendable {
         public var crystals = 0
         public var rejects = 0
+        /// Crystals dropped as copies of earlier ones (`--unique`); not counted in `rejects`.
+        public var duplicates = 0
         public var files = 0
         public var seconds = 0.0
         public var labels: [String] = []
@@ -48,15 +51,19 @@ public struct Ingest {
         let writer = try CrystalsWriter(path: outputPath, options: options.datasetOptions)
         var state = IngestState(parameters: parameters)
         var files: [String] = []
+        var folders: [String: [String]] = [:]
         for input in parameters.inputs {
             do {
-                files += try expand(input, state: &state)
+                let expanded = try expand(input, state: &state)
+                files += expanded
+                if expanded != [input] { folders[input] = expanded }
             } catch {
                 try reject(input, record: "-", id: "", reason: "\(error)", writer: writer)
             }
         }
         var source = IngestSource(files: files, parameters: parameters)
-        let parser = RecordParser(rules: parameters.validation, idField: parameters.idField)
+        let parser = RecordParser(
+            rules: parameters.validation, idField: parameters.idField, fingerprints: parameters.unique)
         var names: [String: Int] = [:]
         try OrderedBatchQueue(jobs: options.jobs).run(
             next: { source.next() },
@@ -74,7 +81,8 @@ public struct Ingest {
         }
         let labels = state.labelColumns()
         let provenance = Provenance(
-            stage: "ingest", parameterHash: try CanonicalJSON.hash(parameters), inputHashes: source.hashes,
+            stage: "ingest", parameterHash: try CanonicalJSON.hash(parameters),
+            inputHashes: Self.inputHashes(source.hashes, folders: folders),
             toolVersion: XtalVersion.current, startedAt: started)
         try writer.commit(labels: labels, provenance: provenance)
         try directory.link("crystals", to: "crystals.h5", toolVersion: XtalVersion.current)
@@ -82,15 +90,35 @@ public struct Ingest {
         summary.files = files.count
         summary.crystals = writer.count
         summary.rejects = writer.rejectCount
+        summary.duplicates = writer.duplicateCount
         summary.labels = labels.map(\.spec.name)
         summary.seconds = Date().timeIntervalSince(started)
         summary.output = outputPath
+        let dropped = parameters.unique ? ", \(summary.duplicates) duplicates dropped" : ""
         progress.finish(
             String(
-                format: "ingest: %d crystals from %d file%@ (%d rejected) in %.1f s (%.0f/s) → %@", summary.crystals,
-                summary.files, summary.files == 1 ? "" : "s", summary.rejects, summary.seconds,
-                Double(total) / max(summary.seconds, 1e-9), outputPath))
+                format: "ingest: %d crystals from %d file%@ (%d rejected%@) in %.1f s (%.0f/s) → %@", summary.crystals,
+                summary.files, summary.files == 1 ? "" : "s", summary.rejects, dropped, summary.seconds,
+                Double(total + summary.duplicates) / max(summary.seconds, 1e-9), outputPath))
         return summary
+    }
+
+    /// The input hashes of provenance: each file input's SHA-256 under its name, and for each folder input one
+    /// SHA-256 of the lines `NAME HASH` of its files read, in name order.
+    ///
+    /// One entry per folder keeps the provenance attributes small: HDF5 refuses an attribute over 64 KiB, which
+    /// a folder of a thousand CIFs listed file by file exceeds.
+    static func inputHashes(_ fileHashes: [String: String], folders: [String: [String]]) -> [String: String] {
+        var hashes = fileHashes
+        for (folder, files) in folders {
+            var lines = ""
+            for file in files {
+                guard let hash = hashes.removeValue(forKey: file) else { continue }
+                lines += "\((file as NSString).lastPathComponent) \(hash)\n"
+            }
+            hashes[folder] = SHA256.hex(lines)
+        }
+        return hashes
     }
 
     /// The files an input names: itself, or a folder's structure files sorted by name (with its `id_prop.csv`).
@@ -149,12 +177,17 @@ public struct Ingest {
         case .failure(let error):
             try reject(checked.raw.file, record: record, id: id, reason: error.description, writer: writer)
         case .success(var crystal):
+            if let fingerprint = checked.fingerprint, let original = state.duplicates.original(of: fingerprint) {
+                try dropDuplicate(checked.raw.file, record: record, id: id, of: original, writer: writer)
+                return
+            }
             if let first = state.seenIDs[id] {
                 let reason = "duplicate id '\(id)' (first seen in \(first.file):\(first.record))"
                 try reject(checked.raw.file, record: record, id: id, reason: reason, writer: writer)
                 return
             }
             state.seenIDs[id] = (checked.raw.file, record)
+            if let fingerprint = checked.fingerprint { state.duplicates.insert(fingerprint, id: id) }
             crystal.id = id
             if let name = checked.raw.name { names[name] = writer.count }
             var fields = checked.fields
@@ -189,6 +222,21 @@ public struct Ingest {
             report("xtal-ingest: \(file)\(place)\(id.isEmpty ? "" : " (\(id))"): \(reason)")
         } else if writer.rejectCount == 21 {
             report("xtal-ingest: more rejects follow; all are listed in crystals.h5 /rejects")
+        }
+    }
+
+    /// Records a crystal left out as a copy of `original`, kept earlier; reports the first 20 unless `--quiet`
+    /// (they are not errors).
+    private func dropDuplicate(
+        _ file: String, record: String, id: String, of original: String, writer: CrystalsWriter
+    ) throws {
+        try writer.reject(
+            sourceFile: file, record: record, id: id, reason: "duplicate of \(original)", kind: .duplicate)
+        if options.quiet { return }
+        if writer.duplicateCount <= 20 {
+            report("xtal-ingest: \(file): record \(record): \(id): duplicate of \(original) (dropped)")
+        } else if writer.duplicateCount == 21 {
+            report("xtal-ingest: more duplicates follow; all are listed in crystals.h5 /rejects (kind duplicate)")
         }
     }
 

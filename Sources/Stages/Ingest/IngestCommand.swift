@@ -12,7 +12,8 @@ public struct IngestCommand: ParsableCommand {
             Project documents (JSON array or JSON Lines), MatBench files (.json.gz, pandas split/columns), and CSV \
             files whose structure column holds pymatgen's text rendering or CIF text; any of them plain, .gz or .zst; \
             folders of such files, with a CGCNN id_prop.csv for labels. Every structure is validated; rejected \
-            records are listed with their reason in crystals.h5 /rejects and the rest go on.
+            records are listed with their reason in crystals.h5 /rejects and the rest go on. With --unique, copies of \
+            a crystal already read are dropped and listed there too, as duplicates (not errors).
             """,
         version: XtalVersion.current
     )
@@ -47,6 +48,14 @@ public struct IngestCommand: ParsableCommand {
     @Option(name: .customLong("max-atoms"), help: "Reject structures with more atoms than this.")
     var maxAtoms = 5000
 
+    @Flag(
+        help: """
+            Drop a crystal whose structure matches one kept earlier (same reduced formula and atoms per primitive \
+            cell, volume per atom within 1 %, mean neighbour distances within 0.02 Å, whatever the cell setting or \
+            atom order); each is listed in crystals.h5 /rejects with kind 'duplicate'.
+            """)
+    var unique = false
+
     public init() {}
 
     public mutating func validate() throws {
@@ -71,6 +80,7 @@ public struct IngestCommand: ParsableCommand {
         parameters.labels = labels.compactMap(LabelSpec.init(parsing:))
         parameters.maxRejectFraction = maxRejectFraction
         parameters.validation = ValidationRules(minDistance: minDistance, maxAtoms: maxAtoms)
+        parameters.unique = unique
         return parameters
     }
 

@@ -18,6 +18,8 @@ public struct IngestParameters: Codable, Hashable, Sendable {
     public var maxRejectFraction: Double = 0.5
     /// Structure checks.
     public var validation = ValidationRules()
+    /// Drop a crystal whose structure matches one kept earlier in the run (`StructureFingerprint`).
+    public var unique = false
 
     public init(inputs: [String]) { self.inputs = inputs }
 }

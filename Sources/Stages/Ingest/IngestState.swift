@@ -1,12 +1,14 @@
 import Crystal
 import Foundation
 
-/// What ingest remembers across records and files: ids seen, labels collected, `id_prop.csv` targets,
-/// label units from manifests.
+/// What ingest remembers across records and files: ids seen, fingerprints of the crystals kept, labels
+/// collected, `id_prop.csv` targets, label units from manifests.
 struct IngestState {
     let parameters: IngestParameters
     /// id → where it was first seen (the file and record, joined only for a duplicate's message).
     var seenIDs: [String: (file: String, record: String)] = [:]
+    /// Fingerprints of the crystals kept so far (`--unique`).
+    var duplicates = DuplicateIndex()
     /// Label columns collected so far.
     var labels = LabelTable()
     /// `id_prop.csv` targets: id (file stem) → field → value.
@@ -44,9 +46,11 @@ struct IngestState {
     /// The stem of the file being read.
     var currentStem: String { current.stem }
 
-    /// The id of a record: the `--id-field` value; else `material_id`; else its name (integers prefixed with
-    /// the file stem); else the CIF block name in a multi-block file; else the file stem for single-structure
-    /// files; else `<stem>:<index>`.
+    /// The id of a record: the `--id-field` value; else `material_id`; else its name; else the CIF block name in
+    /// a multi-block file; else the file stem for single-structure files; else `<stem>:<index>`.
+    ///
+    /// An integer id or name is prefixed with the file stem (`val:1234`): numbers such as CMR ids or table rows
+    /// repeat across files, and would collide with each other and with files named `12.cif`.
     func id(for checked: CheckedRecord) -> String {
         precondition(
             checked.raw.file == current.file,
@@ -55,7 +59,7 @@ struct IngestState {
         for field in [parameters.idField, "material_id"].compactMap({ $0 }) {
             switch checked.fields[field] {
             case .string(let text) where !text.isEmpty: return text
-            case .number(let value): return value == value.rounded() ? String(Int(value)) : String(value)
+            case .number(let value): return "\(stem):" + (value == value.rounded() ? String(Int(value)) : String(value))
             default: continue
             }
         }

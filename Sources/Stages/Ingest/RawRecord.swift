@@ -42,4 +42,6 @@ struct CheckedRecord: Sendable {
     var fields: [String: FieldValue]
     /// The reduced formula of an accepted crystal, computed on the worker rather than the serial writer.
     var formula = ""
+    /// The fingerprint of an accepted crystal when ingest drops duplicates (`--unique`), computed on the worker.
+    var fingerprint: StructureFingerprint?
 }

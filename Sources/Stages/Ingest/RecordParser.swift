@@ -1,9 +1,12 @@
 import Crystal
 
-/// The pure per-record work of ingest, run on worker threads: parse a raw record and validate the structure.
+/// The pure per-record work of ingest, run on worker threads: parse a raw record, validate the structure and,
+/// for `--unique`, take its fingerprint.
 struct RecordParser: Sendable {
     let rules: ValidationRules
     let idField: String?
+    /// Whether to fingerprint accepted crystals (`--unique`).
+    var fingerprints = false
 
     /// Parses and validates `raw`; failures are returned in the record, never thrown.
     func check(_ raw: RawRecord) -> CheckedRecord {
@@ -35,7 +38,10 @@ struct RecordParser: Sendable {
         }
         var record = CheckedRecord(
             raw: (raw.file, raw.index, raw.name, raw.multiBlock, raw.fromTable), crystal: checked, fields: fields)
-        if case .success(let crystal) = checked { record.formula = crystal.composition.reducedFormula }
+        if case .success(let crystal) = checked {
+            record.formula = crystal.composition.reducedFormula
+            if fingerprints { record.fingerprint = StructureFingerprint(crystal) }
+        }
         return record
     }
 

@@ -1,7 +1,7 @@
 import Store
 
-/// What the report reads from `crystals.h5` (docs/store-format.md §5): ids, labels and rejects, not the
-/// structures.
+/// What the report reads from `crystals.h5` (docs/store-format.md §5): ids, labels, rejects and dropped
+/// duplicates, not the structures.
 struct CrystalsSummary {
     /// A label column, NaN where a crystal has none.
     struct Label {
@@ -21,7 +21,11 @@ struct CrystalsSummary {
     /// Every crystal's id, in file order.
     var ids: [String]
     var labels: [Label] = []
+    /// Records rejected as unusable (`rejects/kind` `error`, or every row of a version 1 group).
     var rejects: [Reject] = []
+    /// Records dropped as copies of crystals kept earlier (`rejects/kind` `duplicate`, `ingest --unique`); the
+    /// reason is `duplicate of ID`.
+    var duplicates: [Reject] = []
 
     /// Reads `path`.
     ///
@@ -48,14 +52,21 @@ struct CrystalsSummary {
         }
         if root.contains("rejects") {
             let group = try root.group("rejects")
-            try group.requireEncoding("rejects", supported: ["1"])
-            let columns = try ["source_file", "record", "id", "reason"].map { try group.readStrings($0) }
+            try group.requireEncoding("rejects", supported: ["1", "2"])
+            let names = ["source_file", "record", "id", "reason"] + (group.contains("kind") ? ["kind"] : [])
+            let columns = try names.map { try group.readStrings($0) }
             guard Set(columns.map(\.count)).count == 1 else {
                 throw StoreError.corrupt(
                     file: path, object: "/rejects", reason: "columns of different lengths \(columns.map(\.count))")
             }
-            rejects = (0..<columns[0].count).map {
-                Reject(sourceFile: columns[0][$0], record: columns[1][$0], id: columns[2][$0], reason: columns[3][$0])
+            for row in 0..<columns[0].count {
+                let reject = Reject(
+                    sourceFile: columns[0][row], record: columns[1][row], id: columns[2][row], reason: columns[3][row])
+                if columns.count == 5 && columns[4][row] == "duplicate" {
+                    duplicates.append(reject)
+                } else {
+                    rejects.append(reject)
+                }
             }
         }
     }

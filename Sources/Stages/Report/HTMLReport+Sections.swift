@@ -11,14 +11,28 @@ extension HTMLReport {
     func rejectsSection() -> String {
         var html = "<h2>Rejected inputs</h2>\n"
         guard let crystals = contents.crystals else { return html + Self.missing("crystals.h5", stage: "ingest") }
-        guard !crystals.rejects.isEmpty else { return html + "<p>Every input record was ingested.</p>\n" }
-        html += "<p>\(crystals.rejects.count) records were rejected, by kind (numbers and names replaced by "
-        html += "<code>#</code> and <code>…</code>):</p>\n"
-        html += Self.table(
-            ["kind", "count"], RejectKinds.count(crystals.rejects.map(\.reason)).map { [$0.kind, "\($0.count)"] })
-        let shown = crystals.rejects.prefix(Self.rejectsShown)
-        html += "<p>The first \(shown.count):</p>\n"
-        return html
+        if crystals.rejects.isEmpty {
+            let dropped = crystals.duplicates.isEmpty ? "" : " or dropped as a duplicate"
+            html += "<p>Every input record was ingested\(dropped).</p>\n"
+        } else {
+            html += "<p>\(crystals.rejects.count) records were rejected, by kind (numbers and names replaced by "
+            html += "<code>#</code> and <code>…</code>):</p>\n"
+            html += Self.table(
+                ["kind", "count"], RejectKinds.count(crystals.rejects.map(\.reason)).map { [$0.kind, "\($0.count)"] })
+            let shown = crystals.rejects.prefix(Self.rejectsShown)
+            html += "<p>The first \(shown.count):</p>\n"
+            html += Self.table(
+                ["source file", "record", "id", "reason"], shown.map { [$0.sourceFile, $0.record, $0.id, $0.reason] })
+        }
+        return html + duplicatesPart(crystals.duplicates)
+    }
+
+    /// The crystals `ingest --unique` dropped as copies of earlier ones: a count and the first few.
+    private func duplicatesPart(_ duplicates: [CrystalsSummary.Reject]) -> String {
+        guard !duplicates.isEmpty else { return "" }
+        let shown = duplicates.prefix(Self.rejectsShown)
+        return "<p>\(duplicates.count) records were dropped as duplicates: the same structure as a crystal kept "
+            + "earlier (<code>ingest --unique</code>; not errors). The first \(shown.count):</p>\n"
             + Self.table(
                 ["source file", "record", "id", "reason"], shown.map { [$0.sourceFile, $0.record, $0.id, $0.reason] })
     }

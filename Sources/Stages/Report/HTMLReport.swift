@@ -61,6 +61,7 @@ struct HTMLReport {
         if let crystals = contents.crystals {
             rows.append(("crystals (crystals.h5)", "\(crystals.ids.count)"))
             rows.append(("rejects", "\(crystals.rejects.count)"))
+            if !crystals.duplicates.isEmpty { rows.append(("duplicates dropped", "\(crystals.duplicates.count)")) }
             rows.append(
                 ("labels", crystals.labels.isEmpty ? "none" : crystals.labels.map(\.name).joined(separator: ", ")))
         }

@@ -4,7 +4,7 @@ import Store
 
 /// One line about a stage's output file for `xtal status`: what it holds and when it was written.
 struct OutputSummary {
-    /// What the file holds (`4764 crystals, 12 rejects`), or why that could not be read.
+    /// What the file holds (`4764 crystals, 12 rejects`, `…, 30 duplicates dropped`), or why that could not be read.
     let contents: String
     /// When it was written: its provenance `finished_at`, else the file's modification time; `nil` if absent.
     let written: String?
@@ -45,8 +45,15 @@ struct OutputSummary {
         }
         switch try root.stringAttribute("encoding_type") {
         case "crystals":
-            let rejects = root.contains("rejects") ? try rows(try root.group("rejects"), "reason") : 0
-            return "\(try rows(root, "graph_id")) crystals, \(rejects) rejects"
+            var (rejects, duplicates) = (0, 0)
+            if root.contains("rejects") {
+                let group = try root.group("rejects")
+                let kinds = group.contains("kind") ? try group.readStrings("kind") : []
+                duplicates = kinds.filter { $0 == "duplicate" }.count
+                rejects = try rows(group, "reason") - duplicates
+            }
+            let dropped = duplicates > 0 ? ", \(duplicates) duplicates dropped" : ""
+            return "\(try rows(root, "graph_id")) crystals, \(rejects) rejects\(dropped)"
         case "graphs":
             return "\(try rows(root, "graph_id")) graphs, \(try last(root, "edge_ptr")) edges"
         case "predictions":

@@ -20,7 +20,7 @@ public enum StageCatalogue {
         parameters: [
             .init("inputs", .positional), .init("format", .string), .init("id-field", .string),
             .init("structure-field", .string), .init("label", .repeated), .init("max-reject-fraction", .number),
-            .init("min-distance", .number), .init("max-atoms", .integer),
+            .init("min-distance", .number), .init("max-atoms", .integer), .init("unique", .flag),
         ]
     ) { parameters, run in
         .init(
