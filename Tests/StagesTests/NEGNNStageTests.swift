@@ -74,8 +74,8 @@ import _TestSupport
             Issue.record("not a head model")
             return
         }
-        // All layers by default; mean and sum of each.
-        #expect(headLayers == [0, 1, 2] && headConfiguration.inputs == 2 * 8 * 3 && headConfiguration.hidden == 0)
+        // Layers 0 and 1 by default (the reference's); mean and sum of each.
+        #expect(headLayers == [0, 1] && headConfiguration.inputs == 2 * 8 * 2 && headConfiguration.hidden == 0)
         #expect(head.members[0].history.validationMetrics["ridge_alpha"] == RidgeFit.alphas)
 
         let predict = try PredictCommand.parse(["--store", dir.path, "--quiet", "--model", "negnn"])

@@ -17,7 +17,7 @@ public struct TrainCommand: ParsableCommand {
             K members from seeds seed, seed+1, …; xtal predict reports their mean and standard deviation.
 
             --model negnn (Kong and others, 2024) trains the same network on a frozen encoder's atom embeddings \
-            (--init NAME, an encoder of xtal pretrain; --encoder-layers picks and concatenates its layers, all by \
+            (--init NAME, an encoder of xtal pretrain; --encoder-layers picks and concatenates its layers, 0,1 by \
             default) instead of CGCNN features. --model head trains a small network (--head mlp) or ridge \
             regression (--head ridge) on the frozen encoder's crystal embeddings (mean and sum of the atom \
             embeddings): fast, for screening.
@@ -122,7 +122,9 @@ public struct TrainCommand: ParsableCommand {
 
     @Option(
         name: .customLong("encoder-layers"),
-        help: ArgumentHelp("negnn and head: the frozen encoder's layers to read (default: all).", valueName: "0,1,…"))
+        help: ArgumentHelp(
+            "negnn and head: the frozen encoder's layers to read, concatenated (default: 0,1, as Kong et al.).",
+            valueName: "0,1,…"))
     var encoderLayers: String?
 
     @Option(help: "head: mlp or ridge.")

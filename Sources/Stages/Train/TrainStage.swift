@@ -176,7 +176,7 @@ public struct TrainStage {
                 frozen.path, reason: "trained on other graphs than graphs.h5 (\(frozen.encoder.graphParametersJSON))")
         }
         let convolutions = frozen.encoder.network.convolutions
-        let layers = parameters.encoderLayers ?? Array(0...convolutions)
+        let layers = parameters.encoderLayers
         if let bad = layers.first(where: { $0 > convolutions }) {
             throw StageError.incompatibleInput(
                 frozen.path, reason: "layer \(bad) does not exist: it has layers 0 (embedding) to \(convolutions)")
