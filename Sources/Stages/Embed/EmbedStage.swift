@@ -40,11 +40,7 @@ struct EmbedStage {
         let encoder = try FrozenEncoder(named: encoderName, directory: directory)
         let convolutions = encoder.network.convolutions
         let chosen = layers.isEmpty ? [convolutions] : layers
-        if let bad = chosen.first(where: { $0 < 0 || $0 > convolutions }) {
-            throw StageError.incompatibleInput(
-                directory.file("models/\(encoderName).h5"),
-                reason: "layer \(bad) does not exist: it has layers 0 (embedding) to \(convolutions)")
-        }
+        try encoder.check(layers: chosen, file: directory.file("models/\(encoderName).h5"))
         let reader = try GraphBatches(path: graphsPath)
         let encoderPath = directory.file("models/\(encoderName).h5")
         guard try encoder.graphParameters(file: encoderPath).buildsSameEdges(as: reader.parameters) else {

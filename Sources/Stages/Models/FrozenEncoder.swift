@@ -80,6 +80,17 @@ struct FrozenEncoder {
         return graphs
     }
 
+    /// Checks that every one of `layers` exists (0 … convolutions).
+    ///
+    /// - Throws: `StageError.incompatibleInput` naming `file` (the encoder's) and the first missing layer.
+    func check(layers: [Int], file: String) throws {
+        let convolutions = network.convolutions
+        if let bad = layers.first(where: { $0 < 0 || $0 > convolutions }) {
+            throw StageError.incompatibleInput(
+                file, reason: "layer \(bad) does not exist: it has layers 0 (embedding) to \(convolutions)")
+        }
+    }
+
     /// Atom embeddings [atoms, width · layers.count]: the chosen layers' features side by side.
     func atomEmbedding(_ batch: CGCNN.Batch, layers: [Int]) -> Tensor<Float> {
         precondition(

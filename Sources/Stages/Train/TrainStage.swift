@@ -175,12 +175,8 @@ public struct TrainStage {
             throw StageError.incompatibleInput(
                 frozen.path, reason: "trained on other graphs than graphs.h5 (\(frozen.encoder.graphParametersJSON))")
         }
-        let convolutions = frozen.encoder.network.convolutions
         let layers = parameters.encoderLayers
-        if let bad = layers.first(where: { $0 > convolutions }) {
-            throw StageError.incompatibleInput(
-                frozen.path, reason: "layer \(bad) does not exist: it has layers 0 (embedding) to \(convolutions)")
-        }
+        try frozen.encoder.check(layers: layers, file: frozen.path)
         let width = frozen.encoder.network.width * layers.count
         if parameters.model == "negnn" {
             var architecture = parameters.architecture
