@@ -41,8 +41,10 @@ struct TrainParameters: Sendable, Hashable, Codable {
     /// mt-cgcnn: a pretrained encoder of `xtal-pretrain` whose weights start the encoder (nil: random). negnn and
     /// head: the frozen encoder the inputs go through (required).
     var initEncoder: String? = nil
-    /// negnn and head: the frozen encoder's layers read, concatenated: 0 is its embedding, l its atom features after
-    /// convolution l. The default 0,1 (element and first neighbour shell) is the reference code's (`--lth_emb 01`).
+    /// negnn and head: the frozen encoder's layers read, concatenated.
+    ///
+    /// 0 is its embedding, l its atom features after convolution l. The default 0,1 (element and first neighbour
+    /// shell) is the reference code's (`--lth_emb 01`).
     var encoderLayers = [0, 1]
     /// head: `mlp` (trained like the other models) or `ridge` (closed form, one member).
     var head = "mlp"
