@@ -45,25 +45,39 @@ enum ModelNetwork {
         }
     }
 
-    /// `batch` as the CGCNN of a NEGNN model reads it: atom features replaced by the frozen atom embeddings.
-    func negnnInput(_ batch: CGCNN.Batch) -> CGCNN.Batch {
-        guard case .negnn(_, let encoder, let layers) = self else { return batch }
-        var input = batch
-        input.atomFeatures = encoder.atomEmbedding(batch, layers: layers)
-        return input
+    /// What the trainable part reads: graphs (for NEGNN, with the frozen atom embeddings as atom features), or
+    /// for a head the crystal embeddings [crystals, inputs].
+    enum Input {
+        case graphs(CGCNN.Batch)
+        case embeddings(Tensor<Float>)
     }
 
-    /// One [crystals, outputs] tensor per target for `batch` (atom features from the model's table).
-    func outputs(
-        _ batch: CGCNN.Batch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
-    ) -> [Tensor<Float>] {
+    /// `batch` (atom features from the model's table) as the trainable part reads it; the frozen encoder, if
+    /// any, runs here, once for however many members then read it.
+    func input(_ batch: CGCNN.Batch) -> Input {
         switch self {
-        case .cgcnn(let c):
+        case .cgcnn:
+            return .graphs(batch)
+        case .negnn(_, let encoder, let layers):
+            var input = batch
+            input.atomFeatures = encoder.atomEmbedding(batch, layers: layers)
+            return .graphs(input)
+        case .head(_, let encoder, let layers):
+            return .embeddings(encoder.crystalEmbedding(batch, layers: layers))
+        }
+    }
+
+    /// One [crystals, outputs] tensor per target for `input` (`input(_:)`).
+    func outputs(
+        _ input: Input, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
+    ) -> [Tensor<Float>] {
+        switch (self, input) {
+        case (.cgcnn(let c), .graphs(let batch)), (.negnn(let c, _, _), .graphs(let batch)):
             return CGCNN(c)(batch, parameters, buffers: &buffers, training: training)
-        case .negnn(let c, _, _):
-            return CGCNN(c)(negnnInput(batch), parameters, buffers: &buffers, training: training)
-        case .head(let c, let encoder, let layers):
-            return EmbeddingHead(c)(encoder.crystalEmbedding(batch, layers: layers), parameters, buffers: buffers)
+        case (.head(let c, _, _), .embeddings(let embeddings)):
+            return EmbeddingHead(c)(embeddings, parameters, buffers: buffers)
+        default:
+            preconditionFailure("ModelNetwork.outputs: a \(architecture) network given the other kind of input")
         }
     }
 }

@@ -33,10 +33,16 @@ struct TrainedModel {
     /// Outputs of member `member` for each crystal of `batch`, per target, [targets][crystals].
     ///
     /// Label units for regression, P(class 1) for classification.
-    func predict(member: Int, _ batch: CGCNN.Batch) -> [[Double]] {
-        var buffers = members[member].buffers
-        return Self.labelUnits(
-            network.outputs(batch, members[member].parameters, buffers: &buffers, training: false), targets)
+    func predict(member: Int, _ batch: CGCNN.Batch) -> [[Double]] { predict(network.input(batch))[member] }
+
+    /// Outputs of every member for the crystals of `input` (`network.input`, computed once for all members),
+    /// [members][targets][crystals], in label units.
+    func predict(_ input: ModelNetwork.Input) -> [[[Double]]] {
+        members.map { member in
+            var buffers = member.buffers
+            return Self.labelUnits(
+                network.outputs(input, member.parameters, buffers: &buffers, training: false), targets)
+        }
     }
 
     /// Head outputs (one [crystals, outputs] tensor per target) in label units, [targets][crystals].

@@ -84,7 +84,7 @@ struct Predictor {
             let values = model.predict(batch)
             return [(values, [Double](repeating: 0, count: values.count))]
         case .trained(let model):
-            let outputs = model.members.indices.map { model.predict(member: $0, batch) }
+            let outputs = model.predict(model.network.input(batch))
             let k = Double(outputs.count)
             return targets.indices.map { t in
                 let crystals = outputs[0][t].count

@@ -18,14 +18,14 @@ struct NetworkInputs {
         self.network = network
         self.graphs = graphs
         self.features = features
-        guard case .head(_, let encoder, let layers) = network else {
+        guard case .head = network else {
             embeddings = nil
             return
         }
         var rows: [Tensor<Float>] = []
         for start in stride(from: 0, to: graphs.count, by: 512) {
             let batch = graphs.batch(Array(start..<min(graphs.count, start + 512)), features: features)
-            rows.append(encoder.crystalEmbedding(batch, layers: layers))
+            if case .embeddings(let block) = network.input(batch) { rows.append(block) }
         }
         embeddings = rows.count == 1 ? rows[0] : Tensor.concat(rows, axis: 0)
     }
@@ -45,11 +45,9 @@ struct NetworkInputs {
     func outputs(
         _ crystals: [Int], _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
     ) -> [Tensor<Float>] {
-        if let embeddings, case .head(let configuration, _, _) = network {
-            return EmbeddingHead(configuration)(
-                embeddings.gather(rows: crystals.map(Int32.init)), parameters, buffers: buffers)
-        }
-        return network.outputs(
-            graphs.batch(crystals, features: features), parameters, buffers: &buffers, training: training)
+        let input =
+            embeddings.map { ModelNetwork.Input.embeddings($0.gather(rows: crystals.map(Int32.init))) }
+            ?? network.input(graphs.batch(crystals, features: features))
+        return network.outputs(input, parameters, buffers: &buffers, training: training)
     }
 }

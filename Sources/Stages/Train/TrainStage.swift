@@ -195,8 +195,8 @@ public struct TrainStage {
         for start in stride(from: 0, to: crystals.count, by: 512) {
             let range = start..<min(crystals.count, start + 512)
             let batch = data.graphs.batch(Array(crystals[range]), features: model.features)
-            for k in model.members.indices {
-                for (t, values) in model.predict(member: k, batch).enumerated() {
+            for member in model.predict(model.network.input(batch)) {
+                for (t, values) in member.enumerated() {
                     for (offset, value) in values.enumerated() { sums[t][range.lowerBound + offset] += value }
                 }
             }
