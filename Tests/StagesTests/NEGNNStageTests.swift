@@ -86,6 +86,14 @@ import _TestSupport
         let direct = negnn.predict(member: 0, batch)[0]
         let stored = try predictions.group("negnn/a").read("mean", as: Double.self).values
         #expect(zip(direct, stored).allSatisfy { abs($0 - $1) < 1e-5 }, "\(direct.prefix(3)) vs \(stored.prefix(3))")
+        // Training reads the encoder's output cached once; it is what the encoder gives batch by batch.
+        let inputs = NetworkInputs(network: negnn.network, graphs: graphs, features: negnn.features)
+        let member = negnn.members[0]
+        var scratch = member.buffers
+        let cached = inputs.outputs(Array(0..<graphs.count), member.parameters, buffers: &scratch, training: false)
+        let fresh = negnn.network.outputs(
+            negnn.network.input(batch), member.parameters, buffers: &scratch, training: false)
+        #expect(zip(cached[0].values, fresh[0].values).allSatisfy { abs($0 - $1) < 1e-5 })
         #expect(try predictions.group("ridge/a").read("mean", as: Double.self).values.allSatisfy(\.isFinite))
     }
 

@@ -21,7 +21,7 @@ struct RidgeFit {
         let initial = inputs.initialize(seed: trainer.seed, train: train)
         var parameters = initial.parameters
         let buffers = initial.buffers
-        guard let embeddings = inputs.embeddings, case .head(let configuration, _, _) = inputs.network else {
+        guard let embeddings = inputs.cache, case .head(let configuration, _, _) = inputs.network else {
             preconditionFailure("RidgeFit: a head model with embeddings")
         }
         let d = configuration.inputs
