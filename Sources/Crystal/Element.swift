@@ -31,6 +31,12 @@ public struct Element: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var electronegativity: Double? { periodicTable[atomicNumber - 1].electronegativity }
     /// The standard atomic mass, u.
     public var mass: Double { periodicTable[atomicNumber - 1].mass }
+    /// The empirical atomic radius (Slater, 1964), Å; `nil` where none is tabulated (most noble gases, At, Fr, Z > 95).
+    public var atomicRadius: Double? { periodicTable[atomicNumber - 1].radius }
+    /// The first ionisation energy, eV; `nil` where none is tabulated.
+    public var ionizationEnergy: Double? { periodicTable[atomicNumber - 1].ionizationEnergy }
+    /// The known oxidation states, ascending (empty for the noble gases He, Ne, Ar).
+    public var oxidationStates: [Int] { periodicTable[atomicNumber - 1].oxidationStates }
 
     public var description: String { symbol }
 

@@ -50,36 +50,6 @@ public struct CGCNN: Sendable {
 
     public init(_ configuration: Configuration) { self.configuration = configuration }
 
-    /// A batch of graphs as CGCNN reads them: atom features, edges (neighbour → centre, grouped by centre in
-    /// neighbour order) with distances, and each crystal's atoms as CSR offsets.
-    public struct Batch: Sendable {
-        /// [atoms, atomFeatures].
-        public var atomFeatures: Tensor<Float>
-        public var edgeSrc: [Int32]
-        public var edgeDst: [Int32]
-        /// Edge e's centre row range: edges of atom a are `edgeOffsets[a]..<edgeOffsets[a + 1]`.
-        public var edgeOffsets: [Int]
-        /// [edges], Å.
-        public var edgeDistance: [Double]
-        /// Atoms of crystal c are `crystalOffsets[c]..<crystalOffsets[c + 1]`.
-        public var crystalOffsets: [Int]
-
-        public init(
-            atomFeatures: Tensor<Float>, edgeSrc: [Int32], edgeDst: [Int32], edgeOffsets: [Int],
-            edgeDistance: [Double], crystalOffsets: [Int]
-        ) {
-            self.atomFeatures = atomFeatures
-            self.edgeSrc = edgeSrc
-            self.edgeDst = edgeDst
-            self.edgeOffsets = edgeOffsets
-            self.edgeDistance = edgeDistance
-            self.crystalOffsets = crystalOffsets
-        }
-
-        /// Number of crystals.
-        public var crystalCount: Int { crystalOffsets.count - 1 }
-    }
-
     private func convolutionLayers() -> [(gate: Linear, bn1: BatchNorm, bn2: BatchNorm)] {
         let c = configuration
         return (0..<c.convolutions).map { k in
@@ -126,14 +96,14 @@ public struct CGCNN: Sendable {
     /// `buffers` holds the BatchNorm running statistics; `training` selects batch statistics (and updates
     /// `buffers`) or the running ones.
     public func encode(
-        _ batch: Batch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
+        _ batch: GraphBatch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
     ) -> Tensor<Float> {
         encodeAtoms(batch, parameters, buffers: &buffers, training: training).segmentMean(offsets: batch.crystalOffsets)
     }
 
     /// The encoder's atom features [atoms, width] after the last convolution (what `encode` pools).
     public func encodeAtoms(
-        _ batch: Batch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
+        _ batch: GraphBatch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
     ) -> Tensor<Float> {
         let layers = atomLayers(batch, parameters, buffers: &buffers, training: training)
         return layers[layers.count - 1]
@@ -142,7 +112,7 @@ public struct CGCNN: Sendable {
     /// The atom features [atoms, width] after the embedding (layer 0) and after each convolution (layer l sees
     /// atoms l bonds away): `convolutions + 1` tensors.
     public func atomLayers(
-        _ batch: Batch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
+        _ batch: GraphBatch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
     ) -> [Tensor<Float>] {
         let c = configuration
         let edgeFeatures = c.basis.expand(batch.edgeDistance)
@@ -184,7 +154,7 @@ public struct CGCNN: Sendable {
 
     /// The network's outputs per crystal: one [crystals, outputs] tensor per head.
     public func callAsFunction(
-        _ batch: Batch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
+        _ batch: GraphBatch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
     ) -> [Tensor<Float>] {
         heads(encode(batch, parameters, buffers: &buffers, training: training), parameters)
     }

@@ -62,7 +62,7 @@ public struct NEGNNEncoder: Sendable {
     }
 
     /// The Gaussian features [edges, basis.count] of `batch`'s edge distances.
-    public func edgeFeatures(_ batch: CGCNN.Batch) -> Tensor<Float> { configuration.basis.expand(batch.edgeDistance) }
+    public func edgeFeatures(_ batch: GraphBatch) -> Tensor<Float> { configuration.basis.expand(batch.edgeDistance) }
 
     /// Atom features [atoms, width] after the embedding (layer 0) and after each convolution: `convolutions + 1`
     /// tensors.
@@ -75,7 +75,7 @@ public struct NEGNNEncoder: Sendable {
     ///   - training: batch statistics (true) or running ones.
     /// - Returns: `convolutions + 1` tensors [atoms, width].
     public func atomLayers(
-        _ batch: CGCNN.Batch, edgeFeatures: Tensor<Float>, _ parameters: Parameters<Float>,
+        _ batch: GraphBatch, edgeFeatures: Tensor<Float>, _ parameters: Parameters<Float>,
         buffers: inout Parameters<Float>, training: Bool
     ) -> [Tensor<Float>] {
         let w = configuration.width

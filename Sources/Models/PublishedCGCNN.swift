@@ -60,7 +60,7 @@ public struct PublishedCGCNN: Sendable {
 
     /// Predictions per crystal of `batch`: denormalised values for regression, P(class 1) (metal, for the
     /// published classifier) for classification.
-    public func predict(_ batch: CGCNN.Batch) -> [Double] {
+    public func predict(_ batch: GraphBatch) -> [Double] {
         var scratch = buffers
         let out = model(batch, parameters, buffers: &scratch, training: false)[0]
         if isClassifier {

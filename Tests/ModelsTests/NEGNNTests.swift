@@ -11,7 +11,7 @@ import Testing
 /// and the periodic-table positions the predictive pretext names.
 @Suite struct NEGNNTests {
     /// A CGCNN batch of `crystals` with features [Z/10, 1, Z mod 2, 0.5] per atom, edges of `parameters`.
-    static func batch(_ crystals: [Crystal], parameters: GraphParameters) -> CGCNN.Batch {
+    static func batch(_ crystals: [Crystal], parameters: GraphParameters) -> GraphBatch {
         var features: [Float] = []
         var src: [Int32] = []
         var dst: [Int32] = []
@@ -30,7 +30,7 @@ import Testing
         var edgeOffsets = [Int](repeating: 0, count: atoms + 1)
         for d in dst { edgeOffsets[Int(d) + 1] += 1 }
         for a in 0..<atoms { edgeOffsets[a + 1] += edgeOffsets[a] }
-        return CGCNN.Batch(
+        return GraphBatch(
             atomFeatures: Tensor(shape: [atoms, 4], values: features), edgeSrc: src, edgeDst: dst,
             edgeOffsets: edgeOffsets, edgeDistance: distances, crystalOffsets: crystalOffsets)
     }

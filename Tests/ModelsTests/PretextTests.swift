@@ -89,8 +89,8 @@ import Testing
         // Three crystals of 2, 3 and 1 atoms; a ring of edges inside each.
         let offsets = [0, 2, 5, 6]
         let elements = [3, 9, 3, 8, 8, 1]
-        func batch(_ features: Tensor<Float>, stretch: Double) -> CGCNN.Batch {
-            CGCNN.Batch(
+        func batch(_ features: Tensor<Float>, stretch: Double) -> GraphBatch {
+            GraphBatch(
                 atomFeatures: features, edgeSrc: [1, 0, 3, 4, 2, 5], edgeDst: [0, 1, 2, 3, 4, 5],
                 edgeOffsets: [0, 1, 2, 3, 4, 5, 6], edgeDistance: [2, 2, 2.5, 3, 2.5, 4].map { $0 * stretch },
                 crystalOffsets: offsets)

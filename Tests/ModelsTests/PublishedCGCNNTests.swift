@@ -13,7 +13,7 @@ import Testing
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data").path
 
     /// The CIFs of `folder` (under the shared data) as one CGCNN batch, with their ids (file stems) in batch order.
-    static func sampleBatch(_ folder: String) throws -> (CGCNN.Batch, [String]) {
+    static func sampleBatch(_ folder: String) throws -> (GraphBatch, [String]) {
         let folder = shared + "/" + folder
         let features = try AtomFeatures(path: shared + "/cgcnn-sample/sample-regression/atom_init.json")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".cif") }.sorted()
@@ -36,7 +36,7 @@ import Testing
             for _ in 0..<graph.nodeCount { edgeOffsets.append(edgeOffsets[edgeOffsets.count - 1] + 12) }
             crystalOffsets.append(numbers.count)
         }
-        let batch = CGCNN.Batch(
+        let batch = GraphBatch(
             atomFeatures: try features.features(numbers), edgeSrc: src, edgeDst: dst, edgeOffsets: edgeOffsets,
             edgeDistance: distances, crystalOffsets: crystalOffsets)
         return (batch, names.map { String($0.dropLast(4)) })

@@ -92,8 +92,8 @@ public struct DSSL: Sendable {
     /// - Returns: the weighted total (on the tape) and its parts: losses `mask`, `contrast` (and `micro`), hits
     ///   `element`.
     public func loss(
-        masked: CGCNN.Batch, maskedAtoms: [Int32], elements: [Int], micro: [Float] = [], view1: CGCNN.Batch,
-        view2: CGCNN.Batch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
+        masked: GraphBatch, maskedAtoms: [Int32], elements: [Int], micro: [Float] = [], view1: GraphBatch,
+        view2: GraphBatch, _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
     ) -> PretextTerms {
         precondition(
             maskedAtoms.count == elements.count,

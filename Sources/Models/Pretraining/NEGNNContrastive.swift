@@ -43,8 +43,8 @@ public struct NEGNNContrastive: Sendable {
     /// and ⌊fraction·m⌋ + 1 distinct edge rows (at most m) replaced by that crystal's mean row, drawn with
     /// `generators[c]`.
     public func maskAttributes<G: RandomNumberGenerator>(
-        _ batch: CGCNN.Batch, fraction: Double, using generators: inout [G]
-    ) -> (batch: CGCNN.Batch, edgeFeatures: Tensor<Float>) {
+        _ batch: GraphBatch, fraction: Double, using generators: inout [G]
+    ) -> (batch: GraphBatch, edgeFeatures: Tensor<Float>) {
         precondition(
             generators.count == batch.crystalCount,
             "NEGNNContrastive.maskAttributes: \(generators.count) generators for \(batch.crystalCount) crystals")
@@ -84,7 +84,7 @@ public struct NEGNNContrastive: Sendable {
 
     /// The projected, mean-pooled encoding [crystals, width] of one view.
     public func project(
-        _ batch: CGCNN.Batch, edgeFeatures: Tensor<Float>, _ parameters: Parameters<Float>,
+        _ batch: GraphBatch, edgeFeatures: Tensor<Float>, _ parameters: Parameters<Float>,
         buffers: inout Parameters<Float>, training: Bool
     ) -> Tensor<Float> {
         let layers = encoder.atomLayers(
@@ -94,8 +94,8 @@ public struct NEGNNContrastive: Sendable {
 
     /// The loss of one step: GraphCL between views of the same crystals (`maskAttributes` outputs).
     public func loss(
-        view1: (batch: CGCNN.Batch, edgeFeatures: Tensor<Float>),
-        view2: (batch: CGCNN.Batch, edgeFeatures: Tensor<Float>), _ parameters: Parameters<Float>,
+        view1: (batch: GraphBatch, edgeFeatures: Tensor<Float>),
+        view2: (batch: GraphBatch, edgeFeatures: Tensor<Float>), _ parameters: Parameters<Float>,
         buffers: inout Parameters<Float>, training: Bool
     ) -> PretextTerms {
         precondition(

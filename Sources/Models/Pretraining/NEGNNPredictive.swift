@@ -56,8 +56,8 @@ public struct NEGNNPredictive: Sendable {
 
     /// The masked inputs: `batch`'s atom features with rows `maskedAtoms` zeroed, its edge features with every
     /// edge touching a masked atom zeroed, and those edges (ascending).
-    public func mask(_ batch: CGCNN.Batch, maskedAtoms: [Int32]) -> (
-        batch: CGCNN.Batch, edgeFeatures: Tensor<Float>, maskedEdges: [Int32]
+    public func mask(_ batch: GraphBatch, maskedAtoms: [Int32]) -> (
+        batch: GraphBatch, edgeFeatures: Tensor<Float>, maskedEdges: [Int32]
     ) {
         var masked = batch
         var isMasked = [Bool](repeating: false, count: batch.atomFeatures.shape[0])
@@ -91,7 +91,7 @@ public struct NEGNNPredictive: Sendable {
     ///   - training: batch statistics (true) or running ones.
     /// - Returns: the total (on the tape); losses `group`, `period`, `bond`; hits of the same names.
     public func loss(
-        _ batch: CGCNN.Batch, edgeFeatures: Tensor<Float>, maskedAtoms: [Int32], groups: [Int], periods: [Int],
+        _ batch: GraphBatch, edgeFeatures: Tensor<Float>, maskedAtoms: [Int32], groups: [Int], periods: [Int],
         maskedEdges: [Int32], _ parameters: Parameters<Float>, buffers: inout Parameters<Float>, training: Bool
     ) -> PretextTerms {
         precondition(

@@ -9,12 +9,15 @@ enum EncoderNetwork: Sendable, Equatable, Codable {
     case cgcnn(configuration: CGCNN.Configuration, maskFlag: Bool)
     /// Kong et al.'s NEGNN encoder.
     case negnn(configuration: NEGNNEncoder.Configuration)
+    /// A coGN or coNGN network (its heads ignored).
+    case graphNetwork(configuration: CoGN.Configuration)
 
     /// Width of each layer's atom features.
     var width: Int {
         switch self {
         case .cgcnn(let c, _): c.width
         case .negnn(let c): c.width
+        case .graphNetwork(let c): c.width
         }
     }
 
@@ -23,6 +26,7 @@ enum EncoderNetwork: Sendable, Equatable, Codable {
         switch self {
         case .cgcnn(let c, _): c.convolutions
         case .negnn(let c): c.convolutions
+        case .graphNetwork(let c): c.blocks
         }
     }
 
@@ -33,13 +37,16 @@ enum EncoderNetwork: Sendable, Equatable, Codable {
             c.heads = []
             return CGCNN(c).initialize(seed: 0)
         case .negnn(let c): return NEGNNEncoder(c).initialize(seed: 0)
+        case .graphNetwork(var c):
+            c.heads = []
+            return (CoGN(c).initialize(seed: 0), Parameters())
         }
     }
 
     /// Atom features [atoms, width] of every layer, 0 … `convolutions`, in evaluation mode.
     ///
     /// `batch.atomFeatures` are the plain atom features (without a mask flag; one of 0 is added here).
-    func atomLayers(_ batch: CGCNN.Batch, _ weights: Parameters<Float>, buffers: Parameters<Float>) -> [Tensor<Float>] {
+    func atomLayers(_ batch: GraphBatch, _ weights: Parameters<Float>, buffers: Parameters<Float>) -> [Tensor<Float>] {
         var statistics = buffers
         switch self {
         case .cgcnn(let c, let maskFlag):
@@ -50,6 +57,8 @@ enum EncoderNetwork: Sendable, Equatable, Codable {
             let encoder = NEGNNEncoder(c)
             return encoder.atomLayers(
                 batch, edgeFeatures: encoder.edgeFeatures(batch), weights, buffers: &statistics, training: false)
+        case .graphNetwork(let c):
+            return CoGN(c).atomLayers(batch, weights)
         }
     }
 }

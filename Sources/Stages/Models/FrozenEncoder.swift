@@ -40,7 +40,7 @@ struct FrozenEncoder {
     }
 
     /// The encoder of `models/<name>.h5` of `directory`: a pretrained encoder (`xtal-pretrain`), the encoder of
-    /// an MT-CGCNN model (its first ensemble member), or the frozen encoder a NEGNN or head model reads through.
+    /// an MT-CGCNN, coGN or coNGN model (its first ensemble member), or the frozen encoder a NEGNN or head model reads through.
     ///
     /// - Throws: `StageError` when the file is missing; `StoreError` when unreadable or not a model.
     init(named name: String, directory: RunDirectory) throws {
@@ -66,6 +66,10 @@ struct FrozenEncoder {
                     graphParametersJSON: model.graphParameters)
             case .negnn(_, let encoder, _), .head(_, let encoder, _):
                 self = encoder
+            case .graphNetwork(let configuration):
+                self.init(
+                    network: .graphNetwork(configuration: configuration), weights: model.members[0].parameters,
+                    buffers: Parameters(), features: model.features, graphParametersJSON: model.graphParameters)
             }
         }
     }
@@ -92,7 +96,7 @@ struct FrozenEncoder {
     }
 
     /// Atom embeddings [atoms, width · layers.count]: the chosen layers' features side by side.
-    func atomEmbedding(_ batch: CGCNN.Batch, layers: [Int]) -> Tensor<Float> {
+    func atomEmbedding(_ batch: GraphBatch, layers: [Int]) -> Tensor<Float> {
         precondition(
             layers.allSatisfy { (0...network.convolutions).contains($0) },
             "FrozenEncoder.atomEmbedding: layers \(layers) of 0…\(network.convolutions)")
@@ -100,12 +104,11 @@ struct FrozenEncoder {
         return layers.count == 1 ? all[layers[0]] : Tensor.concat(layers.map { all[$0] }, axis: 1)
     }
 
-    /// Crystal embeddings [crystals, 2 · width · layers.count]: the mean, then the sum, of the atom embeddings.
-    func crystalEmbedding(_ batch: CGCNN.Batch, layers: [Int]) -> Tensor<Float> {
+    /// Crystal embeddings [crystals, 2 · width · layers.count]: the mean, then the sum, of the atom embeddings
+    /// over every atom of the cell (weighted by multiplicity in an asymmetric-unit graph).
+    func crystalEmbedding(_ batch: GraphBatch, layers: [Int]) -> Tensor<Float> {
         let atoms = atomEmbedding(batch, layers: layers)
-        return Tensor.concat(
-            [atoms.segmentMean(offsets: batch.crystalOffsets), atoms.segmentSum(offsets: batch.crystalOffsets)],
-            axis: 1)
+        return Tensor.concat([batch.crystalMean(atoms), batch.crystalSum(atoms)], axis: 1)
     }
 
     /// Writes the encoder into `group` (a model file's `encoder` group).

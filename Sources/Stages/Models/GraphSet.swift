@@ -17,6 +17,15 @@ struct GraphSet: Sendable {
     let edgeDst: [Int32]
     /// Å.
     let edgeDistance: [Double]
+    /// [nodes] Wyckoff multiplicities (1 in full-cell graphs).
+    let nodeMultiplicity: [Int32]
+    /// CSR offsets into the triplet arrays [crystals + 1], starting at 0; nil without a line graph.
+    let tripletPtr: [Int]?
+    /// Edge indices local to their crystal, as stored.
+    let tripletEdgeA: [Int32]
+    let tripletEdgeB: [Int32]
+    /// Radians.
+    let tripletAngle: [Double]
 
     /// Reads crystals `range` of the graphs file whose root is `root`, given its `node_ptr` and `edge_ptr`.
     init(root: StoreGroup, nodePtr: [Int64], edgePtr: [Int64], range: Range<Int>) throws {
@@ -29,6 +38,17 @@ struct GraphSet: Sendable {
         edgeSrc = try root.dataset("edge_src").read(rows: edges, as: Int32.self).values
         edgeDst = try root.dataset("edge_dst").read(rows: edges, as: Int32.self).values
         edgeDistance = try root.dataset("edge_distance").read(rows: edges, as: Double.self).values
+        nodeMultiplicity = try root.dataset("node_multiplicity").read(rows: nodes, as: Int32.self).values
+        if root.contains("triplet_ptr") {
+            let ptr = try root.read("triplet_ptr", as: Int64.self).values
+            let triplets = Int(ptr[range.lowerBound])..<Int(ptr[range.upperBound])
+            tripletPtr = (range.lowerBound...range.upperBound).map { Int(ptr[$0]) - triplets.lowerBound }
+            tripletEdgeA = try root.dataset("triplet_edge_a").read(rows: triplets, as: Int32.self).values
+            tripletEdgeB = try root.dataset("triplet_edge_b").read(rows: triplets, as: Int32.self).values
+            tripletAngle = try root.dataset("triplet_angle").read(rows: triplets, as: Double.self).values
+        } else {
+            (tripletPtr, tripletEdgeA, tripletEdgeB, tripletAngle) = (nil, [], [], [])
+        }
     }
 
     /// Graphs built in memory, such as from perturbed coordinates, as crystals `0..<graphs.count`.
@@ -40,14 +60,29 @@ struct GraphSet: Sendable {
         var edgeSrc: [Int32] = []
         var edgeDst: [Int32] = []
         var edgeDistance: [Double] = []
+        var nodeMultiplicity: [Int32] = []
+        var tripletPtr = [0]
+        var tripletEdgeA: [Int32] = []
+        var tripletEdgeB: [Int32] = []
+        var tripletAngle: [Double] = []
         for graph in graphs {
             atomicNumbers += graph.nodeAtomicNumber
+            nodeMultiplicity += graph.nodeMultiplicity
             edgeSrc += graph.edgeSrc
             edgeDst += graph.edgeDst
             edgeDistance += graph.edgeDistance
+            tripletEdgeA += graph.tripletEdgeA
+            tripletEdgeB += graph.tripletEdgeB
+            tripletAngle += graph.tripletAngle
             nodePtr.append(atomicNumbers.count)
             edgePtr.append(edgeSrc.count)
+            tripletPtr.append(tripletEdgeA.count)
         }
+        self.nodeMultiplicity = nodeMultiplicity
+        self.tripletPtr = tripletEdgeA.isEmpty ? nil : tripletPtr
+        self.tripletEdgeA = tripletEdgeA
+        self.tripletEdgeB = tripletEdgeB
+        self.tripletAngle = tripletAngle
         self.nodePtr = nodePtr
         self.edgePtr = edgePtr
         self.atomicNumbers = atomicNumbers
@@ -71,7 +106,7 @@ struct GraphSet: Sendable {
     ///
     /// Atoms whose element `features` lacks get hydrogen's features (callers either excluded such crystals
     /// or discard their outputs; crystals do not interact in evaluation).
-    func batch(_ members: [Int], features: AtomFeatures) -> CGCNN.Batch {
+    func batch(_ members: [Int], features: AtomFeatures) -> GraphBatch {
         var atomCount = 0
         var edgeCount = 0
         for k in members {
@@ -107,8 +142,39 @@ struct GraphSet: Sendable {
         for a in 0..<atomCount { edgeOffsets[a + 1] += edgeOffsets[a] }
         // Every element is covered now, so the feature lookup cannot fail.
         let atomFeatures = (try? features.features(numbers)) ?? .init(repeating: 0, shape: [atomCount, features.width])
-        return CGCNN.Batch(
+        var batch = GraphBatch(
             atomFeatures: atomFeatures, edgeSrc: src, edgeDst: dst, edgeOffsets: edgeOffsets,
             edgeDistance: distances, crystalOffsets: crystalOffsets)
+        batch.atomicNumbers = numbers
+        batch.nodeMultiplicity = members.flatMap { k in atoms(of: k).map { Float(nodeMultiplicity[$0]) } }
+        if let tripletPtr { addLineGraph(members, tripletPtr: tripletPtr, to: &batch) }
+        return batch
+    }
+
+    /// Adds the triplets of crystals `members` to `batch` (edge indices shifted to the batch's), with offsets
+    /// by receiving edge.
+    private func addLineGraph(_ members: [Int], tripletPtr: [Int], to batch: inout GraphBatch) {
+        let count = members.reduce(0) { $0 + tripletPtr[$1 + 1] - tripletPtr[$1] }
+        var a = [Int32](repeating: 0, count: count)
+        var b = [Int32](repeating: 0, count: count)
+        var angles = [Double](repeating: 0, count: count)
+        var offsets = [Int](repeating: 0, count: batch.edgeSrc.count + 1)
+        var edgeBase = 0
+        var t = 0
+        for k in members {
+            for s in tripletPtr[k]..<tripletPtr[k + 1] {
+                a[t] = tripletEdgeA[s] + Int32(edgeBase)
+                b[t] = tripletEdgeB[s] + Int32(edgeBase)
+                angles[t] = tripletAngle[s]
+                offsets[Int(a[t]) + 1] += 1
+                t += 1
+            }
+            edgeBase += edgePtr[k + 1] - edgePtr[k]
+        }
+        for e in 0..<batch.edgeSrc.count { offsets[e + 1] += offsets[e] }
+        batch.tripletEdgeA = a
+        batch.tripletEdgeB = b
+        batch.tripletAngle = angles
+        batch.tripletOffsets = offsets
     }
 }

@@ -11,6 +11,8 @@ enum ModelNetwork {
     case negnn(CGCNN.Configuration, encoder: FrozenEncoder, layers: [Int])
     /// A head on the frozen encoder's crystal embeddings of `layers` (`head`).
     case head(EmbeddingHead.Configuration, encoder: FrozenEncoder, layers: [Int])
+    /// coGN or coNGN (Ruff and others, 2023) on the element properties (`cogn`, `congn`).
+    case graphNetwork(CoGN.Configuration)
 
     /// The `--model` name.
     var architecture: String {
@@ -18,13 +20,14 @@ enum ModelNetwork {
         case .cgcnn: "mt-cgcnn"
         case .negnn: "negnn"
         case .head: "head"
+        case .graphNetwork(let c): c.name
         }
     }
 
     /// The frozen encoder the inputs go through, if any.
     var frozenEncoder: FrozenEncoder? {
         switch self {
-        case .cgcnn: nil
+        case .cgcnn, .graphNetwork: nil
         case .negnn(_, let encoder, _), .head(_, let encoder, _): encoder
         }
     }
@@ -32,7 +35,7 @@ enum ModelNetwork {
     /// The frozen encoder's layers read, empty without one.
     var encoderLayers: [Int] {
         switch self {
-        case .cgcnn: []
+        case .cgcnn, .graphNetwork: []
         case .negnn(_, _, let layers), .head(_, _, let layers): layers
         }
     }
@@ -42,21 +45,22 @@ enum ModelNetwork {
         switch self {
         case .cgcnn(let c), .negnn(let c, _, _): CGCNN(c).initialize(seed: seed)
         case .head(let c, _, _): EmbeddingHead(c).initialize(seed: seed)
+        case .graphNetwork(let c): (CoGN(c).initialize(seed: seed), Parameters())
         }
     }
 
     /// What the trainable part reads: graphs (for NEGNN, with the frozen atom embeddings as atom features), or
     /// for a head the crystal embeddings [crystals, inputs].
     enum Input {
-        case graphs(CGCNN.Batch)
+        case graphs(GraphBatch)
         case embeddings(Tensor<Float>)
     }
 
     /// `batch` (atom features from the model's table) as the trainable part reads it; the frozen encoder, if
     /// any, runs here, once for however many members then read it.
-    func input(_ batch: CGCNN.Batch) -> Input {
+    func input(_ batch: GraphBatch) -> Input {
         switch self {
-        case .cgcnn:
+        case .cgcnn, .graphNetwork:
             return .graphs(batch)
         case .negnn(_, let encoder, let layers):
             var input = batch
@@ -74,6 +78,8 @@ enum ModelNetwork {
         switch (self, input) {
         case (.cgcnn(let c), .graphs(let batch)), (.negnn(let c, _, _), .graphs(let batch)):
             return CGCNN(c)(batch, parameters, buffers: &buffers, training: training)
+        case (.graphNetwork(let c), .graphs(let batch)):
+            return CoGN(c)(batch, parameters)
         case (.head(let c, _, _), .embeddings(let embeddings)):
             return EmbeddingHead(c)(embeddings, parameters, buffers: buffers)
         default:

@@ -33,7 +33,7 @@ struct TrainedModel {
     /// Outputs of member `member` for each crystal of `batch`, per target, [targets][crystals].
     ///
     /// Label units for regression, P(class 1) for classification.
-    func predict(member: Int, _ batch: CGCNN.Batch) -> [[Double]] { predict(network.input(batch))[member] }
+    func predict(member: Int, _ batch: GraphBatch) -> [[Double]] { predict(network.input(batch))[member] }
 
     /// Outputs of every member for the crystals of `input` (`network.input`, computed once for all members),
     /// [members][targets][crystals], in label units.
@@ -66,6 +66,7 @@ struct TrainedModel {
         try root.setAttribute("architecture", network.architecture)
         switch network {
         case .cgcnn(let c): try root.setAttribute("configuration", try CanonicalJSON.encode(c))
+        case .graphNetwork(let c): try root.setAttribute("configuration", try CanonicalJSON.encode(c))
         case .negnn(let c, let encoder, let layers):
             try root.setAttribute("configuration", try CanonicalJSON.encode(c))
             try root.setAttribute("encoder_layers", layers.map { Int64($0) })
@@ -110,6 +111,7 @@ struct TrainedModel {
         }
         switch try root.stringAttribute("architecture") {
         case "mt-cgcnn": network = .cgcnn(try decode(CGCNN.Configuration.self, "configuration"))
+        case "cogn", "congn": network = .graphNetwork(try decode(CoGN.Configuration.self, "configuration"))
         case "negnn":
             network = .negnn(
                 try decode(CGCNN.Configuration.self, "configuration"),

@@ -78,7 +78,7 @@ struct Predictor {
     ///
     /// The ensemble mean and standard deviation (0 for a single model), in label units (P(class 1) for
     /// classifiers).
-    func predict(_ batch: CGCNN.Batch) -> [(mean: [Double], std: [Double])] {
+    func predict(_ batch: GraphBatch) -> [(mean: [Double], std: [Double])] {
         switch source {
         case .published(let model):
             let values = model.predict(batch)

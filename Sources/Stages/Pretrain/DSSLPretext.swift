@@ -22,8 +22,8 @@ struct DSSLPretext: Pretext {
     /// The three views of `members` in `epoch`: the masked batch, its masked atoms (batch-global) and their
     /// atomic numbers, the micro-property targets, and the two perturbed batches (mask flag 0).
     func views(_ members: [Int], epoch: Int, corpus: PretrainCorpus) -> (
-        masked: CGCNN.Batch, maskedAtoms: [Int32], elements: [Int], micro: [Float], first: CGCNN.Batch,
-        second: CGCNN.Batch
+        masked: GraphBatch, maskedAtoms: [Int32], elements: [Int], micro: [Float], first: GraphBatch,
+        second: GraphBatch
     ) {
         var masked = corpus.storedBatch(members)
         let maskedAtoms = corpus.maskedAtoms(members, in: masked, fraction: maskFraction, epoch: epoch)

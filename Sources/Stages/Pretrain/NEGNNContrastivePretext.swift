@@ -18,7 +18,7 @@ struct NEGNNContrastivePretext: Pretext {
 
     /// View `view` (1 or 2) of `members` in `epoch`: batch and edge features, masked.
     func view(_ members: [Int], epoch: Int, view: UInt64, corpus: PretrainCorpus) -> (
-        batch: CGCNN.Batch, edgeFeatures: Tensor<Float>
+        batch: GraphBatch, edgeFeatures: Tensor<Float>
     ) {
         let batch = corpus.rebuiltBatch(members, epoch: epoch, view: view) { crystal, generator in
             crystal.supercell(NEGNNContrastive.supercells.randomElement(using: &generator) ?? SIMD3(1, 1, 1))

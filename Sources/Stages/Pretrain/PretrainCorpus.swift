@@ -37,7 +37,7 @@ struct PretrainCorpus {
 
     /// ⌊fraction·n⌋ + 1 distinct atoms of each member (`ElementMasking`) drawn from its stream for view 0 in
     /// `epoch`, as indices into `batch`, the members' batch: ascending within each crystal, crystals in order.
-    func maskedAtoms(_ members: [Int], in batch: CGCNN.Batch, fraction: Double, epoch: Int) -> [Int32] {
+    func maskedAtoms(_ members: [Int], in batch: GraphBatch, fraction: Double, epoch: Int) -> [Int32] {
         let masking = ElementMasking(fraction: fraction)
         var generators = generators(members, epoch: epoch, view: 0)
         var chosen: [Int32] = []
@@ -49,7 +49,7 @@ struct PretrainCorpus {
     }
 
     /// The stored graphs of `members` as one batch.
-    func storedBatch(_ members: [Int]) -> CGCNN.Batch { inputs.graphs.batch(members, features: features) }
+    func storedBatch(_ members: [Int]) -> GraphBatch { inputs.graphs.batch(members, features: features) }
 
     /// Members' atomic numbers, batch order.
     func atomicNumbers(_ members: [Int]) -> [Int] {
@@ -61,7 +61,7 @@ struct PretrainCorpus {
     func rebuiltBatch(
         _ members: [Int], epoch: Int, view: UInt64,
         transform: (Crystal, inout SeededGenerator) -> Crystal
-    ) -> CGCNN.Batch {
+    ) -> GraphBatch {
         var built = [CrystalGraph](repeating: CrystalGraph(), count: members.count)
         built.withUnsafeMutableBufferPointer { slots in
             parallelFor(members.count, threads: threads) { position in

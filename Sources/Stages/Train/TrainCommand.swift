@@ -21,13 +21,19 @@ public struct TrainCommand: ParsableCommand {
             default) instead of CGCNN features. --model head trains a small network (--head mlp) or ridge \
             regression (--head ridge) on the frozen encoder's crystal embeddings (mean and sum of the atom \
             embeddings): fast, for screening.
+
+            --model cogn and --model congn (Ruff and others, 2023) train connectivity-optimised graph networks, \
+            best on 24-nearest-neighbour graphs (xtal graph --method knn), and on asymmetric-unit graphs \
+            (--asymmetric-unit) for the same result at less cost; congn needs the line graph (--line-graph). Their \
+            defaults are the paper's recipe: Adam, --lr 5e-4 decaying linearly to 1e-5 (--schedule \
+            polynomial:1:1e-5), --batch-size 64, --loss l1, width 128 (coGN) or 160 (coNGN), 5 blocks.
             """,
         version: XtalVersion.current
     )
 
     @OptionGroup var common: StageOptions
 
-    @Option(help: "Architecture: mt-cgcnn, negnn or head.")
+    @Option(help: "Architecture: mt-cgcnn, negnn, head, cogn or congn.")
     var model = "mt-cgcnn"
 
     @Option(help: "The model's name (saved as models/<name>.h5; default: the architecture).")
@@ -44,8 +50,8 @@ public struct TrainCommand: ParsableCommand {
         help: ArgumentHelp("Loss weight of a target (repeatable).", valueName: "NAME=W"))
     var taskWeights: [String] = []
 
-    @Option(help: "Regression loss on standardised targets: mse, l1 or huber.")
-    var loss = "mse"
+    @Option(help: "Regression loss on standardised targets: mse, l1 or huber (default: mse; cogn, congn: l1).")
+    var loss: String?
 
     @Option(
         help: ArgumentHelp("random:TRAIN,VAL,TEST or matbench:[TASK:]FOLD (official folds 0-4).", valueName: "SPLIT"))
@@ -62,8 +68,8 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "Optimiser: sgd (with --momentum), adam or adamw.")
     var optimizer = "adam"
 
-    @Option(help: "Initial learning rate.")
-    var lr = 0.001
+    @Option(help: "Initial learning rate (default: 0.001; cogn, congn: 5e-4).")
+    var lr: Double?
 
     @Option(help: "SGD momentum.")
     var momentum = 0.9
@@ -73,15 +79,16 @@ public struct TrainCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "constant, step:EVERY:GAMMA, cosine[:MIN], polynomial:POWER[:MIN] or plateau:FACTOR:PATIENCE.",
+            "constant, step:EVERY:GAMMA, cosine[:MIN], polynomial:POWER[:MIN] or plateau:FACTOR:PATIENCE "
+                + "(default: constant; cogn, congn: polynomial:1:1e-5).",
             valueName: "SCHEDULE"))
-    var schedule = "constant"
+    var schedule: String?
 
     @Option(help: "Epochs.")
     var epochs = 30
 
-    @Option(name: .customLong("batch-size"), help: "Crystals per training batch.")
-    var batchSize = 256
+    @Option(name: .customLong("batch-size"), help: "Crystals per training batch (default: 256; cogn, congn: 64).")
+    var batchSize: Int?
 
     @Option(help: "Stop after this many epochs without a better validation score (0: never).")
     var patience = 0
@@ -98,11 +105,11 @@ public struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue an interrupted run of the same parameters from its last epoch.")
     var resume = false
 
-    @Option(help: "Atom feature width after the embedding (atom_fea_len).")
-    var width = 64
+    @Option(help: "Atom feature width after the embedding (atom_fea_len; default: 64; cogn: 128, congn: 160).")
+    var width: Int?
 
-    @Option(help: "Graph convolutions (n_conv).")
-    var convolutions = 3
+    @Option(help: "Graph convolutions (n_conv; default: 3) or cogn/congn blocks (default: 5).")
+    var convolutions: Int?
 
     @Option(help: "Hidden width of each head (h_fea_len).")
     var hidden = 128
@@ -146,9 +153,15 @@ public struct TrainCommand: ParsableCommand {
     /// The training parameters these flags give; throws `ValidationError` for a bad value.
     func parameters() throws -> TrainParameters {
         var p = TrainParameters()
-        guard ["mt-cgcnn", "negnn", "head"].contains(model) else {
-            throw ValidationError("--model must be mt-cgcnn, negnn or head, not '\(model)'")
+        guard ["mt-cgcnn", "negnn", "head", "cogn", "congn"].contains(model) else {
+            throw ValidationError("--model must be mt-cgcnn, negnn, head, cogn or congn, not '\(model)'")
         }
+        let nested = model == "cogn" || model == "congn"
+        let loss = self.loss ?? (nested ? "l1" : "mse")
+        let lr = self.lr ?? (nested ? 5e-4 : 0.001)
+        let schedule = self.schedule ?? (nested ? "polynomial:1:1e-5" : "constant")
+        let batchSize = self.batchSize ?? (nested ? 64 : 256)
+        let convolutions = self.convolutions ?? (nested ? 5 : 3)
         p.model = model
         p.name = name ?? model
         guard !p.name.isEmpty, !p.name.contains("/"), p.name != "." && p.name != ".." else {
@@ -207,11 +220,11 @@ public struct TrainCommand: ParsableCommand {
             throw ValidationError("--schedule '\(schedule)' is not one of the forms in --help")
         }
         p.schedule = parsed
-        guard width >= 1, convolutions >= 1, hidden >= 1, headLayers >= 1 else {
+        guard width ?? 1 >= 1, convolutions >= 1, hidden >= 1, headLayers >= 1 else {
             throw ValidationError("--width, --convolutions, --hidden and --head-layers must be at least 1")
         }
         var architecture = CGCNN.Configuration()
-        architecture.width = width
+        architecture.width = width ?? 64
         architecture.convolutions = convolutions
         architecture.hidden = hidden
         architecture.headLayers = headLayers
@@ -221,12 +234,23 @@ public struct TrainCommand: ParsableCommand {
                 classification: p.isClassification(p.targets[t]))
         }
         p.architecture = architecture
+        if nested {
+            var graphNetwork = model == "cogn" ? CoGN.Configuration.cogn() : CoGN.Configuration.congn()
+            graphNetwork.width = width ?? graphNetwork.width
+            graphNetwork.headHidden = graphNetwork.headHidden.map { _ in graphNetwork.width }
+            graphNetwork.blocks = convolutions
+            graphNetwork.heads = architecture.heads
+            p.graphNetwork = graphNetwork
+        }
         guard freezeEncoder >= 0, initEncoder != nil || freezeEncoder == 0, model == "mt-cgcnn" || freezeEncoder == 0
         else {
             throw ValidationError("--freeze-encoder needs --model mt-cgcnn and --init, and must not be negative")
         }
         (p.initEncoder, p.freezeEncoderEpochs) = (initEncoder, freezeEncoder)
-        guard model == "mt-cgcnn" || initEncoder != nil else {
+        guard !nested || initEncoder == nil else {
+            throw ValidationError("--model \(model) starts from random weights: --init is for mt-cgcnn, negnn and head")
+        }
+        guard model == "mt-cgcnn" || nested || initEncoder != nil else {
             throw ValidationError("--model \(model) reads a frozen encoder: give --init NAME")
         }
         if let encoderLayers {

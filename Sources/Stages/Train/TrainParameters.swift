@@ -6,8 +6,8 @@ import NN
 struct TrainParameters: Sendable, Hashable, Codable {
     static let version = 1
 
-    /// The architecture: `mt-cgcnn`, `negnn` (a CGCNN on a frozen encoder's atom embeddings) or `head` (a small
-    /// network on a frozen encoder's crystal embeddings).
+    /// The architecture: `mt-cgcnn`, `negnn` (a CGCNN on a frozen encoder's atom embeddings), `head` (a small
+    /// network on a frozen encoder's crystal embeddings), `cogn` or `congn`.
     var model = "mt-cgcnn"
     /// The model's name: it is saved as `models/<name>.h5`.
     var name = "mt-cgcnn"
@@ -36,6 +36,8 @@ struct TrainParameters: Sendable, Hashable, Codable {
     var seed: UInt64 = 0
     var ensemble = 1
     var architecture = CGCNN.Configuration()
+    /// cogn and congn: the network (nil for the other models).
+    var graphNetwork: CoGN.Configuration? = nil
     /// The encoder named by `--init` (`models/<name>.h5`).
     ///
     /// mt-cgcnn: a pretrained encoder of `xtal-pretrain` whose weights start the encoder (nil: random). negnn and

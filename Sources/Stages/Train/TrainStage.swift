@@ -46,9 +46,12 @@ public struct TrainStage {
         let directory = context.directory
         _ = try RunDirectory(directory.file("models"))
         let outputPath = try context.outputPath("models/\(parameters.name).h5")
-        // NEGNN and head models read through a frozen encoder, with its atom features.
-        let frozen = try parameters.model == "mt-cgcnn" ? nil : frozenEncoder(directory)
-        let features = try frozen?.encoder.features ?? AtomFeatures(path: atomFeaturesPath)
+        // NEGNN and head models read through a frozen encoder, with its atom features; coGN and coNGN read
+        // element properties.
+        let frozen = try ["negnn", "head"].contains(parameters.model) ? frozenEncoder(directory) : nil
+        let features =
+            try frozen?.encoder.features
+            ?? (parameters.graphNetwork != nil ? .elementProperties() : AtomFeatures(path: atomFeaturesPath))
         var data = try TrainingData(directory: directory, parameters: parameters, features: features)
         for line in data.excluded.prefix(20) { context.report("xtal-train: \(line)") }
         if data.excluded.count > 20 { context.report("xtal-train: … \(data.excluded.count - 20) more left out") }
@@ -75,11 +78,13 @@ public struct TrainStage {
             "crystals.h5": try SHA256.hex(fileAt: directory.file("crystals.h5")),
             "graphs.h5": try SHA256.hex(fileAt: directory.file("graphs.h5")),
         ]
-        if frozen == nil { inputHashes["atom_features"] = try SHA256.hex(fileAt: atomFeaturesPath) }
+        if frozen == nil && parameters.graphNetwork == nil {
+            inputHashes["atom_features"] = try SHA256.hex(fileAt: atomFeaturesPath)
+        }
         if let frozen { inputHashes["models/\(frozen.name).h5"] = try SHA256.hex(fileAt: frozen.path) }
         let network = try self.network(frozen: frozen, graphs: data.graphParameters)
         var initialization: EncoderInitialization?
-        if frozen == nil, let encoder = parameters.initEncoder {
+        if frozen == nil, parameters.graphNetwork == nil, let encoder = parameters.initEncoder {
             let path = directory.file("models/\(encoder).h5")
             guard FileManager.default.fileExists(atPath: path) else {
                 throw StageError.missingInput(path, makeWith: "pretrain --name \(encoder)")
@@ -170,6 +175,13 @@ public struct TrainStage {
     private func network(
         frozen: (encoder: FrozenEncoder, name: String, path: String)?, graphs: GraphParameters
     ) throws -> ModelNetwork {
+        if let graphNetwork = parameters.graphNetwork {
+            guard graphNetwork.nested == nil || graphs.lineGraph else {
+                throw StageError.incompatibleInput(
+                    "graphs.h5", reason: "coNGN reads the line graph; rerun xtal graph --line-graph --force")
+            }
+            return .graphNetwork(graphNetwork)
+        }
         guard let frozen else { return .cgcnn(parameters.architecture) }
         guard try frozen.encoder.graphParameters(file: frozen.path).buildsSameEdges(as: graphs) else {
             throw StageError.incompatibleInput(

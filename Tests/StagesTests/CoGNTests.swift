@@ -1,0 +1,162 @@
+import Crystal
+import Foundation
+import Graph
+import Models
+import Pipeline
+import Store
+import Testing
+import _TestSupport
+
+@testable import Stages
+
+/// coGN and coNGN: the same crystal output on full-cell and asymmetric-unit graphs, and end to end through
+/// `xtal-train` and `xtal-predict`.
+@Suite struct CoGNTests {
+    static func element(_ symbol: String) -> Element {
+        guard let element = Element(symbol: symbol) else { fatalError("not an element: \(symbol)") }
+        return element
+    }
+
+    static func crystal(
+        _ id: String, _ lengths: SIMD3<Double>, _ angles: SIMD3<Double>, _ sites: [(String, SIMD3<Double>)]
+    ) -> Crystal {
+        Crystal(
+            id: id, lattice: Lattice(lengths: lengths, anglesInDegrees: angles),
+            sites: sites.map { Site(element($0.0), $0.1) })
+    }
+
+    /// Crystals of five space groups, each with symmetry-equivalent atoms.
+    static let crystals: [Crystal] = {
+        let cube = SIMD3<Double>(repeating: 90)
+        let fcc: [SIMD3<Double>] = [SIMD3(0, 0, 0), SIMD3(0, 0.5, 0.5), SIMD3(0.5, 0, 0.5), SIMD3(0.5, 0.5, 0)]
+        let u = 0.3048
+        let z = 0.382
+        return [
+            // Rock salt, Fm-3m (225).
+            crystal(
+                "NaCl", SIMD3(repeating: 5.64), cube,
+                fcc.map { ("Na", $0) } + fcc.map { ("Cl", $0 + SIMD3(0.5, 0, 0)) }),
+            // Cubic perovskite, Pm-3m (221).
+            crystal(
+                "SrTiO3", SIMD3(repeating: 3.905), cube,
+                [
+                    ("Sr", .zero), ("Ti", SIMD3(repeating: 0.5)), ("O", SIMD3(0.5, 0.5, 0)), ("O", SIMD3(0.5, 0, 0.5)),
+                    ("O", SIMD3(0, 0.5, 0.5)),
+                ]),
+            // bcc Mo, conventional cell, Im-3m (229).
+            crystal("Mo", SIMD3(repeating: 3.147), cube, [("Mo", .zero), ("Mo", SIMD3(repeating: 0.5))]),
+            // Rutile TiO2, P4_2/mnm (136).
+            crystal(
+                "TiO2", SIMD3(4.594, 4.594, 2.959), cube,
+                [
+                    ("Ti", .zero), ("Ti", SIMD3(0.5, 0.5, 0.5)), ("O", SIMD3(u, u, 0)), ("O", SIMD3(1 - u, 1 - u, 0)),
+                    ("O", SIMD3(0.5 + u, 0.5 - u, 0.5)), ("O", SIMD3(0.5 - u, 0.5 + u, 0.5)),
+                ]),
+            // Wurtzite ZnO, P6_3mc (186).
+            crystal(
+                "ZnO", SIMD3(3.25, 3.25, 5.207), SIMD3(90, 90, 120),
+                [
+                    ("Zn", SIMD3(1.0 / 3, 2.0 / 3, 0)), ("Zn", SIMD3(2.0 / 3, 1.0 / 3, 0.5)),
+                    ("O", SIMD3(1.0 / 3, 2.0 / 3, z)), ("O", SIMD3(2.0 / 3, 1.0 / 3, 0.5 + z)),
+                ]),
+        ]
+    }()
+
+    static func batch(_ crystal: Crystal, asymmetricUnit: Bool, lineGraph: Bool) -> (GraphBatch, CrystalGraph) {
+        let parameters = GraphParameters(method: .knn, k: 12, asymmetricUnit: asymmetricUnit, lineGraph: lineGraph)
+        let graph = buildGraph(for: crystal, parameters: parameters)
+        return (GraphSet(graphs: [graph]).batch([0], features: .elementProperties()), graph)
+    }
+
+    /// The paper's claim that makes asymmetric units worth having: every atom of an orbit has the same
+    /// features at every layer, so the representatives with their multiplicities give the full cell's mean.
+    @Test(arguments: ["cogn", "congn"])
+    func fullCellAndAsymmetricUnitGiveTheSameOutput(model: String) throws {
+        var configuration = model == "cogn" ? CoGN.Configuration.cogn() : .congn()
+        configuration.width = 24
+        configuration.headHidden = configuration.headHidden.map { _ in 24 }
+        configuration.blocks = 3
+        configuration.heads = [CGCNN.Head(outputs: 2)]
+        let network = CoGN(configuration)
+        let parameters = network.initialize(seed: 7)
+        for crystal in Self.crystals {
+            let nested = configuration.nested != nil
+            let (full, fullGraph) = Self.batch(crystal, asymmetricUnit: false, lineGraph: nested)
+            let (asymmetric, graph) = Self.batch(crystal, asymmetricUnit: true, lineGraph: nested)
+            #expect(graph.nodeCount < fullGraph.nodeCount && graph.note.isEmpty, "\(crystal.id): \(graph.note)")
+            #expect(asymmetric.nodeMultiplicity.reduce(0, +) == Float(crystal.sites.count))
+            let expected = network(full, parameters)[0].values
+            let actual = network(asymmetric, parameters)[0].values
+            let scale = expected.map(abs).max() ?? 1
+            for (a, b) in zip(actual, expected) {
+                #expect(abs(a - b) <= 1e-4 * max(scale, 1), "\(crystal.id) (\(graph.spaceGroupSymbol)): \(a) vs \(b)")
+            }
+        }
+    }
+
+    /// The multiplicity-weighted mean of a per-node value over the asymmetric unit is the full cell's mean.
+    @Test func crystalMeanWeighsByMultiplicity() {
+        for crystal in Self.crystals {
+            let (full, _) = Self.batch(crystal, asymmetricUnit: false, lineGraph: false)
+            let (asymmetric, _) = Self.batch(crystal, asymmetricUnit: true, lineGraph: false)
+            let mean = full.crystalMean(full.atomFeatures).values
+            let weighted = asymmetric.crystalMean(asymmetric.atomFeatures).values
+            for (a, b) in zip(weighted, mean) { #expect(abs(a - b) < 1e-5, "\(crystal.id)") }
+            let sum = asymmetric.crystalSum(asymmetric.atomFeatures).values
+            for (a, b) in zip(sum, full.crystalSum(full.atomFeatures).values) { #expect(abs(a - b) < 1e-4) }
+        }
+    }
+
+    @Test func elementPropertiesAreStandardisedWithOxidationStates() throws {
+        let table = AtomFeatures.elementProperties()
+        #expect(table.width == 17)
+        let rows = table.rows
+        #expect(rows.atomicNumbers == Array(1...103))
+        for column in 0..<4 {
+            let values = rows.rows.map { Double($0[column]) }
+            #expect(abs(values.reduce(0, +) / Double(values.count)) < 0.05, "column \(column)")
+        }
+        // Fe: −2 … +6 known, so the columns of −4, −3, +7 and +8 are 0.
+        let iron = try table.features([26]).values
+        let states = Array(iron[4...]).enumerated().filter { $0.element == 1 }.map { $0.offset - 4 }
+        #expect(states == Element(atomicNumber: 26)?.oxidationStates)
+    }
+
+    static func regraph(_ dir: TemporaryDirectory, _ arguments: [String]) throws {
+        let graph = try GraphCommand.parse(["--store", dir.path, "--quiet", "--force"] + arguments)
+        _ = try GraphStage(parameters: try #require(graph.parameters), options: graph.common).run()
+    }
+
+    /// Both train through `xtal-train` on asymmetric-unit graphs with the paper's defaults, save, and predict
+    /// what training measured; coNGN refuses graphs without a line graph.
+    @Test func trainAndPredictOnAsymmetricUnitGraphs() throws {
+        let dir = try TemporaryDirectory()
+        try TrainStageTests.makeStore(dir, count: 24)
+        try Self.regraph(dir, ["--method", "knn", "--k", "6", "--asymmetric-unit"])
+        #expect(throws: StageError.self) {
+            try TrainStageTests.train(dir, ["--model", "congn", "--targets", "a", "--epochs", "1"])
+        }
+        try Self.regraph(dir, ["--method", "knn", "--k", "6", "--asymmetric-unit", "--line-graph"])
+        let graphs = try StoreGraphs(directory: try RunDirectory(dir.path)).graphs
+        #expect(graphs.tripletPtr != nil)
+        for model in ["cogn", "congn"] {
+            let summary = try TrainStageTests.train(dir, ["--model", model, "--targets", "a,b", "--epochs", "2"])
+            let trained = try TrainedModel(path: dir.file("models/\(model).h5"))
+            guard case .graphNetwork(let configuration) = trained.network else {
+                Issue.record("\(model): not a graph network: \(trained.network.architecture)")
+                continue
+            }
+            #expect(configuration.name == model && configuration.width == 8 && configuration.blocks == 1)
+            let parameters = try CanonicalJSON.decode(TrainParameters.self, from: trained.training)
+            #expect(parameters.loss == "l1" && parameters.batchSize == 8 && parameters.learningRate == 5e-4)
+            #expect(summary.testMetrics["mae:a"]?.isFinite == true)
+            let predict = try PredictCommand.parse(["--store", dir.path, "--quiet", "--model", model, "--force"])
+            _ = try PredictStage(models: [model], publishedDirectory: "", options: predict.common).run()
+            let stored = try StoreFile.open(dir.file("predictions.h5")).root.group("\(model)/b").read(
+                "mean", as: Double.self
+            ).values
+            let direct = trained.predict(member: 0, graphs.batch(Array(0..<graphs.count), features: trained.features))
+            #expect(zip(direct[1], stored).allSatisfy { abs($0 - $1) < 1e-5 }, "\(direct[1].prefix(3)) vs \(stored)")
+        }
+    }
+}
