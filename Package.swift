@@ -57,7 +57,8 @@ let package = Package(
         /** Layers, losses, optimisers and parameter trees on `Tensor`. */
         .target(name: "NN", dependencies: ["Tensor", "Store"], exclude: ["README.md"]),
         /** Models: CGCNN (published weights), later MT-CGCNN heads, DSSL, NEGNN, coGN/coNGN. */
-        .target(name: "Models", dependencies: ["Crystal", "NN", "Tensor", "Store", "Parallel"], exclude: ["README.md"]),
+        .target(
+            name: "Models", dependencies: ["Crystal", "NN", "Tensor", "Store", "Parallel"], exclude: ["README.md"]),
 
         /** Typed HDF5 access: files, groups, n-d datasets, strings, attributes, ragged (CSR) arrays,
             chunked appends, zstd/gzip compression, external links, atomic output files. */
