@@ -67,12 +67,16 @@ def main():
     parser.add_argument("--folds", required=True)
     parser.add_argument("--splits", required=True)
     parser.add_argument("--leaderboard", required=True)
+    parser.add_argument("--model", default="CGCNN", help="our model's name in the table header")
     args = parser.parse_args()
     with gzip.open(args.splits) as f:
         splits = json.load(f)
     folds = [int(k) for k in args.folds.split(",")]
     results = {"@module": "matbench.bench", "@class": "MatbenchBenchmark", "version": "0.1.0", "tasks": {}}
-    lines = ["| task | fold | XtalScreen CGCNN MAE | leaderboard CGCNN | leaderboard ALIGNN |", "|---|---|---|---|---|"]
+    lines = [
+        f"| task | fold | XtalScreen {args.model} MAE | leaderboard CGCNN | leaderboard ALIGNN |",
+        "|---|---|---|---|---|",
+    ]
     for task in args.tasks.split(","):
         scored = score(task, os.path.join(args.out, task), folds, splits)
         cgcnn = leaderboard_maes(args.leaderboard, "cgcnnv2019", task)

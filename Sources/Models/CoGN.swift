@@ -6,8 +6,8 @@ import Tensor
 /// networks for crystal structures", Digital Discovery 2024): coGN, and with a nested graph network on the
 /// line graph inside every edge update, coNGN.
 ///
-/// Input block: h⁰_i = W_a [E(Z_i) ‖ p(Z_i)] + b, with E a learned element embedding [119, width] and p the
-/// element properties (`AtomFeatures.elementProperties()`, read from the batch's atom features); edges
+/// Input block: h⁰_i = W_a [E(Z_i) ‖ p(Z_i)] + b, with E a learned element embedding [120, width] (row 0 for
+/// an atom masked in pretraining) and p the element properties (`AtomFeatures.elementProperties()`, read from the batch's atom features); edges
 /// e_ij = W_e g(d_ij) + b with g the Gaussian distance basis (32 centres, 0.25 … 8 Å, σ = 0.5 Å).
 ///
 /// Each of `blocks` graph-network blocks, with every MLP layer followed by swish:
@@ -71,8 +71,8 @@ public struct CoGN: Sendable {
         public init() {}
     }
 
-    /// Rows of the element embedding: atomic numbers 1 … 119.
-    public static let elementCount = 119
+    /// Rows of the element embedding: 0 (a masked atom) and atomic numbers 1 … 119.
+    public static let elementCount = 120
 
     public let configuration: Configuration
 
@@ -137,6 +137,12 @@ public struct CoGN: Sendable {
     public func initialize(seed: UInt64) -> Parameters<Float> {
         var generator = SeededGenerator(seed: seed)
         var parameters = Parameters<Float>()
+        initialize(&parameters, using: &generator)
+        return parameters
+    }
+
+    /// Adds the parameters to `parameters`, drawn from `generator` (as `initialize(seed:)`).
+    public func initialize(_ parameters: inout Parameters<Float>, using generator: inout SeededGenerator) {
         parameters["atom_embedding.weight"] = .uniform(
             [Self.elementCount, configuration.width], bound: 0.05, using: &generator)
         for layer in denseLayers {
@@ -148,7 +154,6 @@ public struct CoGN: Sendable {
         if let nested = configuration.nested {
             for k in 0..<configuration.blocks { nestedLayers(k, nested).gru.initialize(&parameters, using: &generator) }
         }
-        return parameters
     }
 
     /// Swish after every layer.
@@ -175,22 +180,36 @@ public struct CoGN: Sendable {
         return Tensor.gatheredSum(first + parameters["\(layer.name).bias"], rows: a, second, rows: b, plus: own).silu()
     }
 
+    /// The Gaussian distance features [edges, distanceBasis.count] of `batch`'s edges.
+    public func distanceFeatures(_ batch: GraphBatch) -> Tensor<Float> {
+        configuration.distanceBasis.expand(batch.edgeDistance)
+    }
+
     /// Node features [atoms, width] after the input block (layer 0) and after each block: `blocks + 1` tensors.
-    ///
-    /// - Precondition: the batch has atomic numbers 1…119 and `elementProperties` feature columns, and, for
-    ///   coNGN, a line graph.
     public func atomLayers(_ batch: GraphBatch, _ parameters: Parameters<Float>) -> [Tensor<Float>] {
+        atomLayers(batch, distanceFeatures: distanceFeatures(batch), parameters)
+    }
+
+    /// `atomLayers(_:_:)` with the edges' distance features given (masked in pretraining, for instance).
+    ///
+    /// - Precondition: the batch has atomic numbers 0…119 (0: masked) and `elementProperties` feature columns,
+    ///   and, for coNGN, a line graph; `distanceFeatures` is [edges, distanceBasis.count].
+    public func atomLayers(
+        _ batch: GraphBatch, distanceFeatures: Tensor<Float>, _ parameters: Parameters<Float>
+    ) -> [Tensor<Float>] {
         let c = configuration
         let atoms = batch.atomCount
         precondition(
             batch.atomicNumbers.count == atoms && batch.atomFeatures.shape == [atoms, c.elementProperties]
-                && (c.nested == nil || batch.hasLineGraph),
+                && (c.nested == nil || batch.hasLineGraph)
+                && distanceFeatures.shape == [batch.edgeSrc.count, c.distanceBasis.count],
             "CoGN.atomLayers: \(batch.atomicNumbers.count) atomic numbers, features \(batch.atomFeatures.shape), "
-                + "line graph \(batch.hasLineGraph), for \(atoms) atoms and \(c.elementProperties) properties")
-        let elements = parameters["atom_embedding.weight"].gather(rows: batch.atomicNumbers.map { Int32($0) - 1 })
+                + "distance features \(distanceFeatures.shape), line graph \(batch.hasLineGraph), for \(atoms) atoms, "
+                + "\(batch.edgeSrc.count) edges and \(c.elementProperties) properties")
+        let elements = parameters["atom_embedding.weight"].gather(rows: batch.atomicNumbers.map { Int32($0) })
         let input = c.elementProperties > 0 ? Tensor.concat([elements, batch.atomFeatures], axis: 1) : elements
         var h = atomInput(input, parameters)
-        let edges = edgeInput(c.distanceBasis.expand(batch.edgeDistance), parameters)
+        let edges = edgeInput(distanceFeatures, parameters)
         let angles = c.nested.map { $0.angleBasis.expand(batch.tripletAngle) }
         var layers = [h]
         for k in 0..<c.blocks {

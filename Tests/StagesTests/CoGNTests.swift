@@ -160,3 +160,45 @@ import _TestSupport
         }
     }
 }
+
+/// coGN and coNGN as encoders: pretrained with a NEGNN pretext, then fine-tuned, or read frozen by a head.
+@Suite struct CoGNPretrainingTests {
+    @Test(arguments: [("negnn-predictive", "cogn"), ("negnn-contrastive", "congn")])
+    func pretrainedEncodersStartAndFeedModels(method: String, encoder: String) throws {
+        let dir = try TemporaryDirectory()
+        try TrainStageTests.makeStore(dir, count: 24)
+        try CoGNTests.regraph(dir, ["--method", "knn", "--k", "6", "--line-graph"])
+        let summary = try NEGNNStageTests.pretrain(
+            dir, ["--method", method, "--encoder", encoder, "--epochs", "2", "--name", "ssl"])
+        #expect(summary.history.loss.count == 2 && summary.history.loss.allSatisfy(\.isFinite))
+        let pretrained = try PretrainedEncoder(path: dir.file("models/ssl.h5"))
+        guard case .graphNetwork(let configuration) = pretrained.configuration.encoder else {
+            Issue.record("not a graph-network encoder: \(pretrained.configuration.encoder)")
+            return
+        }
+        #expect(configuration.name == encoder && configuration.width == 8 && configuration.blocks == 2)
+        #expect(pretrained.features.width == AtomFeatures.elementProperties().width)
+
+        // Fine-tuning starts from the pretrained weights: after 0 updates of a frozen encoder they are unchanged.
+        try TrainStageTests.train(
+            dir,
+            [
+                "--model", encoder, "--init", "ssl", "--targets", "a", "--epochs", "1", "--convolutions", "2",
+                "--freeze-encoder", "1", "--name", "tuned",
+            ])
+        let tuned = try TrainedModel(path: dir.file("models/tuned.h5"))
+        for name in pretrained.weights.names where tuned.members[0].parameters.contains(name) {
+            #expect(tuned.members[0].parameters[name].values == pretrained.weights[name].values, "\(name)")
+        }
+        #expect(tuned.members[0].parameters.contains("heads.0.head.0.weight"))
+        // A head reads the frozen encoder's crystal embeddings.
+        let head = try TrainStageTests.train(
+            dir, ["--model", "head", "--init", "ssl", "--targets", "a", "--epochs", "2", "--name", "head"])
+        #expect(head.testMetrics["mae:a"]?.isFinite == true)
+        // Another width is refused, naming the encoder file.
+        #expect(throws: StageError.self) {
+            try TrainStageTests.train(
+                dir, ["--model", encoder, "--init", "ssl", "--targets", "a", "--epochs", "1", "--width", "16"])
+        }
+    }
+}

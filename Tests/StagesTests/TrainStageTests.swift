@@ -269,10 +269,15 @@ import _TestSupport
         #expect(
             try parameters(["--targets", "a", "--split", "matbench:matbench_jdft2d:2"]).split
                 == .matbench(task: "matbench_jdft2d", fold: 2))
+        // coGN and coNGN default to the paper's recipe; flags given still win.
+        let cogn = try parameters(["--targets", "a", "--model", "congn", "--lr", "0.001"])
+        #expect(cogn.loss == "l1" && cogn.batchSize == 64 && cogn.learningRate == 0.001)
+        #expect(cogn.schedule == .fixed(.polynomial(epochs: 30, power: 1, minimum: 1e-5)))
+        #expect(cogn.graphNetwork?.width == 160 && cogn.graphNetwork?.blocks == 5 && cogn.graphNetwork?.nested != nil)
         for bad in [
             ["--targets", ""], ["--targets", "a", "--split", "random:0.5,0.1"],
             ["--targets", "a", "--split", "matbench:5"],
-            ["--targets", "a", "--schedule", "sometimes"], ["--targets", "a,a"], ["--targets", "a", "--model", "cogn"],
+            ["--targets", "a", "--schedule", "sometimes"], ["--targets", "a,a"], ["--targets", "a", "--model", "gin"],
             ["--targets", "a", "--task-weight", "z=1"], ["--targets", "a", "--name", "../x"],
             ["--targets", "a", "--optimizer", "sgd", "--weight-decay", "0.1"],
         ] {

@@ -14,18 +14,22 @@ public struct NEGNNContrastive: Sendable {
 
     public struct Configuration: Sendable, Hashable, Codable {
         public var encoder = NEGNNEncoder.Configuration()
+        /// coGN or coNGN in place of the NEGNN encoder (its heads unused), or nil.
+        public var graphNetwork: CoGN.Configuration? = nil
         public var temperature = 0.1
 
         public init(features: Int = 92) { encoder.atomFeatures = features }
     }
 
     public let configuration: Configuration
-    public var encoder: NEGNNEncoder { NEGNNEncoder(configuration.encoder) }
+    public var encoder: PretrainingEncoder {
+        configuration.graphNetwork.map { .graphNetwork(CoGN($0)) } ?? .negnn(NEGNNEncoder(configuration.encoder))
+    }
 
     public init(_ configuration: Configuration) { self.configuration = configuration }
 
     private var projection: MLP {
-        let w = configuration.encoder.width
+        let w = encoder.width
         return MLP("projection", widths: [w, w, w], activation: .relu)
     }
 
@@ -41,7 +45,7 @@ public struct NEGNNContrastive: Sendable {
 
     /// `batch` and its edge features with, in each crystal c, ⌊fraction·n⌋ + 1 distinct atom rows (at most n)
     /// and ⌊fraction·m⌋ + 1 distinct edge rows (at most m) replaced by that crystal's mean row, drawn with
-    /// `generators[c]`.
+    /// `generators[c]`; those atoms' atomic numbers become 0 (coGN's mask: an element has no mean).
     public func maskAttributes<G: RandomNumberGenerator>(
         _ batch: GraphBatch, fraction: Double, using generators: inout [G]
     ) -> (batch: GraphBatch, edgeFeatures: Tensor<Float>) {
@@ -51,26 +55,28 @@ public struct NEGNNContrastive: Sendable {
         let edgeFeatures = encoder.edgeFeatures(batch)
         var atoms = batch.atomFeatures.values
         var edges = edgeFeatures.values
+        var masked = batch
         for c in 0..<batch.crystalCount {
             let atomRange = batch.crystalOffsets[c]..<batch.crystalOffsets[c + 1]
             let edgeRange = batch.edgeOffsets[atomRange.lowerBound]..<batch.edgeOffsets[atomRange.upperBound]
-            Self.replaceWithMean(
+            let maskedAtoms = Self.replaceWithMean(
                 &atoms, rows: atomRange, width: batch.atomFeatures.shape[1], fraction: fraction,
                 using: &generators[c])
+            if !masked.atomicNumbers.isEmpty { for a in maskedAtoms { masked.atomicNumbers[a] = 0 } }
             Self.replaceWithMean(
                 &edges, rows: edgeRange, width: edgeFeatures.shape[1], fraction: fraction, using: &generators[c])
         }
-        var masked = batch
         masked.atomFeatures = Tensor(shape: batch.atomFeatures.shape, values: atoms)
         return (masked, Tensor(shape: edgeFeatures.shape, values: edges))
     }
 
     /// Replaces ⌊fraction·n⌋ + 1 distinct rows of `rows` (n of them, at most n) of a row-major [_, width] array
-    /// by the mean of those n rows.
+    /// by the mean of those n rows; returns the rows replaced.
+    @discardableResult
     private static func replaceWithMean<G: RandomNumberGenerator>(
         _ values: inout [Float], rows: Range<Int>, width: Int, fraction: Double, using generator: inout G
-    ) {
-        guard !rows.isEmpty else { return }
+    ) -> ArraySlice<Int> {
+        guard !rows.isEmpty else { return [] }
         var mean = [Float](repeating: 0, count: width)
         for r in rows { for f in 0..<width { mean[f] += values[r * width + f] } }
         for f in 0..<width { mean[f] /= Float(rows.count) }
@@ -80,6 +86,7 @@ public struct NEGNNContrastive: Sendable {
             pool.swapAt(i, Int.random(in: i..<pool.count, using: &generator))
             for f in 0..<width { values[pool[i] * width + f] = mean[f] }
         }
+        return pool[0..<count]
     }
 
     /// The projected, mean-pooled encoding [crystals, width] of one view.
@@ -89,7 +96,7 @@ public struct NEGNNContrastive: Sendable {
     ) -> Tensor<Float> {
         let layers = encoder.atomLayers(
             batch, edgeFeatures: edgeFeatures, parameters, buffers: &buffers, training: training)
-        return projection(layers[layers.count - 1].segmentMean(offsets: batch.crystalOffsets), parameters)
+        return projection(batch.crystalMean(layers[layers.count - 1]), parameters)
     }
 
     /// The loss of one step: GraphCL between views of the same crystals (`maskAttributes` outputs).

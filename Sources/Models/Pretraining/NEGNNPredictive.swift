@@ -18,22 +18,26 @@ public struct NEGNNPredictive: Sendable {
 
     public struct Configuration: Sendable, Hashable, Codable {
         public var encoder = NEGNNEncoder.Configuration()
+        /// coGN or coNGN in place of the NEGNN encoder (its heads unused), or nil.
+        public var graphNetwork: CoGN.Configuration? = nil
 
         public init(features: Int = 92) { encoder.atomFeatures = features }
     }
 
     public let configuration: Configuration
-    public var encoder: NEGNNEncoder { NEGNNEncoder(configuration.encoder) }
+    public var encoder: PretrainingEncoder {
+        configuration.graphNetwork.map { .graphNetwork(CoGN($0)) } ?? .negnn(NEGNNEncoder(configuration.encoder))
+    }
 
     public init(_ configuration: Configuration) { self.configuration = configuration }
 
     private var atomHead: Linear {
         Linear(
-            "atom_head", inputs: configuration.encoder.width, outputs: Self.groupClasses + Self.periodClasses)
+            "atom_head", inputs: encoder.width, outputs: Self.groupClasses + Self.periodClasses)
     }
 
     private var bondHead: Linear {
-        Linear("bond_head", inputs: configuration.encoder.width, outputs: configuration.encoder.basis.count)
+        Linear("bond_head", inputs: encoder.width, outputs: encoder.distanceBasis.count)
     }
 
     /// Fresh parameters and buffers: the encoder's, then the two heads'.
@@ -49,13 +53,14 @@ public struct NEGNNPredictive: Sendable {
 
     /// The bin of distance `d` (Å): the nearest Gaussian centre, clamped to the basis.
     public func bin(of d: Double) -> Int {
-        let basis = configuration.encoder.basis
+        let basis = encoder.distanceBasis
         let k = Int(((d - basis.minimum) / basis.step).rounded())
         return min(max(k, 0), basis.count - 1)
     }
 
-    /// The masked inputs: `batch`'s atom features with rows `maskedAtoms` zeroed, its edge features with every
-    /// edge touching a masked atom zeroed, and those edges (ascending).
+    /// The masked inputs: `batch`'s atom features with rows `maskedAtoms` zeroed (and their atomic numbers 0, which
+    /// coGN embeds as the mask), its edge features with every edge touching a masked atom zeroed, and those
+    /// edges (ascending).
     public func mask(_ batch: GraphBatch, maskedAtoms: [Int32]) -> (
         batch: GraphBatch, edgeFeatures: Tensor<Float>, maskedEdges: [Int32]
     ) {
@@ -66,6 +71,7 @@ public struct NEGNNPredictive: Sendable {
         var atoms = batch.atomFeatures.values
         for a in maskedAtoms { for f in 0..<width { atoms[Int(a) * width + f] = 0 } }
         masked.atomFeatures = Tensor(shape: batch.atomFeatures.shape, values: atoms)
+        if !masked.atomicNumbers.isEmpty { for a in maskedAtoms { masked.atomicNumbers[Int(a)] = 0 } }
         let edgeFeatures = encoder.edgeFeatures(batch)
         let bins = edgeFeatures.shape[1]
         var edges = edgeFeatures.values

@@ -12,6 +12,15 @@ enum EncoderNetwork: Sendable, Equatable, Codable {
     /// A coGN or coNGN network (its heads ignored).
     case graphNetwork(configuration: CoGN.Configuration)
 
+    /// The encoder's name: `cgcnn`, `negnn`, `cogn` or `congn`.
+    var name: String {
+        switch self {
+        case .cgcnn: "cgcnn"
+        case .negnn: "negnn"
+        case .graphNetwork(let c): c.name
+        }
+    }
+
     /// Width of each layer's atom features.
     var width: Int {
         switch self {

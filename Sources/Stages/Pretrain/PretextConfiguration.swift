@@ -20,8 +20,17 @@ enum PretextConfiguration: Sendable, Equatable, Codable {
     var encoder: EncoderNetwork {
         switch self {
         case .dssl(let c): .cgcnn(configuration: c.encoder, maskFlag: true)
-        case .negnnPredictive(let c): .negnn(configuration: c.encoder)
-        case .negnnContrastive(let c): .negnn(configuration: c.encoder)
+        case .negnnPredictive(let c): Self.encoder(c.encoder, or: c.graphNetwork)
+        case .negnnContrastive(let c): Self.encoder(c.encoder, or: c.graphNetwork)
         }
+    }
+
+    /// The NEGNN encoder, or the coGN network that replaces it (without heads).
+    private static func encoder(_ negnn: NEGNNEncoder.Configuration, or graphNetwork: CoGN.Configuration?)
+        -> EncoderNetwork
+    {
+        guard var graphNetwork else { return .negnn(configuration: negnn) }
+        graphNetwork.heads = []
+        return .graphNetwork(configuration: graphNetwork)
     }
 }

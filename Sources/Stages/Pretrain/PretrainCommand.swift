@@ -82,10 +82,14 @@ public struct PretrainCommand: ParsableCommand {
     @Flag(name: .customLong("fixed-views"), help: "Draw masks and perturbations once, as the DSSL reference does.")
     var fixedViews = false
 
-    @Option(help: "Encoder width (atom_fea_len).")
-    var width = 64
+    @Option(
+        help: "Encoder of the negnn methods: negnn, cogn or congn (Ruff and others, 2023); dssl's is cgcnn.")
+    var encoder: String?
 
-    @Option(help: "Graph convolutions (3 for dssl, 5 for negnn).")
+    @Option(help: "Encoder width (atom_fea_len; 64, or 128 for cogn and 160 for congn).")
+    var width: Int?
+
+    @Option(help: "Graph convolutions (3 for dssl, 5 for negnn) or coGN blocks (5).")
     var convolutions: Int?
 
     @Option(name: .customLong("atom-features"), help: "CGCNN atom features (atom_init.json).")
@@ -112,7 +116,8 @@ public struct PretrainCommand: ParsableCommand {
         p.perturbationMinimum = perturbationMinimum
         p.perturbationMaximum = perturbationMaximum
         p.fixedViews = fixedViews
-        p.width = width
+        p.encoder = ["cogn", "congn"].contains(encoder ?? "") ? encoder : nil
+        p.width = width ?? ["cogn": 128, "congn": 160][p.encoder ?? ""] ?? 64
         p.convolutions = convolutions ?? (p.method == .dssl ? 3 : 5)
         return p
     }
@@ -136,7 +141,11 @@ public struct PretrainCommand: ParsableCommand {
         guard perturbationMinimum >= 0, perturbationMaximum >= perturbationMinimum else {
             throw ValidationError("need 0 ≤ --perturbation-min ≤ --perturbation-max")
         }
-        guard width >= 1, (convolutions ?? 1) >= 1 else {
+        let encoders = method == "dssl" ? ["cgcnn"] : ["negnn", "cogn", "congn"]
+        guard encoders.contains(encoder ?? encoders[0]) else {
+            throw ValidationError("--encoder of --method \(method) must be \(encoders.joined(separator: ", "))")
+        }
+        guard (width ?? 1) >= 1, (convolutions ?? 1) >= 1 else {
             throw ValidationError("--width and --convolutions must be ≥ 1")
         }
     }

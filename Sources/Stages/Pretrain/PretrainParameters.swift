@@ -33,7 +33,19 @@ struct PretrainParameters: Sendable, Codable, Equatable {
     var perturbationMaximum = 0.5
     /// Draw masks and views once from the seed, as the reference codes do, instead of every epoch.
     var fixedViews = false
-    /// Encoder width and graph convolutions; `xtal-train --init` needs the same.
+    /// Encoder width and graph convolutions (coGN blocks); `xtal-train --init` needs the same.
     var width = 64
     var convolutions = 3
+    /// The NEGNN methods' encoder when it is not their own: `cogn` or `congn` (nil: DSSL's CGCNN, NEGNN's
+    /// CGConv encoder; absent from older files, whose hashes it leaves unchanged).
+    var encoder: String? = nil
+
+    /// coGN or coNGN as the encoder, with `width` and `convolutions` blocks; nil for the other encoders.
+    var graphNetwork: CoGN.Configuration? {
+        guard encoder == "cogn" || encoder == "congn" else { return nil }
+        var c = encoder == "cogn" ? CoGN.Configuration.cogn() : CoGN.Configuration.congn()
+        (c.width, c.blocks, c.heads) = (width, convolutions, [])
+        c.headHidden = []
+        return c
+    }
 }

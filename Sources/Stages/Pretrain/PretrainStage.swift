@@ -60,11 +60,12 @@ struct PretrainStage {
                 perturbation: p.perturbationMinimum...p.perturbationMaximum, microTable: microTable)
         case .negnnPredictive:
             var c = NEGNNPredictive.Configuration(features: features)
-            (c.encoder.width, c.encoder.convolutions) = (p.width, p.convolutions)
+            (c.encoder.width, c.encoder.convolutions, c.graphNetwork) = (p.width, p.convolutions, p.graphNetwork)
             return NEGNNPredictivePretext(model: NEGNNPredictive(c), maskFraction: p.maskFraction)
         case .negnnContrastive:
             var c = NEGNNContrastive.Configuration(features: features)
             (c.encoder.width, c.encoder.convolutions, c.temperature) = (p.width, p.convolutions, p.temperature)
+            c.graphNetwork = p.graphNetwork
             return NEGNNContrastivePretext(model: NEGNNContrastive(c), maskFraction: p.maskFraction)
         }
     }
@@ -73,8 +74,14 @@ struct PretrainStage {
         let started = Date()
         Allocator.retainFreedBlocks()
         let directory = context.directory
-        let features = try AtomFeatures(path: atomFeaturesPath)
+        // coGN and coNGN read element properties, the other encoders CGCNN's atom features.
+        let features = try parameters.graphNetwork == nil ? AtomFeatures(path: atomFeaturesPath) : .elementProperties()
         let inputs = try StoreGraphs(directory: directory)
+        if parameters.graphNetwork?.nested != nil && !inputs.graphParameters.lineGraph {
+            throw StageError.incompatibleInput(
+                directory.file("graphs.h5"), reason: "coNGN reads the line graph; rerun xtal graph --line-graph --force"
+            )
+        }
         let outputPath = try context.outputPath("models/\(name).h5")
         try FileManager.default.createDirectory(
             atPath: directory.file("models"), withIntermediateDirectories: true)
@@ -151,8 +158,8 @@ struct PretrainStage {
         var inputHashes = [
             "crystals.h5": try SHA256.hex(fileAt: directory.file("crystals.h5")),
             "graphs.h5": try SHA256.hex(fileAt: directory.file("graphs.h5")),
-            "atom_features": try SHA256.hex(fileAt: atomFeaturesPath),
         ]
+        if parameters.graphNetwork == nil { inputHashes["atom_features"] = try SHA256.hex(fileAt: atomFeaturesPath) }
         if microTable != nil { inputHashes["micro_properties"] = try SHA256.hex(fileAt: microTablePath) }
         try encoder.write(
             to: outputPath,

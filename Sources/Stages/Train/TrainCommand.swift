@@ -242,14 +242,13 @@ public struct TrainCommand: ParsableCommand {
             graphNetwork.heads = architecture.heads
             p.graphNetwork = graphNetwork
         }
-        guard freezeEncoder >= 0, initEncoder != nil || freezeEncoder == 0, model == "mt-cgcnn" || freezeEncoder == 0
+        guard freezeEncoder >= 0, initEncoder != nil || freezeEncoder == 0,
+            ["mt-cgcnn", "cogn", "congn"].contains(model) || freezeEncoder == 0
         else {
-            throw ValidationError("--freeze-encoder needs --model mt-cgcnn and --init, and must not be negative")
+            throw ValidationError(
+                "--freeze-encoder needs --model mt-cgcnn, cogn or congn and --init, and must not be negative")
         }
         (p.initEncoder, p.freezeEncoderEpochs) = (initEncoder, freezeEncoder)
-        guard !nested || initEncoder == nil else {
-            throw ValidationError("--model \(model) starts from random weights: --init is for mt-cgcnn, negnn and head")
-        }
         guard model == "mt-cgcnn" || nested || initEncoder != nil else {
             throw ValidationError("--model \(model) reads a frozen encoder: give --init NAME")
         }

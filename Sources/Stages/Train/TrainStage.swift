@@ -84,13 +84,13 @@ public struct TrainStage {
         if let frozen { inputHashes["models/\(frozen.name).h5"] = try SHA256.hex(fileAt: frozen.path) }
         let network = try self.network(frozen: frozen, graphs: data.graphParameters)
         var initialization: EncoderInitialization?
-        if frozen == nil, parameters.graphNetwork == nil, let encoder = parameters.initEncoder {
+        if frozen == nil, let encoder = parameters.initEncoder {
             let path = directory.file("models/\(encoder).h5")
             guard FileManager.default.fileExists(atPath: path) else {
                 throw StageError.missingInput(path, makeWith: "pretrain --name \(encoder)")
             }
             initialization = try EncoderInitialization(
-                path: path, architecture: parameters.architecture, features: features,
+                path: path, network: network, features: features,
                 graphParameters: data.graphParametersJSON)
             inputHashes["models/\(encoder).h5"] = try SHA256.hex(fileAt: path)
         }
