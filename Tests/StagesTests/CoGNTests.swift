@@ -158,6 +158,13 @@ import _TestSupport
             let direct = trained.predict(member: 0, graphs.batch(Array(0..<graphs.count), features: trained.features))
             #expect(zip(direct[1], stored).allSatisfy { abs($0 - $1) < 1e-5 }, "\(direct[1].prefix(3)) vs \(stored)")
         }
+        // Without the line graph, coNGN is refused with a reason, not run.
+        try Self.regraph(dir, ["--method", "knn", "--k", "6", "--asymmetric-unit"])
+        let predict = try PredictCommand.parse(["--store", dir.path, "--quiet", "--force", "--model", "congn"])
+        let error = #expect(throws: StageError.self) {
+            try PredictStage(models: ["congn"], publishedDirectory: "", options: predict.common).run()
+        }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("line graph"))
     }
 }
 

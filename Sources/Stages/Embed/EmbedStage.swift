@@ -43,10 +43,7 @@ struct EmbedStage {
         try encoder.check(layers: chosen, file: directory.file("models/\(encoderName).h5"))
         let reader = try GraphBatches(path: graphsPath)
         let encoderPath = directory.file("models/\(encoderName).h5")
-        guard try encoder.graphParameters(file: encoderPath).buildsSameEdges(as: reader.parameters) else {
-            throw StageError.incompatibleInput(
-                graphsPath, reason: "\(encoderName) was trained on other graphs; rebuild them as it was")
-        }
+        try encoder.check(graphs: reader.parameters, file: encoderPath)
         let outputPath = try context.outputPath("embeddings.h5")
         let width = encoder.network.width * chosen.count
         var mean: [Float] = []

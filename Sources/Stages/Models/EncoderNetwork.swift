@@ -21,6 +21,12 @@ enum EncoderNetwork: Sendable, Equatable, Codable {
         }
     }
 
+    /// Whether it reads the line graph (coNGN): graphs without one do not suit it.
+    var readsLineGraph: Bool {
+        if case .graphNetwork(let c) = self { return c.nested != nil }
+        return false
+    }
+
     /// Width of each layer's atom features.
     var width: Int {
         switch self {

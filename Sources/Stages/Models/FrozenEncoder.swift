@@ -84,6 +84,20 @@ struct FrozenEncoder {
         return graphs
     }
 
+    /// Checks that graphs built with `graphs` suit it: the edges it was trained on, and a line graph if it reads one.
+    ///
+    /// - Throws: `StageError.incompatibleInput` naming `file` (the encoder's) and what differs.
+    func check(graphs: GraphParameters, file: String) throws {
+        guard try graphParameters(file: file).buildsSameEdges(as: graphs) else {
+            throw StageError.incompatibleInput(
+                file, reason: "trained on other graphs than graphs.h5 (\(graphParametersJSON)); rebuild them as it was")
+        }
+        guard !network.readsLineGraph || graphs.lineGraph else {
+            throw StageError.incompatibleInput(
+                file, reason: "it reads the line graph; rebuild the graphs with --line-graph")
+        }
+    }
+
     /// Checks that every one of `layers` exists (0 … convolutions).
     ///
     /// - Throws: `StageError.incompatibleInput` naming `file` (the encoder's) and the first missing layer.

@@ -40,9 +40,11 @@ struct GraphSet: Sendable {
         edgeDistance = try root.dataset("edge_distance").read(rows: edges, as: Double.self).values
         nodeMultiplicity = try root.dataset("node_multiplicity").read(rows: nodes, as: Int32.self).values
         if root.contains("triplet_ptr") {
-            let ptr = try root.read("triplet_ptr", as: Int64.self).values
-            let triplets = Int(ptr[range.lowerBound])..<Int(ptr[range.upperBound])
-            tripletPtr = (range.lowerBound...range.upperBound).map { Int(ptr[$0]) - triplets.lowerBound }
+            let ptr = try root.dataset("triplet_ptr").read(
+                rows: range.lowerBound..<(range.upperBound + 1), as: Int64.self
+            ).values.map { Int($0) }
+            let triplets = ptr[0]..<ptr[ptr.count - 1]
+            tripletPtr = ptr.map { $0 - triplets.lowerBound }
             tripletEdgeA = try root.dataset("triplet_edge_a").read(rows: triplets, as: Int32.self).values
             tripletEdgeB = try root.dataset("triplet_edge_b").read(rows: triplets, as: Int32.self).values
             tripletAngle = try root.dataset("triplet_angle").read(rows: triplets, as: Double.self).values

@@ -32,6 +32,12 @@ enum ModelNetwork {
         }
     }
 
+    /// Whether it reads the line graph (coNGN, or a frozen coNGN encoder): graphs without one do not suit it.
+    var readsLineGraph: Bool {
+        if case .graphNetwork(let c) = self { return c.nested != nil }
+        return frozenEncoder?.network.readsLineGraph ?? false
+    }
+
     /// The frozen encoder's layers read, empty without one.
     var encoderLayers: [Int] {
         switch self {

@@ -69,8 +69,11 @@ struct Predictor {
         case .trained(let model):
             guard let trained = try? JSONDecoder().decode(GraphParameters.self, from: Data(model.graphParameters.utf8))
             else { return "\(name) does not record the graphs it was trained on" }
-            return trained.buildsSameEdges(as: parameters)
-                ? nil : "\(name) was trained on other graphs: \(model.graphParameters); rebuild them that way"
+            guard trained.buildsSameEdges(as: parameters) else {
+                return "\(name) was trained on other graphs: \(model.graphParameters); rebuild them that way"
+            }
+            return model.network.readsLineGraph && !parameters.lineGraph
+                ? "\(name) reads the line graph; rebuild the graphs with --line-graph" : nil
         }
     }
 

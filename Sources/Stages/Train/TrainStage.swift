@@ -183,10 +183,7 @@ public struct TrainStage {
             return .graphNetwork(graphNetwork)
         }
         guard let frozen else { return .cgcnn(parameters.architecture) }
-        guard try frozen.encoder.graphParameters(file: frozen.path).buildsSameEdges(as: graphs) else {
-            throw StageError.incompatibleInput(
-                frozen.path, reason: "trained on other graphs than graphs.h5 (\(frozen.encoder.graphParametersJSON))")
-        }
+        try frozen.encoder.check(graphs: graphs, file: frozen.path)
         let layers = parameters.encoderLayers
         try frozen.encoder.check(layers: layers, file: frozen.path)
         let width = frozen.encoder.network.width * layers.count
