@@ -168,6 +168,26 @@ import _TestSupport
     }
 }
 
+extension CoGNTests {
+    /// The same seed gives bit-identical coNGN weights with one thread and with two.
+    @Test func trainingDoesNotDependOnThreads() throws {
+        let dir = try TemporaryDirectory()
+        try TrainStageTests.makeStore(dir, count: 24)
+        try Self.regraph(dir, ["--method", "knn", "--k", "6", "--asymmetric-unit", "--line-graph"])
+        for jobs in ["1", "2"] {
+            try TrainStageTests.train(
+                dir,
+                [
+                    "--model", "congn", "--targets", "a", "--epochs", "2", "--width", "32", "--name", "jobs\(jobs)",
+                    "--jobs", jobs,
+                ])
+        }
+        let one = try TrainedModel(path: dir.file("models/jobs1.h5")).members[0].parameters
+        let two = try TrainedModel(path: dir.file("models/jobs2.h5")).members[0].parameters
+        for name in one.names { #expect(one[name].values == two[name].values, "\(name)") }
+    }
+}
+
 /// coGN and coNGN as encoders: pretrained with a NEGNN pretext, then fine-tuned, or read frozen by a head.
 @Suite struct CoGNPretrainingTests {
     @Test(arguments: [("negnn-predictive", "cogn"), ("negnn-contrastive", "congn")])
