@@ -48,7 +48,7 @@ public enum StageCatalogue {
             .init("temperature", .number), .init("perturbation-min", .number), .init("perturbation-max", .number),
             .init("fixed-views", .flag), .init("width", .integer), .init("convolutions", .integer),
             .init("atom-features", .string), .init("micro-property", .string), .init("micro-weight", .number),
-            .init("micro-table", .string),
+            .init("micro-table", .string), .init("encoder", .string),
         ]
     ) { parameters, run in
         let name = value(parameters, "name", default: value(parameters, "method", default: "dssl"))
