@@ -156,12 +156,13 @@ public struct TrainCommand: ParsableCommand {
         guard ["mt-cgcnn", "negnn", "head", "cogn", "congn"].contains(model) else {
             throw ValidationError("--model must be mt-cgcnn, negnn, head, cogn or congn, not '\(model)'")
         }
-        let nested = model == "cogn" || model == "congn"
-        let loss = self.loss ?? (nested ? "l1" : "mse")
-        let lr = self.lr ?? (nested ? 5e-4 : 0.001)
-        let schedule = self.schedule ?? (nested ? "polynomial:1:1e-5" : "constant")
-        let batchSize = self.batchSize ?? (nested ? 64 : 256)
-        let convolutions = self.convolutions ?? (nested ? 5 : 3)
+        // coGN and coNGN default to the paper's recipe, the others to CGCNN's.
+        let isGraphNetwork = model == "cogn" || model == "congn"
+        let loss = self.loss ?? (isGraphNetwork ? "l1" : "mse")
+        let lr = self.lr ?? (isGraphNetwork ? 5e-4 : 0.001)
+        let schedule = self.schedule ?? (isGraphNetwork ? "polynomial:1:1e-5" : "constant")
+        let batchSize = self.batchSize ?? (isGraphNetwork ? 64 : 256)
+        let convolutions = self.convolutions ?? (isGraphNetwork ? 5 : 3)
         p.model = model
         p.name = name ?? model
         guard !p.name.isEmpty, !p.name.contains("/"), p.name != "." && p.name != ".." else {
@@ -234,7 +235,7 @@ public struct TrainCommand: ParsableCommand {
                 classification: p.isClassification(p.targets[t]))
         }
         p.architecture = architecture
-        if nested {
+        if isGraphNetwork {
             var graphNetwork = model == "cogn" ? CoGN.Configuration.cogn() : CoGN.Configuration.congn()
             graphNetwork.width = width ?? graphNetwork.width
             graphNetwork.headHidden = graphNetwork.headHidden.map { _ in graphNetwork.width }
@@ -249,7 +250,7 @@ public struct TrainCommand: ParsableCommand {
                 "--freeze-encoder needs --model mt-cgcnn, cogn or congn and --init, and must not be negative")
         }
         (p.initEncoder, p.freezeEncoderEpochs) = (initEncoder, freezeEncoder)
-        guard model == "mt-cgcnn" || nested || initEncoder != nil else {
+        guard model == "mt-cgcnn" || isGraphNetwork || initEncoder != nil else {
             throw ValidationError("--model \(model) reads a frozen encoder: give --init NAME")
         }
         if let encoderLayers {
