@@ -40,6 +40,12 @@ public enum StageError: Error, CustomStringConvertible, Equatable, Sendable {
     /// A `--model` that names no known model.
     case unknownModel(String)
 
+    /// Why graphs without a line graph do not suit `reader` (a coNGN model or encoder), as an `incompatibleInput`
+    /// reason.
+    static func lineGraphNeeded(by reader: String) -> String {
+        "\(reader) reads the line graph; rebuild the graphs with xtal graph --line-graph --force"
+    }
+
     public var description: String {
         switch self {
         case .outputExists(let path): "\(path) exists; rerun with --force to replace it"

@@ -93,8 +93,7 @@ struct FrozenEncoder {
                 file, reason: "trained on other graphs than graphs.h5 (\(graphParametersJSON)); rebuild them as it was")
         }
         guard !network.readsLineGraph || graphs.lineGraph else {
-            throw StageError.incompatibleInput(
-                file, reason: "it reads the line graph; rebuild the graphs with --line-graph")
+            throw StageError.incompatibleInput(file, reason: StageError.lineGraphNeeded(by: "its coNGN encoder"))
         }
     }
 

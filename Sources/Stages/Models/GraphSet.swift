@@ -148,7 +148,9 @@ struct GraphSet: Sendable {
             atomFeatures: atomFeatures, edgeSrc: src, edgeDst: dst, edgeOffsets: edgeOffsets,
             edgeDistance: distances, crystalOffsets: crystalOffsets)
         batch.atomicNumbers = numbers
-        batch.nodeMultiplicity = members.flatMap { k in atoms(of: k).map { Float(nodeMultiplicity[$0]) } }
+        // Left empty (every node 1) for full-cell graphs, so their pooling stays a plain mean.
+        let multiplicities = members.flatMap { k in atoms(of: k).map { nodeMultiplicity[$0] } }
+        if multiplicities.contains(where: { $0 != 1 }) { batch.nodeMultiplicity = multiplicities.map(Float.init) }
         if let tripletPtr { addLineGraph(members, tripletPtr: tripletPtr, to: &batch) }
         return batch
     }

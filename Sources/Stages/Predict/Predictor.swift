@@ -73,7 +73,7 @@ struct Predictor {
                 return "\(name) was trained on other graphs: \(model.graphParameters); rebuild them that way"
             }
             return model.network.readsLineGraph && !parameters.lineGraph
-                ? "\(name) reads the line graph; rebuild the graphs with --line-graph" : nil
+                ? StageError.lineGraphNeeded(by: name) : nil
         }
     }
 

@@ -79,8 +79,7 @@ struct PretrainStage {
         let inputs = try StoreGraphs(directory: directory)
         if parameters.graphNetwork?.nested != nil && !inputs.graphParameters.lineGraph {
             throw StageError.incompatibleInput(
-                directory.file("graphs.h5"), reason: "coNGN reads the line graph; rerun xtal graph --line-graph --force"
-            )
+                directory.file("graphs.h5"), reason: StageError.lineGraphNeeded(by: "coNGN"))
         }
         let outputPath = try context.outputPath("models/\(name).h5")
         try FileManager.default.createDirectory(

@@ -178,7 +178,7 @@ public struct TrainStage {
         if let graphNetwork = parameters.graphNetwork {
             guard graphNetwork.nested == nil || graphs.lineGraph else {
                 throw StageError.incompatibleInput(
-                    "graphs.h5", reason: "coNGN reads the line graph; rerun xtal graph --line-graph --force")
+                    context.directory.file("graphs.h5"), reason: StageError.lineGraphNeeded(by: "coNGN"))
             }
             return .graphNetwork(graphNetwork)
         }
