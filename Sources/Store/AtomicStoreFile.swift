@@ -86,7 +86,7 @@ public final class AtomicStoreFile {
 }
 
 /// The POSIX error number behind a Foundation file error (EIO when there is none).
-func posixCode(of error: Error) -> Int32 {
+public func posixCode(of error: Error) -> Int32 {
     let nsError = error as NSError
     if nsError.domain == NSPOSIXErrorDomain { return Int32(nsError.code) }
     if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {

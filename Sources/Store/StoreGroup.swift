@@ -35,6 +35,16 @@ public struct StoreGroup: StoreNode {
         return names.values
     }
 
+    /// Whether the child `name` is a group (following external links); false for a dataset or no such child.
+    public func isGroup(_ name: String) -> Bool {
+        guard contains(name) else { return false }
+        var info = H5O_info_t()
+        guard H5Oget_info_by_name2(objectID, name, &info, UInt32(H5O_INFO_BASIC), xs_H5P_DEFAULT()) >= 0 else {
+            return false
+        }
+        return info.type == H5O_TYPE_GROUP
+    }
+
     /// Creates a child group, with any missing intermediate groups when `name` holds slashes.
     public func createGroup(_ name: String) throws -> StoreGroup {
         let lcpl = try linkCreationList()

@@ -160,3 +160,31 @@ func makeDataspace(_ shape: [Int]?, maxShape: [hsize_t]? = nil, file: String, ob
         H5Screate_simple(Int32(dims.count), dims, maxShape)
     }
 }
+
+extension StoreNode {
+    /// Copies `source`'s attributes (any type and shape, strings included) onto this object, except those
+    /// `excluding` names; an attribute of the same name here is replaced.
+    public func copyAttributes(from source: some StoreNode, excluding: (String) -> Bool = { _ in false }) throws {
+        for name in try source.attributeNames() where !excluding(name) {
+            let attribute = try source.call("H5Aopen \(name)") { H5Aopen(source.objectID, name, xs_H5P_DEFAULT()) }
+            defer { H5Aclose(attribute) }
+            let type = try source.call("H5Aget_type \(name)") { H5Aget_type(attribute) }
+            defer { H5Tclose(type) }
+            let space = try source.call("H5Aget_space \(name)") { H5Aget_space(attribute) }
+            defer { H5Sclose(space) }
+            let bytes = H5Tget_size(type) * Int(max(H5Sget_simple_extent_npoints(space), 1))
+            var buffer = [UInt8](repeating: 0, count: bytes)
+            if hasAttribute(name) { try call("H5Adelete \(name)") { H5Adelete(objectID, name) } }
+            let copy = try call("H5Acreate \(name)") {
+                H5Acreate2(objectID, name, type, space, xs_H5P_DEFAULT(), xs_H5P_DEFAULT())
+            }
+            defer { H5Aclose(copy) }
+            try buffer.withUnsafeMutableBytes { raw in
+                try source.call("H5Aread \(name)") { H5Aread(attribute, type, raw.baseAddress) }
+                // Variable-length strings were read as pointers HDF5 allocated: release them after the write.
+                defer { H5Dvlen_reclaim(type, space, xs_H5P_DEFAULT(), raw.baseAddress) }
+                try call("H5Awrite \(name)") { H5Awrite(copy, type, raw.baseAddress) }
+            }
+        }
+    }
+}

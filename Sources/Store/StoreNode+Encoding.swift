@@ -1,3 +1,5 @@
+import Foundation
+
 /// The `encoding_type` / `encoding_version` attributes every store group carries (after AnnData's
 /// `encoding-type` / `encoding-version`), and the check readers make before trusting a group's layout.
 extension StoreNode {
@@ -10,8 +12,12 @@ extension StoreNode {
     /// Checks that the object is encoded as `type` in one of the `supported` versions.
     ///
     /// - Returns: the version found.
+    /// A stitched file (`StoreFile.stitchedShardsAttribute` on its root) is checked too: its datasets read rows
+    /// from shard files, and HDF5 reads a missing source's rows as fill values, silently.
+    ///
     /// - Throws: `StoreError.wrongEncoding` when `encoding_type` is absent or different;
-    ///   `.unsupportedVersion` when `encoding_version` is absent or not in `supported`.
+    ///   `.unsupportedVersion` when `encoding_version` is absent or not in `supported`; `.fileNotFound` naming
+    ///   a stitched file's missing shard.
     @discardableResult
     public func requireEncoding(_ type: String, supported: [String]) throws -> String {
         let found = hasAttribute("encoding_type") ? try stringAttribute("encoding_type") : nil
@@ -23,6 +29,21 @@ extension StoreNode {
             throw StoreError.unsupportedVersion(
                 file: file.path, object: path, encoding: type, version: version, supported: supported)
         }
+        if hasAttribute(StoreFile.stitchedShardsAttribute) {
+            let directory = (file.path as NSString).deletingLastPathComponent
+            for shard in try stringArrayAttribute(StoreFile.stitchedShardsAttribute) {
+                let path = (directory as NSString).appendingPathComponent(shard)
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw StoreError.corrupt(
+                        file: file.path, object: "/", reason: "shard \(shard) it reads is missing; rerun that shard")
+                }
+            }
+        }
         return version
     }
+}
+
+extension StoreFile {
+    /// The root attribute of a stitched file listing its shard files, relative to its directory.
+    public static let stitchedShardsAttribute = "stitched_shards"
 }
