@@ -21,6 +21,11 @@ public struct PipelineRunner {
     public let executables: [String: String]
     /// Each stage kind's tool identity, recorded in the lock.
     public let tools: [String: String]
+    /// How step processes start (`--launcher`); local by default.
+    public var launcher = Launcher(kind: .local)
+    /// The command that stitches a sharded output (`xtal stitch`), given the run directory and the output's
+    /// file name.
+    public var stitch = Launcher.Command("xtal", ["stitch"])
     /// Where progress lines go: standard output by default, flushed so they come before the stage's own lines.
     public var print: (String) -> Void = {
         FileHandle.standardOutput.write(Data(($0 + "\n").utf8))
@@ -73,7 +78,25 @@ public struct PipelineRunner {
             }
             let started = Date()
             appendLog("\(Self.timestamp(started)) \(step.name) start: \(Self.shellQuoted(command))")
-            let outcome = try launch(executable, arguments)
+            let outcome: String?
+            if step.shards > 1, let output = decision.files.outputs.first {
+                let fileName = (output as NSString).lastPathComponent
+                let folder = (spec.runDirectory as NSString).appendingPathComponent(
+                    "shards/" + (fileName as NSString).deletingPathExtension)
+                if FileManager.default.fileExists(atPath: folder) {
+                    try? FileManager.default.removeItem(atPath: folder)
+                }
+                var stitch = self.stitch
+                stitch.arguments += ["--quiet", spec.runDirectory, fileName]
+                print("  \(step.shards) shards (\(launcher.kind.rawValue)), then xtal stitch")
+                outcome = try launcher.runShards(
+                    Launcher.Command(executable, arguments), count: step.shards,
+                    setsJobs: spec.jobs != nil || step.parameters["jobs"] != nil, stitch: stitch, step: step.name,
+                    runDirectory: spec.runDirectory)
+            } else {
+                outcome = try launcher.run(
+                    Launcher.Command(executable, arguments), step: step.name, runDirectory: spec.runDirectory)
+            }
             let seconds = String(format: "%.1f s", Date().timeIntervalSince(started))
             appendLog("\(Self.timestamp(Date())) \(step.name) \(outcome ?? "done") after \(seconds)")
             if let outcome { throw StepFailure(step: step.name, reason: outcome) }
@@ -92,24 +115,6 @@ public struct PipelineRunner {
         }
         if toRun.isEmpty { print("nothing to do: every step is up to date (--force reruns them)") }
         return ran
-    }
-
-    /// Runs `executable` with inherited standard streams; `nil` on success, else how it ended.
-    private func launch(_ executable: String, _ arguments: [String]) throws -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        do {
-            try process.run()
-        } catch {
-            throw PipelineError.io(path: executable, message: "cannot start: \(error.localizedDescription)")
-        }
-        process.waitUntilExit()
-        switch process.terminationReason {
-        case .uncaughtSignal: return "was killed by signal \(process.terminationStatus)"
-        case .exit where process.terminationStatus != 0: return "failed (exit status \(process.terminationStatus))"
-        default: return nil
-        }
     }
 
     private func appendLog(_ line: String) {

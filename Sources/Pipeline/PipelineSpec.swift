@@ -146,8 +146,15 @@ private struct NodeReader {
         var settings: [PipelineStep.Setting] = []
         for entry in entries where entry.key != "stage" {
             guard let parameter = schema.parameter(entry.key) else {
-                let known = (schema.parameters + StageSchema.common).map(\.key).sorted().joined(separator: ", ")
-                throw fail(entry.keyNode, "unknown key '\(entry.key)' for stage \(kind) (it takes \(known))")
+                let shards = schema.shardable ? [StageSchema.shards] : []
+                let known = (schema.parameters + StageSchema.common + shards).map(\.key).sorted()
+                let hint = entry.key == StageSchema.shards.key ? "; only ingest, graph, embed and predict shard" : ""
+                throw fail(
+                    entry.keyNode,
+                    "unknown key '\(entry.key)' for stage \(kind) (it takes \(known.joined(separator: ", ")))\(hint)")
+            }
+            if parameter.key == StageSchema.shards.key, try integer(entry.value, key: parameter.key) < 1 {
+                throw fail(entry.value, "'shards' must be at least 1")
             }
             settings.append(.init(key: entry.key, value: try value(entry.value, parameter: parameter)))
         }

@@ -64,14 +64,18 @@ public struct StageSchema: Sendable {
     public let parameters: [Parameter]
     /// The files a step reads and writes, from its parameters and the run directory.
     public let files: @Sendable (_ parameters: [String: ParameterValue], _ runDirectory: String) -> Files
+    /// Whether the stage takes `--shard i/n`, so a step may say `shards: N` (its first output is then stitched
+    /// from N shard files).
+    public let shardable: Bool
 
     public init(
-        kind: String, version: Int, parameters: [Parameter],
+        kind: String, version: Int, shardable: Bool = false, parameters: [Parameter],
         files: @escaping @Sendable (_ parameters: [String: ParameterValue], _ runDirectory: String) -> Files
     ) {
         self.kind = kind
         self.version = version
         self.parameters = parameters
+        self.shardable = shardable
         self.files = files
     }
 
@@ -80,8 +84,11 @@ public struct StageSchema: Sendable {
         Parameter("jobs", .integer), Parameter("compression", .string), Parameter("quiet", .flag),
     ]
 
-    /// The parameter called `key`, among this stage's and the common ones.
+    /// The runner's key of shardable stages: how many shards the step runs as (not a flag of the stage).
+    public static let shards = Parameter("shards", .integer)
+
+    /// The parameter called `key`, among this stage's, the common ones and, for a shardable stage, `shards`.
     public func parameter(_ key: String) -> Parameter? {
-        (parameters + Self.common).first { $0.key == key }
+        (parameters + Self.common + (shardable ? [Self.shards] : [])).first { $0.key == key }
     }
 }

@@ -15,7 +15,7 @@ public struct XtalCommand: ParsableCommand {
             `xtal-STAGE` found next to `xtal` or on PATH, e.g. `xtal ingest data/ --store run/`.
 
             Built in: `xtal run PIPELINE.yaml` runs a pipeline file's stale steps (see `xtal run --help`); \
-            `xtal status RUN_DIR` shows each step's state.
+            `xtal status RUN_DIR` shows each step's state; `xtal stitch RUN_DIR` joins the shards of sharded stages.
 
             Stages: ingest, graph, pretrain, embed, train, predict, rank, and report (an HTML page about a run directory), each as \
             it is installed.
@@ -26,7 +26,9 @@ public struct XtalCommand: ParsableCommand {
     public init() {}
 
     /// Commands `xtal` runs itself rather than as `xtal-<name>`.
-    static let builtIns: [String: any ParsableCommand.Type] = ["run": RunCommand.self, "status": StatusCommand.self]
+    static let builtIns: [String: any ParsableCommand.Type] = [
+        "run": RunCommand.self, "status": StatusCommand.self, "stitch": StitchCommand.self,
+    ]
 
     /// Runs `xtal` with `arguments` (without the program name): dispatches to `xtal-<name>` when the first
     /// argument is a command name, otherwise parses as usual (`--help`, `--version`).

@@ -16,6 +16,7 @@ public struct EmbedCommand: ParsableCommand {
     )
 
     @OptionGroup var common: StageOptions
+    @OptionGroup var sharding: ShardOptions
 
     @Option(help: ArgumentHelp("The encoder: a model name in models/.", valueName: "NAME"))
     var encoder: String
@@ -44,7 +45,9 @@ public struct EmbedCommand: ParsableCommand {
 
     public func run() throws {
         do {
-            _ = try EmbedStage(encoder: encoder, layers: layerList ?? [], atoms: atoms, options: common).run()
+            _ = try EmbedStage(
+                encoder: encoder, layers: layerList ?? [], atoms: atoms, options: common, shard: try sharding.resolved()
+            ).run()
         } catch {
             FileHandle.standardError.write(Data("xtal-embed: \(error)\n".utf8))
             throw ExitCode.failure

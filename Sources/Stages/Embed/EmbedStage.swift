@@ -23,11 +23,11 @@ struct EmbedStage {
     let atoms: Bool
     let context: StageContext
 
-    init(encoder: String, layers: [Int], atoms: Bool, options: StageOptions) throws {
+    init(encoder: String, layers: [Int], atoms: Bool, options: StageOptions, shard: Shard? = nil) throws {
         encoderName = encoder
         self.layers = layers
         self.atoms = atoms
-        context = try StageContext(label: "embed", options: options)
+        context = try StageContext(label: "embed", options: options, shard: shard)
     }
 
     func run() throws -> Summary {
@@ -41,7 +41,7 @@ struct EmbedStage {
         let convolutions = encoder.network.convolutions
         let chosen = layers.isEmpty ? [convolutions] : layers
         try encoder.check(layers: chosen, file: directory.file("models/\(encoderName).h5"))
-        let reader = try GraphBatches(path: graphsPath)
+        let reader = try GraphBatches(path: graphsPath) { context.range(of: $0, block: GraphBatches.blockSize) }
         let encoderPath = directory.file("models/\(encoderName).h5")
         try encoder.check(graphs: reader.parameters, file: encoderPath)
         let outputPath = try context.outputPath("embeddings.h5")
@@ -74,14 +74,15 @@ struct EmbedStage {
             context.report("xtal-embed: \(unreadable) crystals have an element without atom features (read as H)")
         }
 
-        let count = reader.ids.count
+        let ids = Array(reader.ids[reader.rows])
+        let count = ids.count
         let output = try AtomicStoreFile(creating: outputPath)
         let root = try output.file.root
         let options = context.options.datasetOptions
         try root.setEncoding("embeddings", version: "1")
         try root.setAttribute("encoder", encoderName)
         try root.setAttribute("layers", chosen.map { Int64($0) })
-        try root.write("graph_id", strings: reader.ids, options: options)
+        try root.write("graph_id", strings: ids, options: options)
         try root.write("graph_embedding_mean", NDArray(shape: [count, width], values: mean), options: options)
         try root.write("graph_embedding_sum", NDArray(shape: [count, width], values: sum), options: options)
         if atoms {
@@ -90,6 +91,7 @@ struct EmbedStage {
                 "node_embedding", NDArray(shape: [atomValues.count / max(width, 1), width], values: atomValues),
                 options: options)
         }
+        try context.stampShard(root, items: reader.rows, of: reader.ids.count)
         try output.commit(
             Provenance(
                 stage: "embed", parameterHash: SHA256.hex("\(encoderName)\n\(chosen)\n\(atoms)"),
@@ -97,7 +99,7 @@ struct EmbedStage {
                     "graphs.h5": try SHA256.hex(fileAt: graphsPath),
                     "models/\(encoderName).h5": try SHA256.hex(fileAt: directory.file("models/\(encoderName).h5")),
                 ], toolVersion: XtalVersion.current, startedAt: started))
-        try directory.link("embeddings", to: "embeddings.h5", toolVersion: XtalVersion.current)
+        try context.publish("embeddings", fileName: "embeddings.h5")
         var summary = Summary()
         summary.crystals = count
         summary.width = width

@@ -18,11 +18,13 @@ final class CrystalsReader {
     private var blockStart = 0
     /// The index of the next crystal `next()` returns.
     private(set) var position = 0
+    /// The crystals `next()` goes through (a shard's range, or all).
+    let rows: Range<Int>
 
-    /// Opens `path` and reads its ids and atom offsets.
+    /// Opens `path` and reads its ids and atom offsets; `next()` will read crystals `rows` (default: all).
     ///
     /// - Throws: `StoreError` when the file is missing, of another encoding, or inconsistent.
-    init(path: String, threads: Int) throws {
+    init(path: String, threads: Int, rows: ((Int) -> Range<Int>)? = nil) throws {
         self.path = path
         self.threads = threads
         root = try StoreFile.open(path).root
@@ -33,6 +35,9 @@ final class CrystalsReader {
             throw StoreError.corrupt(
                 file: path, object: "/node_ptr", reason: "\(nodePtr.count) offsets for \(ids.count) crystals")
         }
+        self.rows = rows?(ids.count) ?? 0..<ids.count
+        position = self.rows.lowerBound
+        blockStart = position
     }
 
     /// Number of crystals.
@@ -40,10 +45,10 @@ final class CrystalsReader {
 
     /// The next crystal, or `nil` after the last.
     func next() throws -> Crystal? {
-        guard position < count else { return nil }
+        guard position < rows.upperBound else { return nil }
         if position >= blockStart + block.count {
             blockStart = position
-            block = try read(position..<min(count, position + Self.blockSize))
+            block = try read(position..<min(rows.upperBound, position + Self.blockSize))
         }
         defer { position += 1 }
         return block[position - blockStart]

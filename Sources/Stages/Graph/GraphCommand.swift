@@ -19,6 +19,7 @@ public struct GraphCommand: ParsableCommand {
     )
 
     @OptionGroup var common: StageOptions
+    @OptionGroup var sharding: ShardOptions
 
     @Option(help: "Builder: radius, knn or min-image.")
     var method = "radius"
@@ -68,7 +69,7 @@ public struct GraphCommand: ParsableCommand {
     public func run() throws {
         guard let parameters else { throw ExitCode.validationFailure }
         do {
-            _ = try GraphStage(parameters: parameters, options: common).run()
+            _ = try GraphStage(parameters: parameters, options: common, shard: try sharding.resolved()).run()
         } catch {
             FileHandle.standardError.write(Data("xtal-graph: \(error)\n".utf8))
             throw ExitCode.failure

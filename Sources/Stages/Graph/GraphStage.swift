@@ -21,9 +21,9 @@ public struct GraphStage {
     let parameters: GraphParameters
     let context: StageContext
 
-    public init(parameters: GraphParameters, options: StageOptions) throws {
+    public init(parameters: GraphParameters, options: StageOptions, shard: Shard? = nil) throws {
         self.parameters = parameters
-        context = try StageContext(label: "graph", options: options)
+        context = try StageContext(label: "graph", options: options, shard: shard)
     }
 
     /// Runs the stage.
@@ -39,7 +39,7 @@ public struct GraphStage {
         }
         let outputPath = try context.outputPath("graphs.h5")
         let inputHash = try SHA256.hex(fileAt: inputPath)
-        let reader = try CrystalsReader(path: inputPath, threads: options.jobs)
+        let reader = try CrystalsReader(path: inputPath, threads: options.jobs, rows: context.range(of:))
         let parametersJSON = try CanonicalJSON.encode(parameters)
         let writer = try GraphsWriter(
             path: outputPath, parameters: parameters, parametersJSON: parametersJSON, options: options.datasetOptions)
@@ -59,8 +59,9 @@ public struct GraphStage {
         let provenance = Provenance(
             stage: "graph", parameterHash: SHA256.hex(parametersJSON), inputHashes: ["crystals.h5": inputHash],
             toolVersion: XtalVersion.current, startedAt: started)
+        try context.stampShard(writer.root, items: reader.rows, of: reader.count)
         try writer.commit(provenance: provenance)
-        try directory.link("graphs", to: "graphs.h5", toolVersion: XtalVersion.current)
+        try context.publish("graphs", fileName: "graphs.h5")
         var summary = Summary()
         summary.graphs = writer.count
         (summary.nodes, summary.edges, summary.triplets) = writer.totals

@@ -8,7 +8,8 @@ final class GraphsWriter {
     static let encoding = (type: "graphs", version: "1")
 
     private let output: AtomicStoreFile
-    private let root: StoreGroup
+    /// The file's root group.
+    let root: StoreGroup
     private let ids: StringAppender
     private let spaceGroupSymbols: StringAppender
     private let notes: StringAppender

@@ -8,7 +8,8 @@ final class CrystalsWriter {
     static let encoding = (type: "crystals", version: "1")
 
     private let output: AtomicStoreFile
-    private let root: StoreGroup
+    /// The file's root group.
+    let root: StoreGroup
     private let options: DatasetOptions
     private let ids: StringAppender
     private let formulas: StringAppender

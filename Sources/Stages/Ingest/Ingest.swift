@@ -34,9 +34,13 @@ public struct Ingest {
         set { context.report = newValue }
     }
 
-    public init(parameters: IngestParameters, options: StageOptions) throws {
+    public init(parameters: IngestParameters, options: StageOptions, shard: Shard? = nil) throws {
+        if shard != nil && parameters.unique {
+            throw ShardError.unsupported(
+                stage: "ingest", reason: "--unique compares every crystal with every other; run it unsharded")
+        }
         self.parameters = parameters
-        context = try StageContext(label: "ingest", options: options)
+        context = try StageContext(label: "ingest", options: options, shard: shard)
     }
 
     /// Runs the stage.
@@ -44,7 +48,8 @@ public struct Ingest {
     /// - Returns: counts and timing.
     /// - Throws: `StageError.outputExists` without `--force`; `IngestError` when nothing could be ingested, or
     ///   when too many records were rejected (nothing is written then); `StoreError` when the store cannot be
-    ///   written.
+    ///   written. A shard reads its share of the files (`shardFiles`) and leaves both limits to `xtal stitch`,
+    ///   which sees every shard's counts.
     public func run() throws -> Summary {
         let started = Date()
         let outputPath = try context.outputPath("crystals.h5")
@@ -57,10 +62,15 @@ public struct Ingest {
                 let expanded = try expand(input, state: &state)
                 files += expanded
                 if expanded != [input] { folders[input] = expanded }
-            } catch {
+            } catch  where context.shard.map({ $0.index == 0 }) ?? true {
                 try reject(input, record: "-", id: "", reason: "\(error)", writer: writer)
             }
         }
+        let allFiles = files.count
+        let share = context.shard.map { Self.shardFiles(files, shard: $0) } ?? 0..<files.count
+        files = Array(files[share])
+        let kept = Set(files)
+        folders = folders.mapValues { $0.filter(kept.contains) }
         var source = IngestSource(files: files, parameters: parameters)
         let parser = RecordParser(
             rules: parameters.validation, idField: parameters.idField, fingerprints: parameters.unique)
@@ -74,18 +84,21 @@ public struct Ingest {
             consume: { item in try consume(item, writer: writer, state: &state, names: &names) })
 
         let total = writer.count + writer.rejectCount
-        guard writer.count > 0 else { throw IngestError.nothingIngested(rejects: writer.rejectCount) }
-        guard Double(writer.rejectCount) / Double(max(total, 1)) <= parameters.maxRejectFraction else {
-            throw IngestError.tooManyRejects(
-                rejects: writer.rejectCount, total: total, limit: parameters.maxRejectFraction)
+        if context.shard == nil {
+            try Self.checkRejects(
+                crystals: writer.count, rejects: writer.rejectCount, limit: parameters.maxRejectFraction)
         }
         let labels = state.labelColumns()
         let provenance = Provenance(
             stage: "ingest", parameterHash: try CanonicalJSON.hash(parameters),
             inputHashes: Self.inputHashes(source.hashes, folders: folders),
             toolVersion: XtalVersion.current, startedAt: started)
+        try context.stampShard(writer.root, items: share, of: allFiles)
+        if context.shard != nil {
+            try writer.root.setAttribute("max_reject_fraction", parameters.maxRejectFraction)
+        }
         try writer.commit(labels: labels, provenance: provenance)
-        try directory.link("crystals", to: "crystals.h5", toolVersion: XtalVersion.current)
+        try context.publish("crystals", fileName: "crystals.h5")
         var summary = Summary()
         summary.files = files.count
         summary.crystals = writer.count
@@ -101,6 +114,41 @@ public struct Ingest {
                 summary.files, summary.files == 1 ? "" : "s", summary.rejects, dropped, summary.seconds,
                 Double(total + summary.duplicates) / max(summary.seconds, 1e-9), outputPath))
         return summary
+    }
+
+    /// Fails when nothing was ingested, or more than `limit` of the records were rejected.
+    ///
+    /// - Throws: `IngestError.nothingIngested` or `.tooManyRejects`.
+    static func checkRejects(crystals: Int, rejects: Int, limit: Double) throws {
+        guard crystals > 0 else { throw IngestError.nothingIngested(rejects: rejects) }
+        guard Double(rejects) / Double(crystals + rejects) <= limit else {
+            throw IngestError.tooManyRejects(rejects: rejects, total: crystals + rejects, limit: limit)
+        }
+    }
+
+    /// The files shard `shard` reads: a contiguous range of them, balanced by bytes.
+    ///
+    /// A file goes to the shard its first byte falls in, so the shards stitched in order hold the crystals in
+    /// input order. One large file is read by one shard: split it (`split -l` for JSON Lines) to spread it.
+    static func shardFiles(_ files: [String], shard: Shard) -> Range<Int> {
+        let sizes = files.map { path -> Int in
+            var info = stat()
+            return stat(path, &info) == 0 ? max(Int(info.st_size), 1) : 1
+        }
+        let total = sizes.reduce(0, +)
+        var first = files.count
+        var end = files.count
+        var offset = 0
+        for (k, size) in sizes.enumerated() {
+            let owner = min(shard.count - 1, offset * shard.count / max(total, 1))
+            if owner >= shard.index && first == files.count { first = k }
+            if owner > shard.index {
+                end = k
+                break
+            }
+            offset += size
+        }
+        return first..<max(first, end)
     }
 
     /// The input hashes of provenance: each file input's SHA-256 under its name, and for each folder input one

@@ -22,6 +22,7 @@ public struct IngestCommand: ParsableCommand {
     var inputs: [String] = []
 
     @OptionGroup var common: StageOptions
+    @OptionGroup var sharding: ShardOptions
 
     @Option(help: "Input format: auto, \(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format = "auto"
@@ -86,7 +87,7 @@ public struct IngestCommand: ParsableCommand {
 
     public func run() throws {
         do {
-            _ = try Ingest(parameters: parameters, options: common).run()
+            _ = try Ingest(parameters: parameters, options: common, shard: try sharding.resolved()).run()
         } catch {
             FileHandle.standardError.write(Data("xtal-ingest: \(error)\n".utf8))
             throw ExitCode.failure

@@ -18,6 +18,7 @@ public struct PredictCommand: ParsableCommand {
     )
 
     @OptionGroup var common: StageOptions
+    @OptionGroup var sharding: ShardOptions
 
     @Option(name: .customLong("model"), help: ArgumentHelp("A model to run (repeatable).", valueName: "NAME"))
     var models: [String] = []
@@ -33,7 +34,9 @@ public struct PredictCommand: ParsableCommand {
 
     public func run() throws {
         do {
-            _ = try PredictStage(models: models, publishedDirectory: publishedDirectory, options: common).run()
+            _ = try PredictStage(
+                models: models, publishedDirectory: publishedDirectory, options: common, shard: try sharding.resolved()
+            ).run()
         } catch {
             FileHandle.standardError.write(Data("xtal-predict: \(error)\n".utf8))
             throw ExitCode.failure

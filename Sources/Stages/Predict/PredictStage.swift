@@ -23,10 +23,10 @@ public struct PredictStage {
     let publishedDirectory: String
     let context: StageContext
 
-    public init(models: [String], publishedDirectory: String, options: StageOptions) throws {
+    public init(models: [String], publishedDirectory: String, options: StageOptions, shard: Shard? = nil) throws {
         self.models = models
         self.publishedDirectory = publishedDirectory
-        context = try StageContext(label: "predict", options: options)
+        context = try StageContext(label: "predict", options: options, shard: shard)
     }
 
     /// Runs the stage.
@@ -45,7 +45,7 @@ public struct PredictStage {
             try Predictor($0, publishedDirectory: publishedDirectory, directory: directory)
         }
         let outputPath = try context.outputPath("predictions.h5")
-        let reader = try GraphBatches(path: graphsPath)
+        let reader = try GraphBatches(path: graphsPath) { context.range(of: $0, block: GraphBatches.blockSize) }
         for predictor in predictors {
             if let reason = predictor.incompatibility(with: reader.parameters) {
                 throw StageError.incompatibleInput(graphsPath, reason: reason)
@@ -53,7 +53,8 @@ public struct PredictStage {
         }
         // [model][target] → (mean, std) over all crystals.
         var columns = predictors.map { [(mean: [Double], std: [Double])](repeating: ([], []), count: $0.targets.count) }
-        var notes = [String](repeating: "", count: reader.ids.count)
+        let ids = Array(reader.ids[reader.rows])
+        var notes = [String](repeating: "", count: ids.count)
         try Parallelism.$threads.withValue(context.options.jobs) {
             while let block = try reader.nextBlock() {
                 for (m, predictor) in predictors.enumerated() {
@@ -61,7 +62,7 @@ public struct PredictStage {
                     for k in 0..<block.count {
                         guard let z = block.uncoveredElement(of: k, features: predictor.features) else { continue }
                         unreadable.append(k)
-                        let crystal = block.range.lowerBound + k
+                        let crystal = block.range.lowerBound - reader.rows.lowerBound + k
                         if notes[crystal].isEmpty {
                             notes[crystal] = "no atom features for Z = \(z) in \(predictor.name); prediction left NaN"
                         }
@@ -81,7 +82,7 @@ public struct PredictStage {
         }
         let rejected = notes.filter { !$0.isEmpty }.count
         for (crystal, note) in notes.enumerated().filter({ !$0.element.isEmpty }).prefix(20) {
-            context.report("xtal-predict: \(reader.ids[crystal]): \(note)")
+            context.report("xtal-predict: \(ids[crystal]): \(note)")
         }
         if rejected > 20 { context.report("xtal-predict: … \(rejected - 20) more crystals without prediction") }
 
@@ -89,7 +90,7 @@ public struct PredictStage {
         let root = try output.file.root
         let options = context.options.datasetOptions
         try root.setEncoding("predictions", version: "2")
-        try root.write("graph_id", strings: reader.ids, options: options)
+        try root.write("graph_id", strings: ids, options: options)
         try root.write("graph_note", strings: notes, options: options)
         var hashes = ["graphs.h5": try SHA256.hex(fileAt: graphsPath)]
         for (m, predictor) in predictors.enumerated() {
@@ -104,13 +105,14 @@ public struct PredictStage {
             }
             hashes[predictor.name] = try SHA256.hex(fileAt: predictor.file)
         }
+        try context.stampShard(root, items: reader.rows, of: reader.ids.count)
         try output.commit(
             Provenance(
                 stage: "predict", parameterHash: SHA256.hex(models.joined(separator: "\n")), inputHashes: hashes,
                 toolVersion: XtalVersion.current, startedAt: started))
-        try directory.link("predictions", to: "predictions.h5", toolVersion: XtalVersion.current)
+        try context.publish("predictions", fileName: "predictions.h5")
         var summary = Summary()
-        summary.crystals = reader.ids.count
+        summary.crystals = ids.count
         summary.rejected = rejected
         summary.models = models
         summary.seconds = Date().timeIntervalSince(started)

@@ -32,10 +32,24 @@ public struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Print the plan, and why each step runs or not, without running.")
     var dryRun = false
 
+    @Option(
+        help: ArgumentHelp(
+            "How steps start: local (this machine), mpirun (shards as MPI ranks) or slurm (each step a job; shards "
+                + "a job array and a dependent stitch job).", valueName: "KIND"))
+    var launcher = "local"
+
+    @Option(
+        name: .customLong("sbatch-option"),
+        help: ArgumentHelp("An option for every sbatch (--launcher slurm), e.g. --partition=short.", valueName: "OPT"))
+    var sbatchOptions: [String] = []
+
     public init() {}
 
     public func validate() throws {
         if !only.isEmpty && !from.isEmpty { throw ValidationError("--only and --from cannot be combined") }
+        guard Launcher.Kind(rawValue: launcher) != nil else {
+            throw ValidationError("--launcher must be local, mpirun or slurm, not '\(launcher)'")
+        }
     }
 
     public func run() throws {
@@ -43,8 +57,11 @@ public struct RunCommand: ParsableCommand {
             let spec = try PipelineSpec(contentsOf: pipeline, catalogue: StageCatalogue.all)
             let graph = try PipelineGraph(spec)
             let tools = try StageTools(kinds: spec.steps.map(\.schema.kind))
-            let runner = PipelineRunner(
+            var runner = PipelineRunner(
                 spec: spec, graph: graph, executables: tools.executables, tools: tools.identities)
+            runner.launcher = Launcher(kind: Launcher.Kind(rawValue: launcher) ?? .local)
+            runner.launcher.sbatchOptions = sbatchOptions
+            runner.stitch = Launcher.Command(tools.xtal, ["stitch"])
             let plan = try PipelinePlan(
                 graph: graph, lock: try PipelineLock.read(runner.lockPath), tools: tools.identities,
                 selection: .init(force: force, only: only, from: from), hash: SHA256.hex(contentsAt:))

@@ -16,7 +16,7 @@ public enum StageCatalogue {
     }
 
     static let ingest = StageSchema(
-        kind: "ingest", version: 1,
+        kind: "ingest", version: 1, shardable: true,
         parameters: [
             .init("inputs", .positional), .init("format", .string), .init("id-field", .string),
             .init("structure-field", .string), .init("label", .repeated), .init("max-reject-fraction", .number),
@@ -29,7 +29,7 @@ public enum StageCatalogue {
     }
 
     static let graph = StageSchema(
-        kind: "graph", version: 1,
+        kind: "graph", version: 1, shardable: true,
         parameters: [
             .init("method", .string), .init("cutoff", .number), .init("max-neighbors", .integer), .init("k", .integer),
             .init("cgcnn-compat", .flag), .init("asymmetric-unit", .flag), .init("spacegroup", .flag),
@@ -65,7 +65,7 @@ public enum StageCatalogue {
     }
 
     static let embed = StageSchema(
-        kind: "embed", version: 1,
+        kind: "embed", version: 1, shardable: true,
         parameters: [.init("encoder", .string), .init("layers", .commaList), .init("atoms", .flag)]
     ) { parameters, run in
         .init(
@@ -104,7 +104,7 @@ public enum StageCatalogue {
     }
 
     static let predict = StageSchema(
-        kind: "predict", version: 1,
+        kind: "predict", version: 1, shardable: true,
         parameters: [.init("model", .repeated), .init("published-dir", .string)]
     ) { parameters, run in
         let published = value(parameters, "published-dir", default: "data/cgcnn")

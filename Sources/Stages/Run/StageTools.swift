@@ -7,6 +7,8 @@ struct StageTools {
     let executables: [String: String]
     /// `xtal-<kind> <version> sha256:<first 16 hex digits of the executable>`, by kind: a rebuilt stage reruns.
     let identities: [String: String]
+    /// The running `xtal` (which stitches sharded outputs).
+    let xtal: String
 
     /// Finds `xtal-<kind>` for every kind in `kinds`, next to the running `xtal` first, then on `PATH`.
     init(kinds: [String]) throws {
@@ -26,5 +28,6 @@ struct StageTools {
         }
         self.executables = executables
         self.identities = identities
+        xtal = own
     }
 }

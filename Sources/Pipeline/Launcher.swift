@@ -1,0 +1,182 @@
+import Foundation
+
+/// How `xtal run` starts a step's processes (`--launcher local|mpirun|slurm`).
+///
+/// An unsharded step runs as one child process (local, mpirun), or as a one-task Slurm job the runner waits
+/// for (slurm). A step with `shards: N` runs N shard processes, each given `--shard`: local starts them at
+/// once on this machine, each with its share of the cores; mpirun starts N ranks (`--shard auto` reads the
+/// rank); slurm writes and submits an N-task job array and a stitch job depending on all of it (`afterok`),
+/// and waits for the stitch job. Local and mpirun shards are stitched by the runner afterwards. Job scripts
+/// and Slurm's logs go to `RUN_DIR/slurm/`.
+public struct Launcher: Sendable {
+    public enum Kind: String, CaseIterable, Sendable {
+        case local, mpirun, slurm
+    }
+
+    public let kind: Kind
+    /// Extra `sbatch` options (`--partition=short`, `--time=1:00:00`), for every job (slurm).
+    public var sbatchOptions: [String] = []
+    /// Extra `mpirun` options (`--hostfile hosts`) (mpirun).
+    public var mpirunOptions: [String] = []
+    /// Cores each local shard may use when the step sets no `jobs`: this machine's, shared out.
+    public var cores = ProcessInfo.processInfo.activeProcessorCount
+
+    public init(kind: Kind) { self.kind = kind }
+
+    /// A command: the executable's path and its arguments.
+    public struct Command: Sendable {
+        public var executable: String
+        public var arguments: [String]
+
+        public init(_ executable: String, _ arguments: [String]) {
+            self.executable = executable
+            self.arguments = arguments
+        }
+
+        /// The command as a shell line.
+        var line: String { PipelineRunner.shellQuoted([executable] + arguments) }
+    }
+
+    /// Runs one unsharded step; nil on success, else how it ended.
+    func run(_ command: Command, step: String, runDirectory: String) throws -> String? {
+        switch kind {
+        case .local, .mpirun:
+            return try Self.wait(try Self.start(command))
+        case .slurm:
+            let script = try writeScript(
+                step: step, runDirectory: runDirectory, suffix: "", array: nil, body: "exec \(command.line)")
+            return try waitForJob([script], runDirectory: runDirectory)
+        }
+    }
+
+    /// Runs `count` shards of a step (`command` plus `--shard`), then `stitch`; nil on success, else how it ended.
+    func runShards(
+        _ command: Command, count: Int, setsJobs: Bool, stitch: Command, step: String, runDirectory: String
+    ) throws -> String? {
+        switch kind {
+        case .local:
+            let jobs = setsJobs ? [] : ["--jobs", String(max(1, cores / count))]
+            let processes = try (0..<count).map { index in
+                try Self.start(
+                    Command(command.executable, command.arguments + jobs + ["--shard", "\(index)/\(count)"]))
+            }
+            var failures: [String] = []
+            for (index, process) in processes.enumerated() {
+                if let outcome = try Self.wait(process) { failures.append("shard \(index)/\(count) \(outcome)") }
+            }
+            if !failures.isEmpty { return failures.joined(separator: "; ") }
+            return try Self.wait(try Self.start(stitch))
+        case .mpirun:
+            var arguments = ["-np", String(count)] + mpirunOptions
+            if getuid() == 0 { arguments.append("--allow-run-as-root") }
+            if count > cores { arguments.append("--oversubscribe") }
+            let launched = Command(
+                try Self.locate("mpirun"), arguments + [command.executable] + command.arguments + ["--shard", "auto"])
+            if let outcome = try Self.wait(try Self.start(launched)) { return "mpirun \(outcome)" }
+            return try Self.wait(try Self.start(stitch))
+        case .slurm:
+            let shards = Command(command.executable, command.arguments + ["--shard", "auto"])
+            let array = try writeScript(
+                step: step, runDirectory: runDirectory, suffix: "", array: count, body: "exec \(shards.line)")
+            let submitted = try sbatch([array], runDirectory: runDirectory)
+            if let failure = submitted.failure { return failure }
+            let jobID = submitted.output.split(separator: ";").first.map(String.init) ?? submitted.output
+            let stitcher = try writeScript(
+                step: step, runDirectory: runDirectory, suffix: "-stitch", array: nil, body: "exec \(stitch.line)")
+            let dependency = ["--dependency=afterok:\(jobID)", "--kill-on-invalid-dep=yes"]
+            if let failure = try waitForJob(dependency + [stitcher], runDirectory: runDirectory) {
+                return "\(failure) (job array \(jobID): see \(runDirectory)/slurm/\(step)-*.out)"
+            }
+            return nil
+        }
+    }
+
+    /// Writes `RUN_DIR/slurm/<step><suffix>.sbatch`, a job (array of `array` tasks) running `body` in this
+    /// directory, logging to `RUN_DIR/slurm/<step><suffix>-<task>.out`.
+    func writeScript(step: String, runDirectory: String, suffix: String, array: Int?, body: String) throws -> String {
+        let folder = (runDirectory as NSString).appendingPathComponent("slurm")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let name = step + suffix
+        var lines = [
+            "#!/bin/bash",
+            "# Written by xtal run --launcher slurm for step '\(step)'.",
+            "#SBATCH --job-name=xtal-\(name)",
+            "#SBATCH --chdir=\(FileManager.default.currentDirectoryPath)",
+            "#SBATCH --ntasks=1",
+            "#SBATCH --output=\(folder)/\(name)-\(array == nil ? "%j" : "%a").out",
+        ]
+        if let array { lines.append("#SBATCH --array=0-\(array - 1)") }
+        lines += ["set -euo pipefail", body, ""]
+        let path = (folder as NSString).appendingPathComponent(name + ".sbatch")
+        guard FileManager.default.createFile(atPath: path, contents: Data(lines.joined(separator: "\n").utf8)) else {
+            throw PipelineError.io(path: path, message: "cannot write the job script")
+        }
+        return path
+    }
+
+    /// Submits a job with `sbatch --wait` and checks how it ended; nil when it completed.
+    ///
+    /// `sbatch --wait` exits 0 for a job cancelled before it ran (a stitch job whose shards failed, under
+    /// `--kill-on-invalid-dep`), so the job's state is read back with `scontrol show job`, which needs no
+    /// accounting database while Slurm remembers the job (`MinJobAge`, 300 s by default).
+    private func waitForJob(_ arguments: [String], runDirectory: String) throws -> String? {
+        let submitted = try sbatch(["--wait"] + arguments, runDirectory: runDirectory)
+        if let failure = submitted.failure { return failure }
+        let jobID = submitted.output.split(separator: ";").first.map(String.init) ?? submitted.output
+        let query = try Self.start(
+            Command(try Self.locate("scontrol"), ["show", "job", "-o", jobID]), captureOutput: true)
+        let output = (query.standardOutput as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
+        guard try Self.wait(query) == nil else { return nil }
+        let fields = String(decoding: output, as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        let state = fields.first { $0.hasPrefix("JobState=") }?.dropFirst("JobState=".count)
+        let reason = fields.first { $0.hasPrefix("Reason=") }?.dropFirst("Reason=".count)
+        guard let state, state != "COMPLETED" else { return nil }
+        return "job \(jobID) ended \(state)" + (reason.map { $0 == "None" ? "" : " (\($0))" } ?? "")
+    }
+
+    /// Runs `sbatch --parsable` with the extra options and `arguments`; its output (a job id), or how it failed.
+    private func sbatch(_ arguments: [String], runDirectory: String) throws -> (output: String, failure: String?) {
+        let process = try Self.start(
+            Command(try Self.locate("sbatch"), ["--parsable"] + sbatchOptions + arguments), captureOutput: true)
+        let output = (process.standardOutput as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
+        let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if let outcome = try Self.wait(process) { return (text, "sbatch \(arguments.last ?? "") \(outcome)") }
+        return (text, nil)
+    }
+
+    /// `name` on `PATH`.
+    ///
+    /// - Throws: `PipelineError.io` when it is not installed.
+    static func locate(_ name: String) throws -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for folder in path.split(separator: ":") {
+            let candidate = (String(folder) as NSString).appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw PipelineError.io(path: name, message: "not found on PATH (needed by this --launcher)")
+    }
+
+    /// Starts `command` with inherited standard streams (standard output captured when asked).
+    static func start(_ command: Command, captureOutput: Bool = false) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command.executable)
+        process.arguments = command.arguments
+        if captureOutput { process.standardOutput = Pipe() }
+        do {
+            try process.run()
+        } catch {
+            throw PipelineError.io(path: command.executable, message: "cannot start: \(error.localizedDescription)")
+        }
+        return process
+    }
+
+    /// Waits for `process`; nil when it exited with status 0, else how it ended.
+    static func wait(_ process: Process) throws -> String? {
+        process.waitUntilExit()
+        switch process.terminationReason {
+        case .uncaughtSignal: return "was killed by signal \(process.terminationStatus)"
+        case .exit where process.terminationStatus != 0: return "failed (exit status \(process.terminationStatus))"
+        default: return nil
+        }
+    }
+}
