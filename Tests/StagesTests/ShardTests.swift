@@ -112,6 +112,31 @@ import _TestSupport
         #expect(again.stdout.contains("nothing to do"), "\(again.stdout)")
     }
 
+    @Test func mpirunLauncherRunsShardsAsRanks() throws {
+        let dir = try TemporaryDirectory()
+        let docs = try Self.writeDocumentFiles(dir, count: 24)
+        var files: [String: [String: String]] = [:]
+        for (run, shards) in [("plain", 1), ("ranks", 3)] {
+            let sharding = shards > 1 ? ", shards: \(shards)" : ""
+            let text = """
+                version: 1
+                run: \(dir.file(run))
+                stages:
+                  ingest: {inputs: \(docs), quiet: true\(sharding)}
+                  graph: {cutoff: 6, quiet: true\(sharding)}
+                """
+            try text.write(toFile: dir.file("\(run).yaml"), atomically: true, encoding: .utf8)
+            let result = try runProcess(PipelineRunTests.xtal, ["run", dir.file("\(run).yaml"), "--launcher", "mpirun"])
+            #expect(result.status == 0, "\(result.stderr)")
+            if shards > 1 { #expect(result.stdout.contains("3 shards (mpirun)"), "\(result.stdout)") }
+            files[run] = try Self.contents(dir.file("\(run)/graphs.h5"))
+        }
+        #expect(files["ranks"] == files["plain"])
+        // Each rank found its shard in Open MPI's environment.
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.file("ranks/shards/graphs")).sorted()
+        #expect(names == ["0-of-3.h5", "1-of-3.h5", "2-of-3.h5"])
+    }
+
     /// Builds graphs for a 12-crystal store in `dir` as the shards `indices` of `count`.
     static func graphShards(_ dir: TemporaryDirectory, _ indices: [Int], of count: Int) throws {
         let graph = try GraphCommand.parse(["--store", dir.path, "--quiet"])
