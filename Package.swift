@@ -143,6 +143,7 @@ let package = Package(
             ],
             exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CSpglib", "CIsal", "CZstd", "CHDF5"]),
         /** A child process for StoreTests: writes an atomic store file slowly so a test can SIGKILL it. */
         .executableTarget(name: "StoreFixtureWriter", dependencies: ["Store"], path: "Tests/StoreFixtureWriter"),
