@@ -103,8 +103,9 @@ struct PretrainStage {
         }
         let outputPath =
             try step.isRoot ? context.outputPath("models/\(name).h5") : directory.file("models/\(name).h5")
-        try FileManager.default.createDirectory(
-            atPath: directory.file("models"), withIntermediateDirectories: true)
+        if step.isRoot {
+            try FileManager.default.createDirectory(atPath: directory.file("models"), withIntermediateDirectories: true)
+        }
         let reader = try CrystalsReader(path: directory.file("crystals.h5"), threads: context.options.jobs)
         var crystals: [Crystal] = []
         crystals.reserveCapacity(reader.count)
