@@ -18,6 +18,11 @@ let package = Package(
         .executable(name: "xtal-rank", targets: ["xtal-rank"]),
         .executable(name: "xtal-report", targets: ["xtal-report"]),
     ],
+    traits: [
+        .trait(
+            name: "MPI",
+            description: "MPI data-parallel training (xtal-train, xtal-pretrain under mpirun); needs Open MPI.")
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -42,6 +47,9 @@ let package = Package(
         .systemLibrary(name: "CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
         /** OpenSSL's libcrypto, for SHA-256 (checksums, parameter and input hashes). */
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        /** Open MPI's C API (pkg-config `ompi-c`), with accessors for its handle macros; only with the trait `MPI`,
+            and only `Distributed` imports it. */
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
 
         // MARK: Libraries
 
@@ -60,6 +68,11 @@ let package = Package(
         .target(
             name: "Models", dependencies: ["Crystal", "NN", "Tensor", "Store", "Parallel"], exclude: ["README.md"]),
 
+        /** `Communicator`: the processes of a data-parallel run (rank, size, allgather, broadcast); MPI with the trait
+            `MPI`, otherwise one process. */
+        .target(
+            name: "Distributed", dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))],
+            exclude: ["README.md"], swiftSettings: [.define("MPI", .when(traits: ["MPI"]))]),
         /** Typed HDF5 access: files, groups, n-d datasets, strings, attributes, ragged (CSR) arrays,
             chunked appends, zstd/gzip compression, external links, atomic output files. */
         .target(name: "Store", dependencies: ["CHDF5", "CZstd", "Parallel"], exclude: ["README.md"]),
@@ -72,7 +85,7 @@ let package = Package(
         .target(
             name: "Stages",
             dependencies: [
-                "Crystal", "Graph", "Models", "NN", "Parallel", "Pipeline", "Store", "Tensor",
+                "Crystal", "Distributed", "Graph", "Models", "NN", "Parallel", "Pipeline", "Store", "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"]
@@ -126,10 +139,11 @@ let package = Package(
             dependencies: [
                 "Stages", "xtal", "xtal-ingest", "xtal-graph", "xtal-pretrain", "xtal-embed", "xtal-train",
                 "xtal-predict",
-                "xtal-rank", "xtal-report", "_TestSupport",
+                "xtal-rank", "xtal-report", "Distributed", "_TestSupport",
             ],
             exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CSpglib", "CIsal", "CZstd", "CHDF5"]),
         /** A child process for StoreTests: writes an atomic store file slowly so a test can SIGKILL it. */
         .executableTarget(name: "StoreFixtureWriter", dependencies: ["Store"], path: "Tests/StoreFixtureWriter"),

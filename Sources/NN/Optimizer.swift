@@ -58,6 +58,7 @@ public struct Optimizer<S: TensorScalar>: Sendable {
     }
 
     /// Updates `parameters` in place from `gradients` (by name; parameters without one are left alone).
+    @_specialize(where S == Float)
     public mutating func update(_ parameters: inout Parameters<S>, gradients: [String: Tensor<S>]) {
         step += 1
         for name in parameters.names {

@@ -63,10 +63,12 @@ public struct PlateauReducer: Sendable, Hashable, Codable {
 
 /// Scales all gradients down so that their global L2 norm is at most `maxNorm` (PyTorch
 /// `clip_grad_norm_`); returns the norm before clipping.
+///
+/// The squares are summed in name order, so the norm is the same in every process (a dictionary's order is not).
 @discardableResult
 public func clipGradients<S>(_ gradients: inout [String: Tensor<S>], maxNorm: S) -> S {
     var total: S = 0
-    for grad in gradients.values { for v in grad.values { total += v * v } }
+    for name in gradients.keys.sorted() { for v in gradients[name]?.values ?? [] { total += v * v } }
     let norm = total.squareRoot()
     guard norm > maxNorm, norm > 0 else { return norm }
     let scale = maxNorm / (norm + S(1e-6))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import Foundation
 import Models
 
@@ -95,6 +96,14 @@ public struct PretrainCommand: ParsableCommand {
     @Option(name: .customLong("atom-features"), help: "CGCNN atom features (atom_init.json).")
     var atomFeatures = "data/cgcnn/atom_init.json"
 
+    @Option(
+        help: ArgumentHelp(
+            "Cut each batch into P parts whose gradients are summed (contrastive negatives then come from the "
+                + "crystal's part); under mpirun, the ranks share the parts (default: 1, or the rank count under "
+                + "mpirun). A fixed P gives the same weights for any rank count.",
+            valueName: "P"))
+    var parts: Int?
+
     public init() {}
 
     /// The run's parameters.
@@ -119,6 +128,7 @@ public struct PretrainCommand: ParsableCommand {
         p.encoder = ["cogn", "congn"].contains(encoder ?? "") ? encoder : nil
         p.width = width ?? ["cogn": 128, "congn": 160][p.encoder ?? ""] ?? 64
         p.convolutions = convolutions ?? (p.method == .dssl ? 3 : 5)
+        p.parts = parts
         return p
     }
 
@@ -148,17 +158,15 @@ public struct PretrainCommand: ParsableCommand {
         guard (width ?? 1) >= 1, (convolutions ?? 1) >= 1 else {
             throw ValidationError("--width and --convolutions must be ≥ 1")
         }
+        guard (parts ?? 1) >= 1 else { throw ValidationError("--parts must be at least 1") }
     }
 
     public func run() throws {
-        do {
+        try Communicator.runStage("xtal-pretrain") { communicator in
             _ = try PretrainStage(
                 name: name ?? method, parameters: parameters, atomFeaturesPath: atomFeatures,
-                microTablePath: microTable, options: common
+                microTablePath: microTable, options: common, communicator: communicator
             ).run()
-        } catch {
-            FileHandle.standardError.write(Data("xtal-pretrain: \(error)\n".utf8))
-            throw ExitCode.failure
         }
     }
 }

@@ -39,6 +39,9 @@ struct PretrainParameters: Sendable, Codable, Equatable {
     /// The NEGNN methods' encoder when it is not their own: `cogn` or `congn` (nil: DSSL's CGCNN, NEGNN's
     /// CGConv encoder; absent from older files, whose hashes it leaves unchanged).
     var encoder: String? = nil
+    /// Parts each mini-batch is cut into for data-parallel training (`DataParallelStep`), at least 2; nil for
+    /// undivided batches (1 part, and then not encoded, so the parameter hashes of older runs stay the same).
+    var parts: Int? = nil
 
     /// coGN or coNGN as the encoder, with `width` and `convolutions` blocks; nil for the other encoders.
     var graphNetwork: CoGN.Configuration? {

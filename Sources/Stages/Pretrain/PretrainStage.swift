@@ -1,4 +1,5 @@
 import Crystal
+import Distributed
 import Foundation
 import Graph
 import Models
@@ -14,6 +15,11 @@ import Tensor
 /// The method (`Pretext`) says what one mini-batch's loss is: DSSL (Fu and others, 2024), or NEGNN's
 /// predictive or contrastive pretext (Kong and others, 2024). Its random views derive from (seed, epoch, crystal)
 /// alone (`PretrainCorpus`), so results do not depend on `--jobs`.
+///
+/// With `--parts P` (or under MPI) each mini-batch is one `DataParallelStep`: P parts, each part's loss scaled by
+/// its share of the batch's crystals, n_part / n_batch, so that the parts' losses add up to the batch's. A
+/// contrastive pretext then takes each crystal's negatives from its own part only (as PyTorch's
+/// DistributedDataParallel does without gathering embeddings), so P changes its loss, not just the arithmetic.
 struct PretrainStage {
     struct Summary: Sendable {
         var crystals = 0
@@ -30,11 +36,25 @@ struct PretrainStage {
     let microTable: MicroPropertyTable?
     let microTablePath: String
     let context: StageContext
+    /// How batches are cut into parts and shared between the ranks of an MPI run.
+    let step: DataParallelStep
+    /// Whether `--parts` was given (without it, the parts follow the rank count).
+    let partsGiven: Bool
 
+    /// A pretrain stage of `parameters` run by the processes of `communicator` (this one alone by default).
+    ///
+    /// `parameters.parts` nil means one part per batch in one process and as many parts as ranks under MPI; the
+    /// stage's parameters record the parts used (nil for 1, so undivided runs keep their hashes).
     init(
         name: String, parameters: PretrainParameters, atomFeaturesPath: String,
-        microTablePath: String = "data/dssl_micro_properties.json", options: StageOptions
+        microTablePath: String = "data/dssl_micro_properties.json", options: StageOptions,
+        communicator: Communicator = .single
     ) throws {
+        let parts = parameters.parts ?? communicator.size
+        step = DataParallelStep(communicator: communicator, parts: parts)
+        partsGiven = parameters.parts != nil
+        var parameters = parameters
+        parameters.parts = parts == 1 ? nil : parts
         self.name = name
         self.parameters = parameters
         self.atomFeaturesPath = atomFeaturesPath
@@ -81,9 +101,11 @@ struct PretrainStage {
             throw StageError.incompatibleInput(
                 directory.file("graphs.h5"), reason: StageError.lineGraphNeeded(by: "coNGN"))
         }
-        let outputPath = try context.outputPath("models/\(name).h5")
-        try FileManager.default.createDirectory(
-            atPath: directory.file("models"), withIntermediateDirectories: true)
+        let outputPath =
+            try step.isRoot ? context.outputPath("models/\(name).h5") : directory.file("models/\(name).h5")
+        if step.isRoot {
+            try FileManager.default.createDirectory(atPath: directory.file("models"), withIntermediateDirectories: true)
+        }
         let reader = try CrystalsReader(path: directory.file("crystals.h5"), threads: context.options.jobs)
         var crystals: [Crystal] = []
         crystals.reserveCapacity(reader.count)
@@ -98,7 +120,7 @@ struct PretrainStage {
             }
         }
         let excluded = inputs.ids.count - usable.count
-        if excluded > 0 {
+        if excluded > 0 && step.isRoot {
             context.report("xtal-pretrain: \(excluded) crystals left out: an element without atom features")
         }
         guard usable.count >= 2 else {
@@ -110,6 +132,10 @@ struct PretrainStage {
             fixedViews: parameters.fixedViews, threads: context.options.jobs)
 
         var (weights, buffers) = pretext.initialize(seed: parameters.seed)
+        (weights, buffers) = (step.broadcast(weights), step.broadcast(buffers))
+        if !context.options.quiet && step.isRoot {
+            for note in step.notes(partsGiven: partsGiven) { context.report("xtal-pretrain: " + note) }
+        }
         var optimizer = Optimizer<Float>(
             .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0), learningRate: Float(parameters.learningRate)
         )
@@ -122,22 +148,25 @@ struct PretrainStage {
                 var hits: [String: (right: Int, count: Int)] = [:]
                 for members in miniBatches(of: usable, size: parameters.batchSize, seed: parameters.seed, epoch: epoch)
                 {
-                    let tape = Tape<Float>()
-                    let bound = weights.tracked(on: tape)
-                    let terms = pretext.terms(members, epoch: epoch, corpus: corpus, bound, buffers: &buffers)
-                    let value = Double(terms.total.scalar)
+                    let combined = step.run(members, parameters: weights, buffers: buffers) { part in
+                        partResult(part, of: members.count, epoch: epoch, pretext, corpus, weights, buffers)
+                    }
+                    buffers = combined.buffers
+                    let value = combined.scalars["loss"] ?? .nan
                     guard value.isFinite else {
                         throw StageError.incompatibleInput(
                             directory.file("graphs.h5"), reason: "pretraining diverged in epoch \(epoch + 1)")
                     }
-                    optimizer.update(&weights, gradients: bound.gradients(tape.gradients(of: terms.total)))
-                    let n = Double(members.count)
-                    total.loss += value * n
+                    optimizer.update(&weights, gradients: combined.gradients)
+                    total.loss += value
                     total.crystals += members.count
-                    for (key, part) in terms.losses { losses[key, default: 0] += Double(part) * n }
-                    for (key, hit) in terms.hits {
-                        let sum = hits[key] ?? (0, 0)
-                        hits[key] = (sum.right + hit.right, sum.count + hit.count)
+                    for (key, sum) in combined.scalars {
+                        if key.hasPrefix("term:") { losses[String(key.dropFirst(5)), default: 0] += sum }
+                        guard key.hasPrefix("right:") else { continue }
+                        let name = String(key.dropFirst(6))
+                        let asked = Int(combined.scalars["asked:" + name] ?? 0)
+                        let previous = hits[name] ?? (0, 0)
+                        hits[name] = (previous.right + Int(sum), previous.count + asked)
                     }
                 }
                 let count = Double(max(total.crystals, 1))
@@ -147,10 +176,20 @@ struct PretrainStage {
                     history.accuracy[key, default: []].append(Double(hit.right) / Double(max(hit.count, 1)))
                 }
                 history.seconds.append(Date().timeIntervalSince(epochStarted))
-                if !context.options.quiet { context.report(progressLine(history, epoch: epoch)) }
+                if !context.options.quiet && step.isRoot { context.report(progressLine(history, epoch: epoch)) }
             }
         }
 
+        var summary = Summary()
+        summary.crystals = usable.count
+        summary.excluded = excluded
+        summary.history = history
+        summary.output = outputPath
+        // The other ranks hold the same weights; rank 0 writes them.
+        guard step.isRoot else {
+            summary.seconds = Date().timeIntervalSince(started)
+            return summary
+        }
         let encoder = PretrainedEncoder(
             configuration: pretext.configuration, features: features, graphParameters: inputs.graphParametersJSON,
             parameters: parameters, history: history, weights: weights, buffers: buffers)
@@ -168,12 +207,7 @@ struct PretrainStage {
             options: context.options.datasetOptions)
         try directory.link("models/\(name)", to: "models/\(name).h5", toolVersion: XtalVersion.current)
 
-        var summary = Summary()
-        summary.crystals = usable.count
-        summary.excluded = excluded
-        summary.history = history
         summary.seconds = Date().timeIntervalSince(started)
-        summary.output = outputPath
         let accuracy = history.accuracy.keys.sorted().map {
             String(format: "%@ %.1f%%", $0, 100 * (history.accuracy[$0]?.last ?? .nan))
         }
@@ -184,6 +218,30 @@ struct PretrainStage {
                 history.loss.last ?? .nan, accuracy.isEmpty ? "" : ", right: " + accuracy.joined(separator: ", "),
                 outputPath))
         return summary
+    }
+
+    /// One part's forward and backward pass: the pretext's loss on `part` (crystals of a mini-batch of `batchSize`),
+    /// scaled by `part.count / batchSize`, with its buffers after the pass and its scalars: `loss`, and `term:NAME`,
+    /// each times the part's crystals; `right:NAME` and `asked:NAME`, the classification pretexts' hits.
+    private func partResult(
+        _ part: [Int], of batchSize: Int, epoch: Int, _ pretext: any Pretext, _ corpus: PretrainCorpus,
+        _ weights: Parameters<Float>, _ buffers: Parameters<Float>
+    ) -> PartResult {
+        let tape = Tape<Float>()
+        let bound = weights.tracked(on: tape)
+        var partBuffers = buffers
+        let terms = pretext.terms(part, epoch: epoch, corpus: corpus, bound, buffers: &partBuffers)
+        let scaled =
+            part.count == batchSize ? terms.total : terms.total * Tensor(Float(Double(part.count) / Double(batchSize)))
+        let n = Double(part.count)
+        var scalars = ["loss": Double(terms.total.scalar) * n]
+        for (key, value) in terms.losses { scalars["term:" + key] = Double(value) * n }
+        for (key, hit) in terms.hits {
+            scalars["right:" + key] = Double(hit.right)
+            scalars["asked:" + key] = Double(hit.count)
+        }
+        return PartResult(
+            gradients: bound.gradients(tape.gradients(of: scaled)), buffers: partBuffers, scalars: scalars)
     }
 
     /// The progress line of epoch `epoch`: the loss, its parts and the pretexts' accuracies.

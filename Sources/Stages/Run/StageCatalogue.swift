@@ -48,7 +48,7 @@ public enum StageCatalogue {
             .init("temperature", .number), .init("perturbation-min", .number), .init("perturbation-max", .number),
             .init("fixed-views", .flag), .init("width", .integer), .init("convolutions", .integer),
             .init("atom-features", .string), .init("micro-property", .string), .init("micro-weight", .number),
-            .init("micro-table", .string), .init("encoder", .string),
+            .init("micro-table", .string), .init("encoder", .string), .init("parts", .integer),
         ]
     ) { parameters, run in
         let name = value(parameters, "name", default: value(parameters, "method", default: "dssl"))
@@ -89,6 +89,7 @@ public enum StageCatalogue {
             .init("hidden", .integer), .init("head-layers", .integer), .init("atom-features", .string),
             .init("init", .string), .init("freeze-encoder", .integer), .init("encoder-layers", .commaList),
             .init("head", .string), .init("head-hidden", .integer), .init("ridge-alpha", .number),
+            .init("parts", .integer),
         ]
     ) { parameters, run in
         let name = value(parameters, "name", default: value(parameters, "model", default: "mt-cgcnn"))

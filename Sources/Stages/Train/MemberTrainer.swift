@@ -21,6 +21,10 @@ struct MemberTrainer {
     /// Hash of everything that determines the result; a state file with another is not resumed.
     let parameterHash: String
     let log: (String) -> Void
+    /// How each mini-batch is cut into parts and shared between ranks (one process, undivided by default).
+    ///
+    /// Only its rank 0 writes the checkpoints.
+    var step = DataParallelStep.single
 
     /// Member k trains as a single model with seed `seed + k` would (the split is the run's, from `seed`).
     var seed: UInt64 { parameters.seed &+ UInt64(member) }
@@ -60,6 +64,8 @@ struct MemberTrainer {
             best = try Checkpoint.load(current, from: root, name: "best", optimizer: &none)
             log("member \(member + 1): resumed after epoch \(state.epoch)")
         }
+        // Every rank starts from rank 0's weights (the same already, unless a rank's state file differed).
+        (current, buffers) = (step.broadcast(current), step.broadcast(buffers))
         while !state.finished && state.epoch < parameters.epochs {
             let started = Date()
             let epoch = state.epoch
@@ -91,7 +97,9 @@ struct MemberTrainer {
                 state.finished = true
             }
             state.history.seconds.append(Date().timeIntervalSince(started))
-            try checkpoint(state, current: current, buffers: buffers, optimizer: optimizer, best: best)
+            if step.isRoot {
+                try checkpoint(state, current: current, buffers: buffers, optimizer: optimizer, best: best)
+            }
             log(progressLine(state, evaluation: evaluation))
         }
         return TrainedModel.Member(parameters: best.0, buffers: best.1, history: state.history)
@@ -114,6 +122,9 @@ struct MemberTrainer {
     }
 
     /// One epoch of updates; returns the mean loss per crystal.
+    ///
+    /// Each mini-batch is one `DataParallelStep`: its parts' gradients summed, then the encoder freeze, clipping and
+    /// the optimiser's update as for an undivided batch.
     private func trainEpoch(
         _ epoch: Int, _ current: inout Parameters<Float>, _ buffers: inout Parameters<Float>,
         _ optimizer: inout Optimizer<Float>
@@ -121,13 +132,26 @@ struct MemberTrainer {
         var total = 0.0
         var count = 0
         for members in batches(epoch: epoch) {
-            let tape = Tape<Float>()
-            let bound = current.tracked(on: tape)
-            let outputs = inputs.outputs(members, bound, buffers: &buffers, training: true)
-            guard let loss = self.loss(outputs, crystals: members) else { continue }
-            let value = Double(loss.scalar)
+            // Every rank knows every crystal's labels, so each part's share of the batch's loss needs no exchange.
+            let batchRows = labelledRows(members)
+            let weights = current
+            let combined = step.run(members, parameters: current, buffers: buffers) { part in
+                let tape = Tape<Float>()
+                let bound = weights.tracked(on: tape)
+                var partBuffers = buffers
+                let outputs = inputs.outputs(part, bound, buffers: &partBuffers, training: true)
+                guard let loss = self.loss(outputs, crystals: part, batchRows: batchRows) else {
+                    return PartResult(gradients: [:], buffers: partBuffers, scalars: [:])
+                }
+                return PartResult(
+                    gradients: bound.gradients(tape.gradients(of: loss)), buffers: partBuffers,
+                    scalars: ["loss": Double(loss.scalar)])
+            }
+            buffers = combined.buffers
+            // No crystal of the batch has a label: its BatchNorm statistics count, but there is nothing to learn.
+            guard let value = combined.scalars["loss"] else { continue }
             guard value.isFinite else { throw TrainError.diverged(member: member + 1, epoch: epoch + 1) }
-            var gradients = bound.gradients(tape.gradients(of: loss))
+            var gradients = combined.gradients
             if let initialization, epoch < parameters.freezeEncoderEpochs {
                 gradients = gradients.filter { initialization.weights[$0.key] == nil }
             }
@@ -139,9 +163,18 @@ struct MemberTrainer {
         return count > 0 ? total / Double(count) : .nan
     }
 
+    /// How many of `crystals` have each target's label, per target.
+    func labelledRows(_ crystals: [Int]) -> [Int] {
+        data.targets.indices.map { t in crystals.count(where: { !data.label($0, t).isNaN }) }
+    }
+
     /// The multitask loss Σ_t w_t L_t / T of MT-CGCNN over the crystals that have each label (regression
     /// losses on standardised labels; negative log-likelihood for classes); nil when no crystal has a label.
-    func loss(_ outputs: [Tensor<Float>], crystals: [Int]) -> Tensor<Float>? {
+    ///
+    /// With `batchRows` (`labelledRows` of the whole mini-batch that `crystals` is a part of), each target's mean
+    /// term is scaled by the part's share of that target's labelled rows, rows(part) / rows(batch), so that the
+    /// parts' losses add up to the batch's.
+    func loss(_ outputs: [Tensor<Float>], crystals: [Int], batchRows: [Int]? = nil) -> Tensor<Float>? {
         var total: Tensor<Float>? = nil
         let count = Float(data.targets.count)
         for (t, target) in data.targets.enumerated() {
@@ -155,7 +188,7 @@ struct MemberTrainer {
             }
             guard !rows.isEmpty else { continue }
             let predicted = outputs[t].gather(rows: rows)
-            let term: Tensor<Float>
+            var term: Tensor<Float>
             if target.classification {
                 var oneHot = [Float](repeating: 0, count: predicted.count)
                 for (row, y) in labels.enumerated() { oneHot[row * predicted.shape[1] + Int(y)] = 1 }
@@ -169,6 +202,9 @@ struct MemberTrainer {
                     case "huber": Loss.huber(predicted, y)
                     default: Loss.mse(predicted, y)
                     }
+            }
+            if let batchRows, batchRows[t] != rows.count {
+                term = term * Tensor(Float(Double(rows.count) / Double(batchRows[t])))
             }
             let weighted = term * Tensor(Float(target.weight) / count)
             total = total.map { $0 + weighted } ?? weighted

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import Foundation
 import Models
 
@@ -148,6 +149,13 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("atom-features"), help: "CGCNN atom features (atom_init.json).")
     var atomFeatures = "data/cgcnn/atom_init.json"
 
+    @Option(
+        help: ArgumentHelp(
+            "Cut each batch into P parts whose gradients are summed; under mpirun, the ranks share the parts "
+                + "(default: 1, or the rank count under mpirun). A fixed P gives the same weights for any rank count.",
+            valueName: "P"))
+    var parts: Int?
+
     public init() {}
 
     /// The training parameters these flags give; throws `ValidationError` for a bad value.
@@ -273,20 +281,19 @@ public struct TrainCommand: ParsableCommand {
             }
         }
         (p.head, p.headHidden, p.ridgeAlpha) = (head, headHidden, ridgeAlpha)
+        guard (parts ?? 1) >= 1 else { throw ValidationError("--parts must be at least 1") }
+        p.parts = parts
         return p
     }
 
     public mutating func validate() throws { _ = try parameters() }
 
     public func run() throws {
-        do {
+        try Communicator.runStage("xtal-train") { communicator in
             let stage = try TrainStage(
                 parameters: try parameters(), atomFeaturesPath: atomFeatures, matbenchSplitsPath: matbenchSplits,
-                resume: resume, options: common)
+                resume: resume, options: common, communicator: communicator)
             _ = try stage.run()
-        } catch {
-            FileHandle.standardError.write(Data("xtal-train: \(error)\n".utf8))
-            throw ExitCode.failure
         }
     }
 }

@@ -56,6 +56,9 @@ struct TrainParameters: Sendable, Hashable, Codable {
     var ridgeAlpha: Double? = nil
     /// Epochs during which the initialised encoder is not updated (only the heads learn); 0: never frozen.
     var freezeEncoderEpochs = 0
+    /// Parts each mini-batch is cut into for data-parallel training (`DataParallelStep`), at least 2; nil for
+    /// undivided batches (1 part, and then not encoded, so the parameter hashes of older runs stay the same).
+    var parts: Int? = nil
 
     /// Whether target `name` is a classification target.
     func isClassification(_ name: String) -> Bool { classify.keys.contains(name) }

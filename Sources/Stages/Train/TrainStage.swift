@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import Graph
 import Models
@@ -24,11 +25,24 @@ public struct TrainStage {
     let matbenchSplitsPath: String
     let resume: Bool
     let context: StageContext
+    /// How batches are cut into parts and shared between the ranks of an MPI run.
+    let step: DataParallelStep
+    /// Whether `--parts` was given (without it, the parts follow the rank count).
+    let partsGiven: Bool
 
+    /// A train stage of `parameters` run by the processes of `communicator` (this one alone by default).
+    ///
+    /// `parameters.parts` nil means one part per batch in one process and as many parts as ranks under MPI; the
+    /// stage's parameters record the parts used (nil for 1, so undivided runs keep their hashes).
     init(
         parameters: TrainParameters, atomFeaturesPath: String, matbenchSplitsPath: String, resume: Bool,
-        options: StageOptions
+        options: StageOptions, communicator: Communicator = .single
     ) throws {
+        let parts = parameters.parts ?? communicator.size
+        step = DataParallelStep(communicator: communicator, parts: parts)
+        partsGiven = parameters.parts != nil
+        var parameters = parameters
+        parameters.parts = parts == 1 ? nil : parts
         self.parameters = parameters
         self.atomFeaturesPath = atomFeaturesPath
         self.matbenchSplitsPath = matbenchSplitsPath
@@ -38,6 +52,9 @@ public struct TrainStage {
 
     /// Runs the stage.
     ///
+    /// Under MPI every rank trains (the same weights) and evaluates; rank 0 alone writes the checkpoints, the model
+    /// file and the store index, and prints.
+    ///
     /// - Throws: `StageError` (missing inputs, existing output), `TrainError` (labels, split, divergence,
     ///   resume), `StoreError` (unreadable files).
     public func run() throws -> Summary {
@@ -45,7 +62,9 @@ public struct TrainStage {
         Allocator.retainFreedBlocks()
         let directory = context.directory
         _ = try RunDirectory(directory.file("models"))
-        let outputPath = try context.outputPath("models/\(parameters.name).h5")
+        let outputPath =
+            try step.isRoot
+            ? context.outputPath("models/\(parameters.name).h5") : directory.file("models/\(parameters.name).h5")
         // NEGNN and head models read through a frozen encoder, with its atom features; coGN and coNGN read
         // element properties.
         let frozen = try ["negnn", "head"].contains(parameters.model) ? frozenEncoder(directory) : nil
@@ -53,8 +72,10 @@ public struct TrainStage {
             try frozen?.encoder.features
             ?? (parameters.graphNetwork != nil ? .elementProperties() : AtomFeatures(path: atomFeaturesPath))
         var data = try TrainingData(directory: directory, parameters: parameters, features: features)
-        for line in data.excluded.prefix(20) { context.report("xtal-train: \(line)") }
-        if data.excluded.count > 20 { context.report("xtal-train: … \(data.excluded.count - 20) more left out") }
+        if step.isRoot {
+            for line in data.excluded.prefix(20) { context.report("xtal-train: \(line)") }
+            if data.excluded.count > 20 { context.report("xtal-train: … \(data.excluded.count - 20) more left out") }
+        }
 
         let split: DataSplit
         switch parameters.split {
@@ -98,12 +119,16 @@ public struct TrainStage {
         let parameterHash = SHA256.hex(
             parametersJSON + inputHashes.sorted { $0.key < $1.key }.map { "\n\($0.key)=\($0.value)" }.joined())
         let stateDirectory = directory.file("models/\(parameters.name).training")
-        if !resume { try? FileManager.default.removeItem(atPath: stateDirectory) }
-        _ = try RunDirectory(stateDirectory)
-        let log = { (line: String) in if !context.options.quiet { context.report("xtal-train: " + line) } }
+        if step.isRoot {
+            if !resume { try? FileManager.default.removeItem(atPath: stateDirectory) }
+            _ = try RunDirectory(stateDirectory)
+        }
+        let isRoot = step.isRoot
+        let log = { (line: String) in if isRoot && !context.options.quiet { context.report("xtal-train: " + line) } }
         log(
             "\(parameters.name): \(split.train.count) train, \(split.validation.count) validation, "
                 + "\(split.test.count) test crystals; targets \(parameters.targets.joined(separator: ", "))")
+        for note in step.notes(partsGiven: partsGiven) { log(note) }
 
         var members: [TrainedModel.Member] = []
         try Parallelism.$threads.withValue(context.options.jobs) {
@@ -114,7 +139,7 @@ public struct TrainStage {
                     initialization: initialization, member: k,
                     statePath: (stateDirectory as NSString).appendingPathComponent("member-\(k).h5"),
                     parameterHash: parameterHash,
-                    log: log)
+                    log: log, step: step)
                 if parameters.model == "head" && parameters.head == "ridge" {
                     members.append(RidgeFit(trainer: trainer).run())
                 } else {
@@ -123,6 +148,18 @@ public struct TrainStage {
             }
         }
 
+        var summary = Summary()
+        summary.labelled = data.eligible.count
+        summary.train = split.train.count
+        summary.validation = split.validation.count
+        summary.test = split.test.count
+        summary.members = members.count
+        summary.output = outputPath
+        // The other ranks hold the same weights; rank 0 scores and writes them.
+        guard step.isRoot else {
+            summary.seconds = Date().timeIntervalSince(started)
+            return summary
+        }
         var model = TrainedModel(
             network: network, targets: data.targets, features: features,
             graphParameters: data.graphParametersJSON, training: parametersJSON, members: members,
@@ -141,15 +178,8 @@ public struct TrainStage {
         try directory.link(
             "models/\(parameters.name)", to: "models/\(parameters.name).h5", toolVersion: XtalVersion.current)
 
-        var summary = Summary()
-        summary.labelled = data.eligible.count
-        summary.train = split.train.count
-        summary.validation = split.validation.count
-        summary.test = split.test.count
-        summary.members = members.count
         summary.testMetrics = model.testMetrics
         summary.seconds = Date().timeIntervalSince(started)
-        summary.output = outputPath
         let metrics = model.testMetrics.sorted { $0.key < $1.key }.map { String(format: "%@ %.4g", $0.key, $0.value) }
         context.progress.finish(
             String(
