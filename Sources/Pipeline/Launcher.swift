@@ -3,7 +3,8 @@ import Foundation
 /// How `xtal run` starts a step's processes (`--launcher local|mpirun|slurm`).
 ///
 /// An unsharded step runs as one child process (local, mpirun), or as a one-task Slurm job the runner waits
-/// for (slurm). A step with `shards: N` runs N shard processes, each given `--shard`: local starts them at
+/// for (slurm). A training step with `ranks: N` runs as N MPI ranks: `mpirun -np N` (local, mpirun), or a job
+/// of N tasks running `mpirun` (slurm). A step with `shards: N` runs N shard processes, each given `--shard`: local starts them at
 /// once on this machine, each with its share of the cores; mpirun starts N ranks (`--shard auto` reads the
 /// rank); slurm writes and submits an N-task job array and a stitch job depending on all of it (`afterok`),
 /// and waits for the stitch job. Local and mpirun shards are stitched by the runner afterwards. Job scripts
@@ -91,9 +92,38 @@ public struct Launcher: Sendable {
         }
     }
 
-    /// Writes `RUN_DIR/slurm/<step><suffix>.sbatch`, a job (array of `array` tasks) running `body` in this
-    /// directory, logging to `RUN_DIR/slurm/<step><suffix>-<task>.out`.
-    func writeScript(step: String, runDirectory: String, suffix: String, array: Int?, body: String) throws -> String {
+    /// Runs a training step as `count` MPI ranks; nil on success, else how it ended.
+    ///
+    /// Local and mpirun: `mpirun -np N`; slurm: one job of N tasks running `mpirun`, which takes its ranks from
+    /// the allocation. The stage must be built with the trait `MPI`: a build without refuses several ranks.
+    func runRanks(_ command: Command, count: Int, setsJobs: Bool, step: String, runDirectory: String) throws
+        -> String?
+    {
+        let jobs = setsJobs ? [] : ["--jobs", String(max(1, cores / count))]
+        var options = mpirunOptions
+        if getuid() == 0 { options.append("--allow-run-as-root") }
+        switch kind {
+        case .local, .mpirun:
+            if count > cores { options.append("--oversubscribe") }
+            let launched = Command(
+                try Self.locate("mpirun"),
+                ["-np", String(count)] + options + [command.executable] + command.arguments
+                    + jobs)
+            return try Self.wait(try Self.start(launched)).map { "mpirun \($0)" }
+        case .slurm:
+            let launched = Command("mpirun", options + [command.executable] + command.arguments + jobs)
+            let script = try writeScript(
+                step: step, runDirectory: runDirectory, suffix: "", array: nil, tasks: count,
+                body: "exec \(launched.line)")
+            return try waitForJob([script], runDirectory: runDirectory)
+        }
+    }
+
+    /// Writes `RUN_DIR/slurm/<step><suffix>.sbatch`, a job (array of `array` tasks, each of `tasks` tasks)
+    /// running `body` in this directory, logging to `RUN_DIR/slurm/<step><suffix>-<task>.out`.
+    func writeScript(
+        step: String, runDirectory: String, suffix: String, array: Int?, tasks: Int = 1, body: String
+    ) throws -> String {
         let folder = (runDirectory as NSString).appendingPathComponent("slurm")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let name = step + suffix
@@ -102,7 +132,7 @@ public struct Launcher: Sendable {
             "# Written by xtal run --launcher slurm for step '\(step)'.",
             "#SBATCH --job-name=xtal-\(name)",
             "#SBATCH --chdir=\(FileManager.default.currentDirectoryPath)",
-            "#SBATCH --ntasks=1",
+            "#SBATCH --ntasks=\(tasks)",
             "#SBATCH --output=\(folder)/\(name)-\(array == nil ? "%j" : "%a").out",
         ]
         if let array { lines.append("#SBATCH --array=0-\(array - 1)") }

@@ -79,7 +79,13 @@ public struct PipelineRunner {
             let started = Date()
             appendLog("\(Self.timestamp(started)) \(step.name) start: \(Self.shellQuoted(command))")
             let outcome: String?
-            if step.shards > 1, let output = decision.files.outputs.first {
+            let setsJobs = spec.jobs != nil || step.parameters["jobs"] != nil
+            if step.processes > 1, step.schema.multiProcess == .ranks {
+                print("  \(step.processes) MPI ranks (\(launcher.kind.rawValue))")
+                outcome = try launcher.runRanks(
+                    Launcher.Command(executable, arguments), count: step.processes, setsJobs: setsJobs, step: step.name,
+                    runDirectory: spec.runDirectory)
+            } else if step.processes > 1, let output = decision.files.outputs.first {
                 let fileName = (output as NSString).lastPathComponent
                 let folder = (spec.runDirectory as NSString).appendingPathComponent(
                     "shards/" + (fileName as NSString).deletingPathExtension)
@@ -88,11 +94,10 @@ public struct PipelineRunner {
                 }
                 var stitch = self.stitch
                 stitch.arguments += ["--quiet", spec.runDirectory, fileName]
-                print("  \(step.shards) shards (\(launcher.kind.rawValue)), then xtal stitch")
+                print("  \(step.processes) shards (\(launcher.kind.rawValue)), then xtal stitch")
                 outcome = try launcher.runShards(
-                    Launcher.Command(executable, arguments), count: step.shards,
-                    setsJobs: spec.jobs != nil || step.parameters["jobs"] != nil, stitch: stitch, step: step.name,
-                    runDirectory: spec.runDirectory)
+                    Launcher.Command(executable, arguments), count: step.processes, setsJobs: setsJobs, stitch: stitch,
+                    step: step.name, runDirectory: spec.runDirectory)
             } else {
                 outcome = try launcher.run(
                     Launcher.Command(executable, arguments), step: step.name, runDirectory: spec.runDirectory)

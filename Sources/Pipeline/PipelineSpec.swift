@@ -146,15 +146,20 @@ private struct NodeReader {
         var settings: [PipelineStep.Setting] = []
         for entry in entries where entry.key != "stage" {
             guard let parameter = schema.parameter(entry.key) else {
-                let shards = schema.shardable ? [StageSchema.shards] : []
-                let known = (schema.parameters + StageSchema.common + shards).map(\.key).sorted()
-                let hint = entry.key == StageSchema.shards.key ? "; only ingest, graph, embed and predict shard" : ""
+                let known = (schema.parameters + StageSchema.common + [schema.processCount].compactMap { $0 })
+                    .map(\.key).sorted()
+                let hint =
+                    switch entry.key {
+                    case "shards": "; only ingest, graph, embed and predict shard"
+                    case "ranks": "; only train and pretrain run as MPI ranks"
+                    default: ""
+                    }
                 throw fail(
                     entry.keyNode,
                     "unknown key '\(entry.key)' for stage \(kind) (it takes \(known.joined(separator: ", ")))\(hint)")
             }
-            if parameter.key == StageSchema.shards.key, try integer(entry.value, key: parameter.key) < 1 {
-                throw fail(entry.value, "'shards' must be at least 1")
+            if StageSchema.processKeys.contains(parameter.key), try integer(entry.value, key: parameter.key) < 1 {
+                throw fail(entry.value, "'\(parameter.key)' must be at least 1")
             }
             settings.append(.init(key: entry.key, value: try value(entry.value, parameter: parameter)))
         }

@@ -30,20 +30,22 @@ public struct PipelineStep: Sendable {
     /// The files the step reads and writes in `runDirectory`.
     public func files(runDirectory: String) -> StageSchema.Files { schema.files(parameters, runDirectory) }
 
-    /// How many shards the step runs as (`shards:`, 1 when absent).
-    public var shards: Int { parameters[StageSchema.shards.key]?.strings.first.flatMap { Int($0) } ?? 1 }
+    /// How many processes the step runs as (`shards:` or `ranks:`, 1 when absent).
+    public var processes: Int {
+        schema.multiProcess.key.flatMap { parameters[$0]?.strings.first }.flatMap { Int($0) } ?? 1
+    }
 
     /// SHA-256 of the canonical JSON of the stage, its schema version and its parameters (sorted keys).
     ///
     /// Reordering keys in the file does not rerun the step. `jobs`, `quiet` and `shards` are left out: results
-    /// do not depend on them.
+    /// do not depend on them (`ranks` counts: without `parts`, the rank count is the number of parts).
     public var parameterHash: String {
         struct Canonical: Encodable {
             let stage: String
             let version: Int
             let parameters: [String: ParameterValue]
         }
-        let parameters = self.parameters.filter { !["jobs", "quiet", StageSchema.shards.key].contains($0.key) }
+        let parameters = self.parameters.filter { !["jobs", "quiet", "shards"].contains($0.key) }
         return (try? CanonicalJSON.hash(Canonical(stage: schema.kind, version: schema.version, parameters: parameters)))
             ?? ""
     }
@@ -53,7 +55,7 @@ public struct PipelineStep: Sendable {
     public func arguments(runDirectory: String, jobs: Int?, force: Bool) -> [String] {
         var flags = ["--store", runDirectory]
         var positional: [String] = []
-        for setting in settings where setting.key != StageSchema.shards.key {
+        for setting in settings where !StageSchema.processKeys.contains(setting.key) {
             let kind = schema.parameter(setting.key)?.kind ?? .string
             switch (kind, setting.value) {
             case (.flag, .flag(let on)):

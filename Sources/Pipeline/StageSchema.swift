@@ -64,18 +64,37 @@ public struct StageSchema: Sendable {
     public let parameters: [Parameter]
     /// The files a step reads and writes, from its parameters and the run directory.
     public let files: @Sendable (_ parameters: [String: ParameterValue], _ runDirectory: String) -> Files
-    /// Whether the stage takes `--shard i/n`, so a step may say `shards: N` (its first output is then stitched
-    /// from N shard files).
-    public let shardable: Bool
+    /// How a step of the stage may run as several processes.
+    public enum MultiProcess: Sendable, Equatable {
+        case none
+        /// `shards: N`: N processes each do a share of the work (`--shard`), stitched into the first output; the
+        /// result does not depend on N.
+        case shards
+        /// `ranks: N`: N MPI ranks train one model (data-parallel, the trait `MPI`); with no `parts` set, the
+        /// result depends on N.
+        case ranks
+
+        /// The step key saying how many processes, nil for `none`.
+        public var key: String? {
+            switch self {
+            case .none: nil
+            case .shards: "shards"
+            case .ranks: "ranks"
+            }
+        }
+    }
+
+    /// Whether and how a step may run as several processes.
+    public let multiProcess: MultiProcess
 
     public init(
-        kind: String, version: Int, shardable: Bool = false, parameters: [Parameter],
+        kind: String, version: Int, multiProcess: MultiProcess = .none, parameters: [Parameter],
         files: @escaping @Sendable (_ parameters: [String: ParameterValue], _ runDirectory: String) -> Files
     ) {
         self.kind = kind
         self.version = version
         self.parameters = parameters
-        self.shardable = shardable
+        self.multiProcess = multiProcess
         self.files = files
     }
 
@@ -84,11 +103,14 @@ public struct StageSchema: Sendable {
         Parameter("jobs", .integer), Parameter("compression", .string), Parameter("quiet", .flag),
     ]
 
-    /// The runner's key of shardable stages: how many shards the step runs as (not a flag of the stage).
-    public static let shards = Parameter("shards", .integer)
+    /// The runner's keys (not flags of the stage): how many processes a step runs as.
+    public static let processKeys = ["shards", "ranks"]
 
-    /// The parameter called `key`, among this stage's, the common ones and, for a shardable stage, `shards`.
+    /// This stage's process-count key (`shards` or `ranks`), if it has one.
+    public var processCount: Parameter? { multiProcess.key.map { Parameter($0, .integer) } }
+
+    /// The parameter called `key`, among this stage's, the common ones and its process-count key.
     public func parameter(_ key: String) -> Parameter? {
-        (parameters + Self.common + (shardable ? [Self.shards] : [])).first { $0.key == key }
+        (parameters + Self.common + [processCount].compactMap { $0 }).first { $0.key == key }
     }
 }

@@ -94,4 +94,41 @@ import _TestSupport
             refused.stderr.contains("launched as rank 1 of 2 by mpirun, but this build has no MPI"), "\(refused.stderr)"
         )
     }
+
+    @Test(.enabled(if: Communicator.isMPIBuild))
+    func pipelineStepWithRanksTrainsOnThatManyRanks() throws {
+        let dir = try TemporaryDirectory()
+        let docs = try TrainStageTests.writeDocuments(dir, count: 24)
+        let text = """
+            version: 1
+            run: \(dir.file("run"))
+            stages:
+              ingest: {inputs: \(docs), label: [a=a], quiet: true}
+              graph: {cutoff: 6, quiet: true}
+              train:
+                targets: a
+                epochs: 2
+                width: 8
+                hidden: 8
+                convolutions: 1
+                batch-size: 8
+                parts: 2
+                ranks: 2
+                atom-features: \(TrainStageTests.atomFeatures)
+            """
+        try text.write(toFile: dir.file("p.yaml"), atomically: true, encoding: .utf8)
+        let result = try runProcess(PipelineRunTests.xtal, ["run", dir.file("p.yaml")])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("2 MPI ranks (local)"), "\(result.stdout)")
+        #expect(result.stderr.contains("data-parallel: 2 MPI ranks, 2 parts per batch"), "\(result.stderr)")
+        // The weights of one process cutting batches in the same two parts.
+        let command = try TrainCommand.parse(
+            ["--store", dir.file("run"), "--quiet", "--atom-features", TrainStageTests.atomFeatures]
+                + TrainStageTests.tiny + ["--targets", "a", "--epochs", "2", "--parts", "2", "--name", "one"])
+        _ = try TrainStage(
+            parameters: try command.parameters(), atomFeaturesPath: TrainStageTests.atomFeatures,
+            matbenchSplitsPath: "", resume: false, options: command.common
+        ).run()
+        try DataParallelStepTests.expectSameWeights(dir.file("run/models/one.h5"), dir.file("run/models/mt-cgcnn.h5"))
+    }
 }

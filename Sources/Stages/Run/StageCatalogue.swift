@@ -16,7 +16,7 @@ public enum StageCatalogue {
     }
 
     static let ingest = StageSchema(
-        kind: "ingest", version: 1, shardable: true,
+        kind: "ingest", version: 1, multiProcess: .shards,
         parameters: [
             .init("inputs", .positional), .init("format", .string), .init("id-field", .string),
             .init("structure-field", .string), .init("label", .repeated), .init("max-reject-fraction", .number),
@@ -29,7 +29,7 @@ public enum StageCatalogue {
     }
 
     static let graph = StageSchema(
-        kind: "graph", version: 1, shardable: true,
+        kind: "graph", version: 1, multiProcess: .shards,
         parameters: [
             .init("method", .string), .init("cutoff", .number), .init("max-neighbors", .integer), .init("k", .integer),
             .init("cgcnn-compat", .flag), .init("asymmetric-unit", .flag), .init("spacegroup", .flag),
@@ -40,7 +40,7 @@ public enum StageCatalogue {
     }
 
     static let pretrain = StageSchema(
-        kind: "pretrain", version: 2,
+        kind: "pretrain", version: 2, multiProcess: .ranks,
         parameters: [
             .init("method", .string), .init("name", .string), .init("contrast", .string), .init("epochs", .integer),
             .init("batch-size", .integer), .init("lr", .number), .init("seed", .integer),
@@ -65,7 +65,7 @@ public enum StageCatalogue {
     }
 
     static let embed = StageSchema(
-        kind: "embed", version: 1, shardable: true,
+        kind: "embed", version: 1, multiProcess: .shards,
         parameters: [.init("encoder", .string), .init("layers", .commaList), .init("atoms", .flag)]
     ) { parameters, run in
         .init(
@@ -77,7 +77,7 @@ public enum StageCatalogue {
     }
 
     static let train = StageSchema(
-        kind: "train", version: 2,
+        kind: "train", version: 2, multiProcess: .ranks,
         parameters: [
             .init("model", .string), .init("name", .string), .init("targets", .commaList), .init("classify", .repeated),
             .init("task-weight", .repeated), .init("loss", .string), .init("split", .string),
@@ -105,7 +105,7 @@ public enum StageCatalogue {
     }
 
     static let predict = StageSchema(
-        kind: "predict", version: 1, shardable: true,
+        kind: "predict", version: 1, multiProcess: .shards,
         parameters: [.init("model", .repeated), .init("published-dir", .string)]
     ) { parameters, run in
         let published = value(parameters, "published-dir", default: "data/cgcnn")
