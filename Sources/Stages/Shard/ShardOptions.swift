@@ -17,13 +17,22 @@ public struct ShardOptions: ParsableArguments, Sendable {
         _ = try resolved(environment: [:], validating: true)
     }
 
-    /// The shard asked for, nil when unsharded.
+    /// The shard asked for, nil when unsharded (with a warning when a launcher started several of this process).
     ///
     /// - Throws: `ShardError` for an unreadable value, or `auto` outside a launcher.
     public func resolved(
         environment: [String: String] = ProcessInfo.processInfo.environment, validating: Bool = false
     ) throws -> Shard? {
-        guard let shard else { return nil }
+        guard let shard else {
+            if !validating, let launched = Shard.fromEnvironment(environment), launched.count > 1 {
+                // Every task of the array (or rank) would write the whole output, all to one file.
+                FileHandle.standardError.write(
+                    Data(
+                        ("warning: started as shard \(launched) by Slurm or MPI without --shard: this process does "
+                            + "all the work; pass --shard auto to do its share\n").utf8))
+            }
+            return nil
+        }
         if validating && shard == "auto" { return nil }
         do {
             return try Shard.resolve(shard, environment: environment)
