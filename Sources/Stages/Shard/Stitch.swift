@@ -116,8 +116,9 @@ struct Stitch {
                     == (try roots[0].attribute("shard_total", as: Int64.self))
             else { throw StitchError.disagrees(path, "its item count differs from \(paths[0])'s") }
         }
-        guard next == (try roots[0].attribute("shard_total", as: Int64.self)) else {
-            throw StitchError.disagrees(paths[paths.count - 1], "the shards end at item \(next) of more")
+        let total = try roots[0].attribute("shard_total", as: Int64.self)
+        guard next == total else {
+            throw StitchError.disagrees(paths[paths.count - 1], "the shards end at item \(next) of \(total)")
         }
         return provenances
     }
