@@ -39,6 +39,9 @@ public struct Tensor<S: TensorScalar>: Sendable {
 
     /// Number of elements.
     public var count: Int { values.count }
+
+    /// Whether every element is finite (no NaN, no infinity).
+    public var isFinite: Bool { values.allSatisfy(\.isFinite) }
     /// Number of axes.
     public var rank: Int { shape.count }
     /// The single value of a one-element tensor.

@@ -63,3 +63,33 @@ import _TestSupport
         #expect(try predictions.group("published_band-gap/band_gap").read("mean", as: Double.self).values[lr].isNaN)
     }
 }
+
+/// A model whose output overflows gives NaN with a note naming the crystal, never an infinity in predictions.h5.
+@Suite struct NonFinitePredictionTests {
+    @Test func anOverflowingModelGivesNaNAndSaysSo() throws {
+        let dir = try TemporaryDirectory()
+        try TrainStageTests.makeStore(dir, count: 12)
+        try TrainStageTests.train(dir, ["--targets", "a", "--epochs", "1", "--name", "broken"])
+        // Its output layer's bias becomes infinite, as weights that diverged would be.
+        let file = try StoreFile.open(dir.file("models/broken.h5"), writable: true)
+        let parameters = try file.root.group("member_0/checkpoint/parameters")
+        let bias = try #require(try parameters.childNames().last { $0.hasPrefix("heads.") && $0.hasSuffix(".bias") })
+        let shape = try parameters.dataset(bias).shape()
+        try parameters.remove(bias)
+        try parameters.write(bias, NDArray(shape: shape, values: [Float](repeating: .infinity, count: shape[0])))
+        try file.close()
+
+        var notes: [String] = []
+        let command = try PredictCommand.parse(["--store", dir.path, "--quiet", "--model", "broken"])
+        var stage = try PredictStage(models: ["broken"], publishedDirectory: "", options: command.common)
+        stage.report = { notes.append($0) }
+        let summary = try stage.run()
+        #expect(summary.rejected == 12)
+        let predictions = try StoreFile.open(dir.file("predictions.h5")).root
+        #expect(try predictions.group("broken/a").read("mean", as: Double.self).values.allSatisfy(\.isNaN))
+        let recorded = try predictions.readStrings("graph_note")
+        #expect(recorded.allSatisfy { $0.hasPrefix("broken gave a non-finite a (") && $0.hasSuffix("left NaN") })
+        let ids = try predictions.readStrings("graph_id")
+        #expect(notes.first == "xtal-predict: \(ids[0]): \(recorded[0])", "\(notes)")
+    }
+}

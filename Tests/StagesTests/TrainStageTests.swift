@@ -294,3 +294,21 @@ import _TestSupport
         #expect(Metrics.meanAbsoluteError([1, 2, 3], [1, .nan, 5]) == 1)
     }
 }
+
+/// Training that blows up stops at the batch where a loss or gradient stops being finite, naming its crystals,
+/// before the optimiser writes NaN into the weights.
+@Suite struct DivergenceTests {
+    @Test func aNonFiniteLossOrGradientNamesTheBatch() throws {
+        let dir = try TemporaryDirectory()
+        try TrainStageTests.makeStore(dir, count: 16)
+        #expect {
+            try TrainStageTests.train(dir, ["--targets", "a", "--epochs", "3", "--optimizer", "sgd", "--lr", "1e30"])
+        } throws: { error in
+            guard case .diverged(let member, _, let what, let crystals) = error as? TrainError else { return false }
+            let text = "\(error)"
+            return member == 1 && ["loss", "gradient"].contains(what) && !crystals.isEmpty
+                && text.contains("on a batch of \(crystals.count) crystals (\(crystals[0])")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("models/mt-cgcnn.h5")))
+    }
+}

@@ -21,7 +21,12 @@ public struct PredictStage {
 
     let models: [String]
     let publishedDirectory: String
-    let context: StageContext
+    var context: StageContext
+    /// Where one-line notes (crystals without a prediction) go: standard error unless a caller (a test) replaces it.
+    var report: (String) -> Void {
+        get { context.report }
+        set { context.report = newValue }
+    }
 
     public init(models: [String], publishedDirectory: String, options: StageOptions, shard: Shard? = nil) throws {
         self.models = models
@@ -70,6 +75,18 @@ public struct PredictStage {
                     let batch = block.batch(Array(0..<block.count), features: predictor.features)
                     for (t, var values) in predictor.predict(batch).enumerated() {
                         for k in unreadable {
+                            values.mean[k] = .nan
+                            values.std[k] = .nan
+                        }
+                        // A model that overflows (weights diverged, an input far outside its training) gives no
+                        // number: NaN, said in graph_note, never an infinity or NaN passed on as a prediction.
+                        for k in 0..<block.count where !values.mean[k].isFinite || !values.std[k].isFinite {
+                            let crystal = block.range.lowerBound - reader.rows.lowerBound + k
+                            if !unreadable.contains(k) && notes[crystal].isEmpty {
+                                notes[crystal] =
+                                    "\(predictor.name) gave a non-finite \(predictor.targets[t].name) "
+                                    + "(\(values.mean[k])); prediction left NaN"
+                            }
                             values.mean[k] = .nan
                             values.std[k] = .nan
                         }

@@ -150,7 +150,12 @@ struct MemberTrainer {
             buffers = combined.buffers
             // No crystal of the batch has a label: its BatchNorm statistics count, but there is nothing to learn.
             guard let value = combined.scalars["loss"] else { continue }
-            guard value.isFinite else { throw TrainError.diverged(member: member + 1, epoch: epoch + 1) }
+            // Caught here, before the optimiser writes them into the weights, naming the batch's crystals.
+            let what = !value.isFinite ? "loss" : combined.gradients.values.allSatisfy(\.isFinite) ? nil : "gradient"
+            if let what {
+                throw TrainError.diverged(
+                    member: member + 1, epoch: epoch + 1, what: what, crystals: members.map { data.ids[$0] })
+            }
             var gradients = combined.gradients
             if let initialization, epoch < parameters.freezeEncoderEpochs {
                 gradients = gradients.filter { initialization.weights[$0.key] == nil }

@@ -10,8 +10,8 @@ enum TrainError: Error, CustomStringConvertible, Equatable {
     case matbench(String)
     /// `--resume` with other parameters than the interrupted run.
     case resumeMismatch(String)
-    /// A NaN or infinite loss (diverged training).
-    case diverged(member: Int, epoch: Int)
+    /// A NaN or infinite loss or gradient (diverged training), on a batch of these crystals (ids).
+    case diverged(member: Int, epoch: Int, what: String, crystals: [String])
 
     var description: String {
         switch self {
@@ -23,8 +23,10 @@ enum TrainError: Error, CustomStringConvertible, Equatable {
         case .matbench(let reason): reason
         case .resumeMismatch(let path):
             "\(path) was written by a run with other parameters; rerun them, or drop --resume to start afresh"
-        case .diverged(let member, let epoch):
-            "training diverged (loss not finite) in member \(member), epoch \(epoch); lower --lr or clip with --clip-norm"
+        case .diverged(let member, let epoch, let what, let crystals):
+            "training diverged (\(what) not finite) in member \(member), epoch \(epoch), on a batch of "
+                + "\(crystals.count) crystals (\(crystals.prefix(5).joined(separator: ", "))"
+                + "\(crystals.count > 5 ? ", …" : "")); lower --lr or clip with --clip-norm"
         }
     }
 }
