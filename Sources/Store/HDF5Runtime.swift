@@ -6,8 +6,13 @@ import Glibc
 /// The process-level part runs once (a lazy static): open the library and register the zstd filter.
 /// HDF5's thread-safe build keeps its error stack, and the choice of auto-printing it, per thread, so
 /// every thread that calls HDF5 silences printing on its first call.
+///
+/// HDF5's own clean-up at process exit is turned off (`H5dont_atexit`): every file XtalScreen writes is closed
+/// (committed or abandoned) before then, and after a write that failed for want of disk space HDF5 1.10's
+/// clean-up walked a half-closed file and crashed, turning a clear error into a segmentation fault.
 enum HDF5Runtime {
     private static let processSetup: Bool = {
+        H5dont_atexit()
         guard H5open() >= 0 else { return false }
         return ZstdFilter.register()
     }()
@@ -65,6 +70,22 @@ enum HDF5Runtime {
         H5Ewalk2(xs_H5E_DEFAULT(), H5E_WALK_UPWARD, walker, Unmanaged.passUnretained(collector).toOpaque())
         H5Eclear2(xs_H5E_DEFAULT())
         let useful = collector.messages.filter { !$0.isEmpty }
-        return useful.first ?? "unknown HDF5 error"
+        return oneLine(useful.first ?? "unknown HDF5 error")
+    }
+
+    /// HDF5's description on one line: a failed system call ("file write failed: time = …, errno = 28, error
+    /// message = 'No space left on device', …") becomes what failed and why ("file write failed: No space left
+    /// on device (errno 28)"); other descriptions keep their words, line breaks folded.
+    static func oneLine(_ description: String) -> String {
+        let folded = description.split(whereSeparator: \.isNewline).joined(separator: " ")
+        guard let reason = folded.range(of: "error message = '"),
+            let end = folded[reason.upperBound...].firstIndex(of: "'")
+        else { return folded }
+        let what = folded.prefix { $0 != ":" }
+        var number = ""
+        if let errno = folded.range(of: "errno = ") {
+            number = " (errno " + folded[errno.upperBound...].prefix { $0.isNumber } + ")"
+        }
+        return "\(what): \(folded[reason.upperBound..<end])\(number)"
     }
 }

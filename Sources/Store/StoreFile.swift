@@ -81,8 +81,26 @@ public final class StoreFile: @unchecked Sendable {
     }
 
     /// Closes the file and every object still open in it; closing twice is harmless.
+    ///
+    /// The objects are closed one by one first, datasets before groups, then the file. Left to `H5F_CLOSE_STRONG`
+    /// after a failed write (a full disk, a file-size limit), HDF5 1.10 could free a dataset's file while the
+    /// dataset's identifier stayed valid, and a later `H5Dclose` dereferenced it (a crash instead of an error).
     public func close() throws {
         guard handle.isValid else { return }
+        for type in [H5F_OBJ_ATTR, H5F_OBJ_DATASET, H5F_OBJ_DATATYPE, H5F_OBJ_GROUP] {
+            let count = H5Fget_obj_count(handle.id, UInt32(type) | UInt32(H5F_OBJ_LOCAL))
+            guard count > 0 else { continue }
+            var ids = [hid_t](repeating: 0, count: Int(count))
+            let found = H5Fget_obj_ids(handle.id, UInt32(type) | UInt32(H5F_OBJ_LOCAL), Int(count), &ids)
+            for id in ids.prefix(max(0, Int(found))) where H5Iis_valid(id) > 0 {
+                switch type {
+                case H5F_OBJ_ATTR: H5Aclose(id)
+                case H5F_OBJ_DATASET: H5Dclose(id)
+                case H5F_OBJ_DATATYPE: H5Tclose(id)
+                default: H5Gclose(id)
+                }
+            }
+        }
         try HDF5Runtime.call(path, "/", "H5Fclose") { handle.close() }
     }
 }
