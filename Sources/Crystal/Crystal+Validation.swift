@@ -34,7 +34,19 @@ extension Crystal {
         }) {
             throw CrystalError.nonFinite("coordinates of site \(bad)")
         }
+        let far = Self.maximumFractionalCoordinate
+        for (index, site) in sites.enumerated() {
+            let f = site.fracCoords
+            if let coordinate = [f.x, f.y, f.z].first(where: { abs($0) > far }) {
+                throw CrystalError.farOutsideCell(site: index, coordinate: coordinate)
+            }
+        }
         guard lattice.volume > 1e-3 else { throw CrystalError.nonPositiveVolume(lattice.determinant) }
+        let spacings = lattice.planeSpacings
+        for (axis, spacing) in [("(100)", spacings.x), ("(010)", spacings.y), ("(001)", spacings.z)]
+        where spacing < Self.minimumPlaneSpacing {
+            throw CrystalError.thinCell(spacing: spacing, axis: axis)
+        }
         if let bad = sites.firstIndex(where: { abs($0.occupancy - 1) > rules.occupancyTolerance }) {
             throw CrystalError.partialOccupancy(
                 site: bad, detail: "\(sites[bad].element.symbol):\(formatted(sites[bad].occupancy, digits: 3))")
@@ -47,6 +59,19 @@ extension Crystal {
 }
 
 extension Crystal {
+    /// The least distance between a cell's lattice planes, Å, below which a crystal is refused.
+    ///
+    /// Neighbour searches scan about cutoff / spacing periodic images along that axis: planes 10⁻¹⁷ Å apart (a
+    /// lattice vector of 10¹⁷ Å beside a 40 Å³ cell, found by fuzzing) made validation and graph building run
+    /// for ever. Real cells have spacings of ångströms; 0.1 Å bounds the scan at 80 images for an 8 Å cutoff.
+    public static let minimumPlaneSpacing = 0.1
+
+    /// The largest fractional coordinate accepted, in cells.
+    ///
+    /// Coordinates are stored as read (not wrapped), and 10²⁶ (found by fuzzing) overflowed the neighbour
+    /// search's integer image offsets. Atoms a million cells away are a damaged file, not a structure.
+    public static let maximumFractionalCoordinate = 1e6
+
     /// Cells up to this many atoms are checked pair by pair; larger ones with a cell list.
     static let pairwiseOverlapLimit = 64
 

@@ -15,6 +15,10 @@ public enum CrystalError: Error, CustomStringConvertible, Equatable, Sendable {
     case nonFinite(String)
     /// A lattice whose volume is zero or negligible.
     case nonPositiveVolume(Double)
+    /// A site whose fractional coordinate is beyond ±`Crystal.maximumFractionalCoordinate`.
+    case farOutsideCell(site: Int, coordinate: Double)
+    /// A cell so skewed that two of its lattice planes are closer than `Crystal.minimumPlaneSpacing` (Å).
+    case thinCell(spacing: Double, axis: String)
     /// Two atoms (or an atom and a periodic image) closer than the threshold.
     case overlappingAtoms(first: Int, second: Int, distance: Double, threshold: Double)
     /// A structure with no atoms.
@@ -36,6 +40,12 @@ public enum CrystalError: Error, CustomStringConvertible, Equatable, Sendable {
             return "non-finite number in \(what)"
         case .nonPositiveVolume(let volume):
             return "lattice volume \(formatted(volume, digits: 6)) Å³ is not positive"
+        case .farOutsideCell(let site, let coordinate):
+            return "site \(site) has a fractional coordinate of \(coordinate), more than "
+                + "\(Int(Crystal.maximumFractionalCoordinate)) cells away"
+        case .thinCell(let spacing, let axis):
+            return "the cell's \(axis) planes are only \(formatted(spacing, digits: 3)) Å apart (at least "
+                + "\(Crystal.minimumPlaneSpacing) Å): a cell this skewed needs reducing (Niggli) first"
         case .overlappingAtoms(let first, let second, let distance, let threshold):
             return
                 "atoms \(first) and \(second) are \(formatted(distance, digits: 3)) Å apart (closer than \(threshold) Å)"

@@ -36,8 +36,21 @@ public struct PeriodicNeighborSearch: Sendable {
         // a few atoms, not 27, while the grid stays proportional to the atom count. (Half-cutoff bins scan
         // half the volume but visit 125 mostly empty bins: measured slower for graph building.)
         let binWidth = max(cutoff, cbrt(lattice.volume / Double(8 * max(fracCoords.count, 1))))
-        let counts = SIMD3<Int>(
-            max(1, Int(spacings.x / binWidth)), max(1, Int(spacings.y / binWidth)), max(1, Int(spacings.z / binWidth)))
+        var counts = SIMD3<Int>(
+            max(1, Int(min(spacings.x / binWidth, 1e6))), max(1, Int(min(spacings.y / binWidth, 1e6))),
+            max(1, Int(min(spacings.z / binWidth, 1e6))))
+        // The width above assumes a roughly isotropic cell; a very long one (10¹⁷ Å along one axis) would get
+        // a grid of 10¹¹ bins. Fewer, wider bins stay exact (`reach` follows them): at most 8 per atom, 27 at least.
+        let limit = max(27, 8 * fracCoords.count)
+        while counts.x * counts.y * counts.z > limit {
+            if counts.x >= counts.y && counts.x >= counts.z {
+                counts.x = (counts.x + 1) / 2
+            } else if counts.y >= counts.z {
+                counts.y = (counts.y + 1) / 2
+            } else {
+                counts.z = (counts.z + 1) / 2
+            }
+        }
         bins = counts
         reach = SIMD3<Int>(
             Int((cutoff * Double(counts.x) / spacings.x).rounded(.up)),

@@ -75,3 +75,18 @@ import Testing
         expectOneLineError(path, containing: "encoding_type is 'crystals', expected 'graphs'")
     }
 }
+
+/// HDF5's descriptions of failed system calls, made one line.
+@Suite struct HDF5MessageTests {
+    @Test func aFailedWriteSaysWhyOnOneLine() {
+        let raw = """
+            file write failed: time = Wed Dec  2 06:02:58 2026
+            , filename = '/tmp/run/graphs.h5.partial', file descriptor = 4, errno = 28, error message = 'No space \
+            left on device', buf = 0x55c2c8ca7122, total write size = 67143, bytes this sub-write = 67143
+            """
+        #expect(HDF5Runtime.oneLine(raw) == "file write failed: No space left on device (errno 28)")
+        #expect(
+            HDF5Runtime.oneLine("truncated file: eof = 96,\nsblock->base_addr = 0")
+                == "truncated file: eof = 96, sblock->base_addr = 0")
+    }
+}

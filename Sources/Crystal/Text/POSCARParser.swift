@@ -72,8 +72,17 @@ public enum POSCARParser {
             }
         }
         let countsLine = cursor
+        // Every atom needs a line: a count past the lines left is a damaged file, refused before anything the
+        // size of the count is allocated (or the counts' sum overflows).
+        let linesLeft = lines.count - cursor
+        if let count = counts.first(where: { $0 > linesLeft }) {
+            throw malformed(countsLine, "\(count) atoms of one species, but only \(linesLeft) lines follow")
+        }
         let total = counts.reduce(0, +)
         guard total > 0 else { throw CrystalError.noAtoms }
+        guard total <= linesLeft else {
+            throw malformed(countsLine, "counts add up to \(total) atoms, but only \(linesLeft) lines follow")
+        }
 
         var mode = try line("Direct or Cartesian line")
         var selective = false
