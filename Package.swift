@@ -17,6 +17,10 @@ let package = Package(
         .executable(name: "xtal-predict", targets: ["xtal-predict"]),
         .executable(name: "xtal-rank", targets: ["xtal-rank"]),
         .executable(name: "xtal-report", targets: ["xtal-report"]),
+        // Libraries for the fuzz targets of Fuzz/Package.swift (scripts/fuzz).
+        .library(name: "Crystal", targets: ["Crystal"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "Stages", targets: ["Stages"]),
     ],
     traits: [
         .trait(
