@@ -1,7 +1,8 @@
 import Crystal
 
-/// One libFuzzer input: bytes as a CIF file, cut into blocks, each parsed and validated. Errors are fine;
-/// a crash, a hang or a runaway allocation is what the fuzzer looks for.
+/// One libFuzzer input: bytes as a CIF file, cut into blocks, each parsed and validated.
+///
+/// Errors are fine; a crash, a hang or a runaway allocation is what the fuzzer looks for.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCIF(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: count), as: UTF8.self)
