@@ -100,6 +100,11 @@ extension StoreGroup {
             try HDF5Runtime.call(file.path, object, "setting compression \(options.compression)") {
                 options.compression.apply(to: dcpl)
             }
+            // Raw chunks get HDF5's Fletcher32 checksum, so damage on disk is found as zstd's frame checksums and
+            // gzip's Adler-32 find it (variable-length strings take no filter).
+            if case .none = options.compression, H5Tis_variable_str(fileType) <= 0 {
+                try HDF5Runtime.call(file.path, object, "H5Pset_fletcher32") { H5Pset_fletcher32(dcpl) }
+            }
         }
         let space = try makeDataspace(shape.isEmpty ? nil : shape, maxShape: maxShape, file: file.path, object: object)
         defer { H5Sclose(space) }

@@ -71,3 +71,13 @@ extension FuzzRegressionTests {
         }
     }
 }
+
+extension FuzzRegressionTests {
+    /// fuzz-pymatgen-text, out of memory: 'Sites (211111111111111)' was allocated for before the table ran out.
+    @Test func aSitesCountPastTheEndOfTheTableIsAnError() throws {
+        let text = String(decoding: try Self.fixture("pymatgen-text-sites-count.txt"), as: UTF8.self)
+        #expect { try PymatgenTextParser.parse(text, id: "fuzz") } throws: { error in
+            "\(error)".contains("expected site 2, found")
+        }
+    }
+}

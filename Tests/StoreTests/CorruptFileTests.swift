@@ -5,14 +5,15 @@ import Testing
 
 /// Broken files give one-line errors naming the file, and never crash the reader.
 @Suite struct CorruptFileTests {
-    /// Writes a small zstd store and returns its path and bytes.
-    func goodFile(_ dir: TemporaryDirectory) throws -> (String, Data) {
+    /// Writes a small store (zstd unless told otherwise) and returns its path and bytes.
+    func goodFile(_ dir: TemporaryDirectory, compression: Compression = .default) throws -> (String, Data) {
         let path = dir.file("good.h5")
         let file = try StoreFile.create(path)
         let group = try file.root.createGroup("graphs")
         try group.setEncoding("graphs", version: "1")
         try group.write(
-            "edge_distance", (0..<50_000).map { Float($0 % 977) * 0.01 }, options: DatasetOptions(chunkBytes: 1 << 14))
+            "edge_distance", (0..<50_000).map { Float($0 % 977) * 0.01 },
+            options: DatasetOptions(compression: compression, chunkBytes: 1 << 14))
         try file.close()
         return (path, try Data(contentsOf: URL(fileURLWithPath: path)))
     }
@@ -54,9 +55,12 @@ import Testing
         expectOneLineError(path, containing: "truncated file")
     }
 
-    @Test func corruptedChunkBytes() throws {
+    /// Damage inside chunks is found whatever the compression: zstd's frame checksums, gzip's Adler-32, and
+    /// HDF5's Fletcher32 on raw chunks.
+    @Test(arguments: [Compression.default, .gzip(level: 4), .none])
+    func corruptedChunkBytes(compression: Compression) throws {
         let dir = try TemporaryDirectory()
-        let (_, bytes) = try goodFile(dir)
+        let (_, bytes) = try goodFile(dir, compression: compression)
         var damaged = bytes
         // Overwrite a stretch in the middle of the file, where compressed chunks live.
         let start = bytes.count / 2

@@ -89,7 +89,8 @@ public enum PymatgenTextParser {
         cursor += 1
 
         var sites: [Site] = []
-        sites.reserveCapacity(count)
+        // No more rows than lines left: 'Sites (211111111111111)' (found by fuzzing) reserved petabytes.
+        sites.reserveCapacity(min(count, lines.count - cursor))
         while sites.count < count {
             guard cursor < lines.count, !lines[cursor].allSatisfy(\.isWhitespace) else {
                 throw malformed(cursor + 1, "'Sites (\(count))' but the table ends after \(sites.count) rows")
