@@ -19,15 +19,7 @@ import _TestSupport
             stages:
               ingest: {inputs: \(docs), label: [a=a, metal=metal], quiet: true}
               graph: {cutoff: 6, quiet: true}
-              train:
-                targets: a
-                epochs: 3
-                width: 8
-                hidden: 8
-                convolutions: 1
-                batch-size: 8
-                atom-features: \(TrainStageTests.atomFeatures)
-                quiet: true
+              \(TrainStageTests.trainStep(epochs: 3))
               embed: {encoder: mt-cgcnn, quiet: true}
               predict: {model: mt-cgcnn, quiet: true}
               rank: {maximize: a, top: 5, quiet: true}

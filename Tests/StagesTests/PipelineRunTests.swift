@@ -21,15 +21,7 @@ import _TestSupport
                 label: [a=a, metal=metal]
                 quiet: true
               graph: {cutoff: \(cutoff), quiet: true}
-              train:
-                targets: a
-                epochs: \(epochs)
-                width: 8
-                hidden: 8
-                convolutions: 1
-                batch-size: 8
-                atom-features: \(TrainStageTests.atomFeatures)
-                quiet: true
+              \(TrainStageTests.trainStep(epochs: epochs))
               predict: {model: mt-cgcnn, quiet: true}
               rank:
                 where: [label/metal == 0, nsites <= 2]

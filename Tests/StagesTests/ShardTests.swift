@@ -33,15 +33,7 @@ import _TestSupport
             stages:
               ingest: {inputs: \(docs), label: [a=a, metal=metal], quiet: true\(sharding)}
               graph: {cutoff: 6, line-graph: true, quiet: true\(sharding)}
-              train:
-                targets: a
-                epochs: 1
-                width: 8
-                hidden: 8
-                convolutions: 1
-                batch-size: 8
-                atom-features: \(TrainStageTests.atomFeatures)
-                quiet: true
+              \(TrainStageTests.trainStep(epochs: 1))
               embed: {encoder: mt-cgcnn, atoms: true, quiet: true\(sharding)}
               predict: {model: mt-cgcnn, quiet: true\(sharding)}
               rank: {maximize: a, top: 5, quiet: true}

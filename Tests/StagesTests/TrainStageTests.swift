@@ -54,6 +54,12 @@ import _TestSupport
         _ = try GraphStage(parameters: try #require(graph.parameters), options: graph.common).run()
     }
 
+    /// A pipeline file's `train:` step (one line, flow style) training the `tiny` network on label `a`.
+    static func trainStep(epochs: Int) -> String {
+        "train: {targets: a, epochs: \(epochs), width: 8, hidden: 8, convolutions: 1, batch-size: 8, "
+            + "atom-features: \(atomFeatures), quiet: true}"
+    }
+
     /// Runs the train stage in-process with `arguments`.
     @discardableResult
     static func train(_ dir: TemporaryDirectory, _ arguments: [String]) throws -> TrainStage.Summary {
