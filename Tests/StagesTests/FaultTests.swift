@@ -11,7 +11,7 @@ import _TestSupport
 /// store an uninterrupted run gives; a full disk (a file-size limit) gives a one-line error and leaves the earlier
 /// output as it was.
 @Suite struct FaultTests {
-    /// A pipeline over 300 crystals in 4 files into `run`: ingest, graph, train, embed, predict, rank.
+    /// A pipeline over 300 crystals in 4 files into `run`: ingest, graph, train, pretrain, embed, predict, rank.
     static func pipeline(_ dir: TemporaryDirectory, docs: String, run: String) throws -> String {
         let text = """
             version: 1
@@ -20,6 +20,14 @@ import _TestSupport
               ingest: {inputs: \(docs), label: [a=a, metal=metal], quiet: true}
               graph: {cutoff: 6, quiet: true}
               \(TrainStageTests.trainStep(epochs: 3))
+              pretrain:
+                method: negnn-predictive
+                epochs: 2
+                width: 8
+                convolutions: 1
+                batch-size: 32
+                atom-features: \(TrainStageTests.atomFeatures)
+                quiet: true
               embed: {encoder: mt-cgcnn, quiet: true}
               predict: {model: mt-cgcnn, quiet: true}
               rank: {maximize: a, top: 5, quiet: true}
@@ -30,7 +38,8 @@ import _TestSupport
     }
 
     static let outputs = [
-        "crystals.h5", "graphs.h5", "models/mt-cgcnn.h5", "embeddings.h5", "predictions.h5", "ranking.h5",
+        "crystals.h5", "graphs.h5", "models/mt-cgcnn.h5", "models/negnn-predictive.h5", "embeddings.h5",
+        "predictions.h5", "ranking.h5",
     ]
 
     /// How long each step took in a run, from `pipeline.log` (`… graph done after 0.4 s`).
@@ -45,7 +54,7 @@ import _TestSupport
         return found
     }
 
-    @Test(arguments: ["ingest", "graph", "train", "embed", "predict", "rank"])
+    @Test(arguments: ["ingest", "graph", "train", "pretrain", "embed", "predict", "rank"])
     func aStageKilledAtRandomThenRerunGivesTheUninterruptedStore(stage: String) throws {
         let dir = try TemporaryDirectory()
         let docs = try ShardTests.writeDocumentFiles(dir, count: 300)
