@@ -46,7 +46,7 @@ public struct Launcher: Sendable {
         case .slurm:
             let script = try writeScript(
                 step: step, runDirectory: runDirectory, suffix: "", array: nil, body: "exec \(command.line)")
-            return try waitForJob([script], runDirectory: runDirectory)
+            return try waitForJob([script])
         }
     }
 
@@ -56,7 +56,7 @@ public struct Launcher: Sendable {
     ) throws -> String? {
         switch kind {
         case .local:
-            let jobs = setsJobs ? [] : ["--jobs", String(max(1, cores / count))]
+            let jobs = jobsFlag(sharing: count, setsJobs: setsJobs)
             let processes = try (0..<count).map { index in
                 try Self.start(
                     Command(command.executable, command.arguments + jobs + ["--shard", "\(index)/\(count)"]))
@@ -68,24 +68,24 @@ public struct Launcher: Sendable {
             if !failures.isEmpty { return failures.joined(separator: "; ") }
             return try Self.wait(try Self.start(stitch))
         case .mpirun:
-            var arguments = ["-np", String(count)] + mpirunOptions
-            if getuid() == 0 { arguments.append("--allow-run-as-root") }
-            if count > cores { arguments.append("--oversubscribe") }
-            let launched = Command(
-                try Self.locate("mpirun"), arguments + [command.executable] + command.arguments + ["--shard", "auto"])
-            if let outcome = try Self.wait(try Self.start(launched)) { return "mpirun \(outcome)" }
+            let ranks = Command(
+                command.executable,
+                command.arguments + jobsFlag(sharing: count, setsJobs: setsJobs) + ["--shard", "auto"])
+            if let outcome = try Self.wait(try Self.start(try mpirun(ranks, ranks: count))) {
+                return "mpirun \(outcome)"
+            }
             return try Self.wait(try Self.start(stitch))
         case .slurm:
             let shards = Command(command.executable, command.arguments + ["--shard", "auto"])
             let array = try writeScript(
                 step: step, runDirectory: runDirectory, suffix: "", array: count, body: "exec \(shards.line)")
-            let submitted = try sbatch([array], runDirectory: runDirectory)
+            let submitted = try sbatch([array])
             if let failure = submitted.failure { return failure }
-            let jobID = submitted.output.split(separator: ";").first.map(String.init) ?? submitted.output
+            let jobID = submitted.jobID
             let stitcher = try writeScript(
                 step: step, runDirectory: runDirectory, suffix: "-stitch", array: nil, body: "exec \(stitch.line)")
             let dependency = ["--dependency=afterok:\(jobID)", "--kill-on-invalid-dep=yes"]
-            if let failure = try waitForJob(dependency + [stitcher], runDirectory: runDirectory) {
+            if let failure = try waitForJob(dependency + [stitcher]) {
                 return "\(failure) (job array \(jobID): see \(runDirectory)/slurm/\(step)-*.out)"
             }
             return nil
@@ -99,24 +99,33 @@ public struct Launcher: Sendable {
     func runRanks(_ command: Command, count: Int, setsJobs: Bool, step: String, runDirectory: String) throws
         -> String?
     {
-        let jobs = setsJobs ? [] : ["--jobs", String(max(1, cores / count))]
-        var options = mpirunOptions
-        if getuid() == 0 { options.append("--allow-run-as-root") }
+        let ranks = Command(command.executable, command.arguments + jobsFlag(sharing: count, setsJobs: setsJobs))
         switch kind {
         case .local, .mpirun:
-            if count > cores { options.append("--oversubscribe") }
-            let launched = Command(
-                try Self.locate("mpirun"),
-                ["-np", String(count)] + options + [command.executable] + command.arguments
-                    + jobs)
-            return try Self.wait(try Self.start(launched)).map { "mpirun \($0)" }
+            return try Self.wait(try Self.start(try mpirun(ranks, ranks: count))).map { "mpirun \($0)" }
         case .slurm:
-            let launched = Command("mpirun", options + [command.executable] + command.arguments + jobs)
             let script = try writeScript(
                 step: step, runDirectory: runDirectory, suffix: "", array: nil, tasks: count,
-                body: "exec \(launched.line)")
-            return try waitForJob([script], runDirectory: runDirectory)
+                body: "exec \(try mpirun(ranks, ranks: nil).line)")
+            return try waitForJob([script])
         }
+    }
+
+    /// `--jobs` giving each of `count` processes its share of this machine's cores, unless the step sets its own.
+    private func jobsFlag(sharing count: Int, setsJobs: Bool) -> [String] {
+        setsJobs ? [] : ["--jobs", String(max(1, cores / count))]
+    }
+
+    /// `command` under `mpirun`: `-np ranks` (nil: as many as the Slurm allocation has tasks, `mpirun` found
+    /// there), the extra options, `--allow-run-as-root` as root (Open MPI refuses root otherwise) and
+    /// `--oversubscribe` past this machine's cores.
+    private func mpirun(_ command: Command, ranks: Int?) throws -> Command {
+        var arguments = ranks.map { ["-np", String($0)] } ?? []
+        arguments += mpirunOptions
+        if getuid() == 0 { arguments.append("--allow-run-as-root") }
+        if let ranks, ranks > cores { arguments.append("--oversubscribe") }
+        let launcher = ranks == nil ? "mpirun" : try Self.locate("mpirun")
+        return Command(launcher, arguments + [command.executable] + command.arguments)
     }
 
     /// Writes `RUN_DIR/slurm/<step><suffix>.sbatch`, a job (array of `array` tasks, each of `tasks` tasks)
@@ -149,29 +158,33 @@ public struct Launcher: Sendable {
     /// `sbatch --wait` exits 0 for a job cancelled before it ran (a stitch job whose shards failed, under
     /// `--kill-on-invalid-dep`), so the job's state is read back with `scontrol show job`, which needs no
     /// accounting database while Slurm remembers the job (`MinJobAge`, 300 s by default).
-    private func waitForJob(_ arguments: [String], runDirectory: String) throws -> String? {
-        let submitted = try sbatch(["--wait"] + arguments, runDirectory: runDirectory)
+    private func waitForJob(_ arguments: [String]) throws -> String? {
+        let submitted = try sbatch(["--wait"] + arguments)
         if let failure = submitted.failure { return failure }
-        let jobID = submitted.output.split(separator: ";").first.map(String.init) ?? submitted.output
-        let query = try Self.start(
-            Command(try Self.locate("scontrol"), ["show", "job", "-o", jobID]), captureOutput: true)
-        let output = (query.standardOutput as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
-        guard try Self.wait(query) == nil else { return nil }
-        let fields = String(decoding: output, as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        let jobID = submitted.jobID
+        let query = try Self.output(of: Command(try Self.locate("scontrol"), ["show", "job", "-o", jobID]))
+        guard query.failure == nil else { return nil }
+        let fields = query.text.split(whereSeparator: \.isWhitespace)
         let state = fields.first { $0.hasPrefix("JobState=") }?.dropFirst("JobState=".count)
         let reason = fields.first { $0.hasPrefix("Reason=") }?.dropFirst("Reason=".count)
         guard let state, state != "COMPLETED" else { return nil }
         return "job \(jobID) ended \(state)" + (reason.map { $0 == "None" ? "" : " (\($0))" } ?? "")
     }
 
-    /// Runs `sbatch --parsable` with the extra options and `arguments`; its output (a job id), or how it failed.
-    private func sbatch(_ arguments: [String], runDirectory: String) throws -> (output: String, failure: String?) {
-        let process = try Self.start(
-            Command(try Self.locate("sbatch"), ["--parsable"] + sbatchOptions + arguments), captureOutput: true)
+    /// Runs `sbatch --parsable` with the extra options and `arguments`: the job id (`--parsable` prints
+    /// `ID[;CLUSTER]`), or how it failed.
+    private func sbatch(_ arguments: [String]) throws -> (jobID: String, failure: String?) {
+        let result = try Self.output(of: Command(try Self.locate("sbatch"), ["--parsable"] + sbatchOptions + arguments))
+        let jobID = result.text.split(separator: ";").first.map(String.init) ?? result.text
+        return (jobID, result.failure.map { "sbatch \(arguments.last ?? "") \($0)" })
+    }
+
+    /// Runs `command` to the end: its standard output, trimmed, and how it failed (nil for exit status 0).
+    static func output(of command: Command) throws -> (text: String, failure: String?) {
+        let process = try start(command, captureOutput: true)
         let output = (process.standardOutput as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
-        let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if let outcome = try Self.wait(process) { return (text, "sbatch \(arguments.last ?? "") \(outcome)") }
-        return (text, nil)
+        let failure = try wait(process)
+        return (String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), failure)
     }
 
     /// `name` on `PATH`.

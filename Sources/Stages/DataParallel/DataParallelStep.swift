@@ -30,6 +30,13 @@ struct DataParallelStep {
         self.parts = parts
     }
 
+    /// The step for the `parts` asked (nil: one per rank, so one in a single process) on `communicator`, and the
+    /// parts to record in the stage's parameters: nil for one part, so that undivided runs keep their hashes.
+    static func resolving(parts: Int?, on communicator: Communicator) -> (step: DataParallelStep, recorded: Int?) {
+        let count = parts ?? communicator.size
+        return (DataParallelStep(communicator: communicator, parts: count), count == 1 ? nil : count)
+    }
+
     /// Whether this rank writes files and prints progress (rank 0).
     var isRoot: Bool { communicator.rank == 0 }
 

@@ -62,14 +62,15 @@ public struct PredictStage {
         var notes = [String](repeating: "", count: ids.count)
         try Parallelism.$threads.withValue(context.options.jobs) {
             while let block = try reader.nextBlock() {
+                // The block's first crystal among this run's (a shard's) crystals.
+                let first = block.range.lowerBound - reader.rows.lowerBound
                 for (m, predictor) in predictors.enumerated() {
                     var unreadable: [Int] = []
                     for k in 0..<block.count {
                         guard let z = block.uncoveredElement(of: k, features: predictor.features) else { continue }
                         unreadable.append(k)
-                        let crystal = block.range.lowerBound - reader.rows.lowerBound + k
-                        if notes[crystal].isEmpty {
-                            notes[crystal] = "no atom features for Z = \(z) in \(predictor.name); prediction left NaN"
+                        if notes[first + k].isEmpty {
+                            notes[first + k] = "no atom features for Z = \(z) in \(predictor.name); prediction left NaN"
                         }
                     }
                     let batch = block.batch(Array(0..<block.count), features: predictor.features)
@@ -81,9 +82,8 @@ public struct PredictStage {
                         // A model that overflows (weights diverged, an input far outside its training) gives no
                         // number: NaN, said in graph_note, never an infinity or NaN passed on as a prediction.
                         for k in 0..<block.count where !values.mean[k].isFinite || !values.std[k].isFinite {
-                            let crystal = block.range.lowerBound - reader.rows.lowerBound + k
-                            if !unreadable.contains(k) && notes[crystal].isEmpty {
-                                notes[crystal] =
+                            if !unreadable.contains(k) && notes[first + k].isEmpty {
+                                notes[first + k] =
                                     "\(predictor.name) gave a non-finite \(predictor.targets[t].name) "
                                     + "(\(values.mean[k])); prediction left NaN"
                             }

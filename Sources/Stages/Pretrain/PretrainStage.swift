@@ -50,11 +50,9 @@ struct PretrainStage {
         microTablePath: String = "data/dssl_micro_properties.json", options: StageOptions,
         communicator: Communicator = .single
     ) throws {
-        let parts = parameters.parts ?? communicator.size
-        step = DataParallelStep(communicator: communicator, parts: parts)
         partsGiven = parameters.parts != nil
         var parameters = parameters
-        parameters.parts = parts == 1 ? nil : parts
+        (step, parameters.parts) = DataParallelStep.resolving(parts: parameters.parts, on: communicator)
         self.name = name
         self.parameters = parameters
         self.atomFeaturesPath = atomFeaturesPath

@@ -65,6 +65,11 @@ struct Stitch {
         let crystals = try roots.map { try $0.dataset("graph_id").shape().first ?? 0 }
         let excluded = try duplicateIDs(roots)
         let layout = RowLayout(counts: crystals, excluded: excluded.rows)
+        // Where each family's rows go (nil: crystals; else `node_ptr`, `edge_ptr`, …), each offsets array read once.
+        var placements: [String?: RowLayout.Pieces] = [nil: layout.pieces(pointers: nil)]
+        for family in Set(try roots[0].childNames().compactMap(Self.family(of:))) where roots[0].contains(family) {
+            placements[family] = layout.pieces(pointers: try roots.map { try $0.read(family, as: Int64.self).values })
+        }
 
         let outputPath = directory.file(fileName)
         let output = try AtomicStoreFile(creating: outputPath)
@@ -73,7 +78,9 @@ struct Stitch {
             $0.hasPrefix("provenance_") || $0.hasPrefix("shard_") || $0 == "max_reject_fraction"
         }
         try root.setAttribute(StoreFile.stitchedShardsAttribute, paths)
-        try copy(group: "/", from: roots, paths: paths, into: root, layout: layout, extraRejects: excluded.rejects)
+        try copy(
+            group: "/", from: roots, paths: paths, into: root, layout: layout, placements: placements,
+            extraRejects: excluded.rejects)
         if roots[0].hasAttribute("max_reject_fraction") {
             let rejects = try roots.reduce(0) { $0 + (try Self.errorRejects(in: $1)) } + excluded.rejects.count
             try Ingest.checkRejects(
@@ -152,7 +159,7 @@ struct Stitch {
     /// child group, and each dataset as a virtual one, offsets and rejects as real ones.
     private func copy(
         group path: String, from roots: [StoreGroup], paths: [String], into group: StoreGroup, layout: RowLayout,
-        extraRejects: [[String]]
+        placements: [String?: RowLayout.Pieces], extraRejects: [[String]]
     ) throws {
         let sources: [StoreGroup?] = roots.map { root in path == "/" ? root : try? root.file.group(path) }
         var names = Set<String>()
@@ -163,22 +170,25 @@ struct Stitch {
             if template.isGroup(name) {
                 let child = try group.createGroup(name)
                 try child.copyAttributes(from: try template.group(name))
-                let extra = childPath == "/rejects" ? extraRejects : []
                 if childPath == "/rejects" {
-                    try copyRejects(sources.map { try $0?.group(name) }, into: child, extra: extra)
+                    try copyRejects(sources.map { try $0?.group(name) }, into: child, extra: extraRejects)
                 } else {
-                    try copy(group: childPath, from: roots, paths: paths, into: child, layout: layout, extraRejects: [])
+                    try copy(
+                        group: childPath, from: roots, paths: paths, into: child, layout: layout,
+                        placements: placements, extraRejects: [])
                 }
                 continue
             }
-            let dataset = try template.dataset(name)
             if name.hasSuffix("_ptr") {
                 let pointers = try sources.map { try $0?.read(name, as: Int64.self).values ?? [0] }
                 try group.write(name, layout.offsets(pointers), options: DatasetOptions())
             } else {
-                let family = Self.family(of: name)
-                let pointers = try family.map { ptr in try roots.map { try $0.read(ptr, as: Int64.self).values } }
-                let pieces = layout.pieces(pointers: pointers)
+                let dataset = try template.dataset(name)
+                let family = path == "/" ? Self.family(of: name) : nil
+                guard let pieces = placements[family] else {
+                    throw StitchError.disagrees(
+                        paths[0], "\(childPath) has no \(family ?? "graph_id") to place its rows")
+                }
                 var virtual: [VirtualSource] = []
                 for (shard, source) in sources.enumerated() where source?.contains(name) == true {
                     for piece in pieces.shards[shard] {
@@ -268,9 +278,12 @@ struct RowLayout {
     /// Crystals kept in all.
     var total: Int { kept.joined().reduce(0) { $0 + $1.count } }
 
+    /// Per shard, each run of source rows and the stitched row where it starts; and the stitched rows in all.
+    typealias Pieces = (shards: [[(rows: Range<Int>, destination: Int)]], total: Int)
+
     /// The source rows and destinations of each shard: crystal rows (`pointers` nil), or the rows `pointers`
     /// (per shard, `X_ptr`) give the kept crystals.
-    func pieces(pointers: [[Int64]]?) -> (shards: [[(rows: Range<Int>, destination: Int)]], total: Int) {
+    func pieces(pointers: [[Int64]]?) -> Pieces {
         var destination = 0
         var shards: [[(rows: Range<Int>, destination: Int)]] = []
         for (shard, runs) in kept.enumerated() {

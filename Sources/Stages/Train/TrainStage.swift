@@ -38,11 +38,9 @@ public struct TrainStage {
         parameters: TrainParameters, atomFeaturesPath: String, matbenchSplitsPath: String, resume: Bool,
         options: StageOptions, communicator: Communicator = .single
     ) throws {
-        let parts = parameters.parts ?? communicator.size
-        step = DataParallelStep(communicator: communicator, parts: parts)
         partsGiven = parameters.parts != nil
         var parameters = parameters
-        parameters.parts = parts == 1 ? nil : parts
+        (step, parameters.parts) = DataParallelStep.resolving(parts: parameters.parts, on: communicator)
         self.parameters = parameters
         self.atomFeaturesPath = atomFeaturesPath
         self.matbenchSplitsPath = matbenchSplitsPath
