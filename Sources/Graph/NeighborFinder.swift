@@ -12,15 +12,36 @@ public struct Neighbor: Sendable, Hashable {
     /// From the centre to the neighbour, Cartesian, Å.
     public var vector: SIMD3<Double>
 
+    /// The edge order (`Candidate.precedes`): distance, then atom, then image.
+    static func precedes(_ lhs: Neighbor, _ rhs: Neighbor) -> Bool {
+        Candidate.precedes(Candidate(lhs), Candidate(rhs))
+    }
+}
+
+/// A neighbour while searching: what the edge order compares, 24 bytes (a `Neighbor` with its vector is
+/// 80), so sorting the ~20 found per centre moves little; vectors are computed for the kept ones only.
+private struct Candidate {
+    var distance: Double
+    var atom: Int32
+    var image: (x: Int32, y: Int32, z: Int32)
+
     /// The edge order: distance, then atom, then image (lexicographic), so ties break the same way on
     /// every run and for every search order.
-    static func precedes(_ lhs: Neighbor, _ rhs: Neighbor) -> Bool {
+    static func precedes(_ lhs: Candidate, _ rhs: Candidate) -> Bool {
         if lhs.distance != rhs.distance { return lhs.distance < rhs.distance }
         if lhs.atom != rhs.atom { return lhs.atom < rhs.atom }
         if lhs.image.x != rhs.image.x { return lhs.image.x < rhs.image.x }
         if lhs.image.y != rhs.image.y { return lhs.image.y < rhs.image.y }
         return lhs.image.z < rhs.image.z
     }
+
+    var imageVector: SIMD3<Int32> { SIMD3(image.x, image.y, image.z) }
+
+    init(distance: Double, atom: Int32, image: SIMD3<Int32>) {
+        (self.distance, self.atom, self.image) = (distance, atom, (image.x, image.y, image.z))
+    }
+
+    init(_ neighbor: Neighbor) { self.init(distance: neighbor.distance, atom: neighbor.atom, image: neighbor.image) }
 }
 
 /// The nearest neighbours of chosen atoms, found by searching outwards: a cell list at a radius that should
@@ -57,7 +78,7 @@ public struct NeighborFinder: Sendable {
         var result = [[Neighbor]](repeating: [], count: centres.count)
         var pending = Array(centres.indices)
         var radius = min(cutoff, startingRadius(atoms: fracCoords.count, volume: crystal.lattice.volume))
-        var found: [Neighbor] = []
+        var found: [Candidate] = []
         while true {
             let search = PeriodicNeighborSearch(lattice: crystal.lattice, fracCoords: fracCoords, cutoff: radius)
             let final = radius >= cutoff
@@ -69,15 +90,18 @@ public struct NeighborFinder: Sendable {
                     if onePerAtom && j == centre { return }
                     // Distance from the vector, so both come from the same arithmetic (and equal
                     // neighbours compare equal however they were found).
-                    let vector = crystal.lattice.cartesian(fracCoords[j] + SIMD3<Double>(image) - fracCoords[centre])
-                    let distance = length(vector)
+                    let distance = length(vector(from: centre, to: j, image: image))
                     guard distance <= radius else { return }
-                    found.append(Neighbor(atom: Int32(j), image: image, distance: distance, vector: vector))
+                    found.append(Candidate(distance: distance, atom: Int32(j), image: image))
                 }
-                found.sort(by: Neighbor.precedes)
+                found.sort(by: Candidate.precedes)
                 if onePerAtom { keepNearestImage(&found) }
                 if let kept = select(found, radius: radius, final: final) {
-                    result[slot] = kept
+                    result[slot] = kept.map { candidate in
+                        let image = candidate.imageVector
+                        let vector = vector(from: centre, to: Int(candidate.atom), image: image)
+                        return Neighbor(atom: candidate.atom, image: image, distance: candidate.distance, vector: vector)
+                    }
                 } else {
                     unsatisfied.append(slot)
                 }
@@ -86,23 +110,28 @@ public struct NeighborFinder: Sendable {
             pending = unsatisfied
             radius = min(cutoff, radius * 1.4)
         }
+
+        /// L · (frac[j] + image − frac[i]), Å: the one expression for an edge's vector and distance.
+        func vector(from i: Int, to j: Int, image: SIMD3<Int32>) -> SIMD3<Double> {
+            crystal.lattice.cartesian(fracCoords[j] + SIMD3<Double>(image) - fracCoords[i])
+        }
     }
 
     /// The neighbours to keep from `found` (all neighbours within `radius`, in edge order), or `nil` when a
     /// larger radius could change the answer.
-    private func select(_ found: [Neighbor], radius: Double, final: Bool) -> [Neighbor]? {
-        guard found.count >= count else { return final ? found : nil }
-        guard keepTies else { return Array(found.prefix(count)) }
+    private func select(_ found: [Candidate], radius: Double, final: Bool) -> ArraySlice<Candidate>? {
+        guard found.count >= count else { return final ? found[...] : nil }
+        guard keepTies else { return found.prefix(count) }
         let limit = found[count - 1].distance + GraphParameters.tieTolerance
         // A neighbour tied with the last one kept may lie just outside this radius.
         guard final || limit <= radius else { return nil }
         var end = count
         while end < found.count && found[end].distance <= limit { end += 1 }
-        return Array(found[..<end])
+        return found[..<end]
     }
 
     /// Drops every image of an atom but its first (nearest) one; `found` is in edge order.
-    private func keepNearestImage(_ found: inout [Neighbor]) {
+    private func keepNearestImage(_ found: inout [Candidate]) {
         var seen = Set<Int32>()
         found.removeAll { !seen.insert($0.atom).inserted }
     }

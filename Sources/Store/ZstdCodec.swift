@@ -1,4 +1,5 @@
 import CZstd
+import Glibc
 
 /// One-shot zstd compression of a chunk into one frame, and its inverse, over caller-owned buffers.
 ///
@@ -15,14 +16,32 @@ enum ZstdCodec {
     static func compress(
         _ source: UnsafeRawBufferPointer, level: Int32, into destination: UnsafeMutableRawBufferPointer
     ) -> Int? {
-        guard let context = ZSTD_createCCtx() else { return nil }
-        defer { ZSTD_freeCCtx(context) }
-        guard ZSTD_isError(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)) == 0,
+        guard let context = threadContext() else { return nil }
+        guard ZSTD_isError(ZSTD_CCtx_reset(context, ZSTD_reset_session_and_parameters)) == 0,
+            ZSTD_isError(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)) == 0,
             ZSTD_isError(ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1)) == 0
         else { return nil }
         let written = ZSTD_compress2(
             context, destination.baseAddress, destination.count, source.baseAddress, source.count)
         return ZSTD_isError(written) == 0 ? written : nil
+    }
+
+    /// Frees a thread's compression context when the thread exits.
+    private static let contextKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { ZSTD_freeCCtx(OpaquePointer($0)) }
+        return key
+    }()
+
+    /// The calling thread's compression context, made on its first use.
+    ///
+    /// A context allocates and clears about a megabyte of match tables on its first frame; one per thread,
+    /// reset between chunks, saves that on every chunk (measured 4 % of `xtal-graph` on 1,200 crystals).
+    private static func threadContext() -> OpaquePointer? {
+        if let context = pthread_getspecific(contextKey) { return OpaquePointer(context) }
+        guard let context = ZSTD_createCCtx() else { return nil }
+        pthread_setspecific(contextKey, UnsafeRawPointer(context))
+        return context
     }
 
     /// The decompressed size recorded in the frame header, or `nil` when absent or unreadable.
