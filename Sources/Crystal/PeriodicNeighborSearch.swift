@@ -3,9 +3,11 @@ import Foundation
 /// Finds every pair of atoms (including periodic images) within a cutoff, with a cell list.
 ///
 /// Atoms are wrapped into the unit cell and binned on a grid in fractional space with about eight bins per
-/// atom and bins no thinner than the cutoff; a pair within the cutoff then lies at most `ceil(cutoff / w)`
-/// bins apart along each axis, where `w` is the bin's perpendicular width. Cost is O(N · neighbours), so a
-/// 10,000-atom cell is as cheap per atom as a 2-atom one.
+/// atom and bins no thinner than the cutoff. A point within the cutoff of an atom differs from it in fractional
+/// coordinate `k` by at most `cutoff / d_k`, where `d_k` is the spacing of the lattice planes across axis `k`
+/// (the slab bound); each axis scans just the bins that slab overlaps, usually two rather than three, so
+/// about 8–12 bins are visited instead of 27. Cost is O(N · neighbours), so a 10,000-atom cell is as cheap per
+/// atom as a 2-atom one.
 ///
 /// Images are integer lattice translations: the neighbour's position is `frac[j] + image` (in the original,
 /// unwrapped fractional coordinates), and the distance is |L · (frac[j] + image − frac[i])|.
@@ -18,10 +20,12 @@ public struct PeriodicNeighborSearch: Sendable {
     private let positions: [SIMD3<Double>]
     private let floors: [SIMD3<Int32>]
     private let bins: SIMD3<Int>
-    private let reach: SIMD3<Int>
+    /// The slab bound in bins: `cutoff / d_k · bins_k` along each axis.
+    private let reach: SIMD3<Double>
+    /// Wrapped fractional coordinates, in [0, 1).
+    private let wrapped: [SIMD3<Double>]
     private let binStart: [Int]
     private let binAtoms: [Int]
-    private let binOf: [SIMD3<Int>]
 
     /// Prepares a search among `fracCoords` in `lattice` for neighbours within `cutoff` Å.
     ///
@@ -52,10 +56,7 @@ public struct PeriodicNeighborSearch: Sendable {
             }
         }
         bins = counts
-        reach = SIMD3<Int>(
-            Int((cutoff * Double(counts.x) / spacings.x).rounded(.up)),
-            Int((cutoff * Double(counts.y) / spacings.y).rounded(.up)),
-            Int((cutoff * Double(counts.z) / spacings.z).rounded(.up)))
+        reach = cutoff * SIMD3<Double>(Double(counts.x), Double(counts.y), Double(counts.z)) / spacings
         var floors: [SIMD3<Int32>] = []
         var wrapped: [SIMD3<Double>] = []
         var binOf: [SIMD3<Int>] = []
@@ -85,8 +86,8 @@ public struct PeriodicNeighborSearch: Sendable {
             fill[key] += 1
         }
         self.floors = floors
+        self.wrapped = wrapped
         positions = wrapped.map { lattice.cartesian($0) }
-        self.binOf = binOf
         binStart = start
         binAtoms = atoms
     }
@@ -98,22 +99,30 @@ public struct PeriodicNeighborSearch: Sendable {
     /// The atom's own periodic images are included (when a lattice vector is shorter than the cutoff); the
     /// atom itself (j = i, image 0) is not.
     public func forEachNeighbor(of i: Int, _ body: (_ j: Int, _ image: SIMD3<Int32>, _ distance: Double) -> Void) {
-        let home = binOf[i]
+        // The bins the slab bound allows, widened by a hair so that an atom on a bin boundary (or wrapped to
+        // exactly 1 and kept in the last bin) is never missed; the distance test below is the exact one.
+        let scaled = wrapped[i] * SIMD3<Double>(Double(bins.x), Double(bins.y), Double(bins.z))
+        let low = SIMD3<Int>(
+            Int((scaled.x - reach.x - 1e-9).rounded(.down)), Int((scaled.y - reach.y - 1e-9).rounded(.down)),
+            Int((scaled.z - reach.z - 1e-9).rounded(.down)))
+        let high = SIMD3<Int>(
+            Int((scaled.x + reach.x + 1e-9).rounded(.down)), Int((scaled.y + reach.y + 1e-9).rounded(.down)),
+            Int((scaled.z + reach.z + 1e-9).rounded(.down)))
         let origin = positions[i]
         let floor = floors[i]
         let cutoff2 = cutoff * cutoff
         positions.withUnsafeBufferPointer { positions in
             binAtoms.withUnsafeBufferPointer { binAtoms in
                 binStart.withUnsafeBufferPointer { binStart in
-                    for dx in -reach.x...reach.x {
-                        let (bx, sx) = wrap(home.x + dx, bins.x)
+                    for x in low.x...high.x {
+                        let (bx, sx) = wrap(x, bins.x)
                         let offsetX = Double(sx) * lattice.a - origin
-                        for dy in -reach.y...reach.y {
-                            let (by, sy) = wrap(home.y + dy, bins.y)
+                        for y in low.y...high.y {
+                            let (by, sy) = wrap(y, bins.y)
                             let offsetXY = offsetX + Double(sy) * lattice.b
                             let row = (bx * bins.y + by) * bins.z
-                            for dz in -reach.z...reach.z {
-                                let (bz, sz) = wrap(home.z + dz, bins.z)
+                            for z in low.z...high.z {
+                                let (bz, sz) = wrap(z, bins.z)
                                 let key = row + bz
                                 let first = binStart[key]
                                 let last = binStart[key + 1]
@@ -138,7 +147,7 @@ public struct PeriodicNeighborSearch: Sendable {
 
     /// `index` wrapped into `0..<count`, and how many whole periods were removed (floor division).
     ///
-    /// By repeated subtraction: the bins scanned lie within a period or two of the home bin, so this is a
+    /// By repeated subtraction: the bins scanned lie within a period or two of the cell, so this is a
     /// compare or two, where an integer division would cost tens of cycles on every bin visited.
     @inline(__always)
     private func wrap(_ index: Int, _ count: Int) -> (Int, Int) {

@@ -138,6 +138,41 @@ enum TinyCrystals {
         }
     }
 
+    /// Random skewed cells (some with several bins per axis, some with a cutoff spanning many images), with atoms
+    /// on bin boundaries and at fractional 0, 1 and −1e-17 (which wraps to exactly 1): the slab bound that
+    /// picks the bins to scan must never miss a pair.
+    @Test func matchesBruteForceOnRandomCellsAndBoundaries() {
+        var generator = SplitMix64(seed: 11)
+        for trial in 0..<40 {
+            var lattice: Lattice
+            repeat {
+                lattice = Lattice(
+                    lengths: SIMD3(
+                        Double.random(in: 2...12, using: &generator), Double.random(in: 2...12, using: &generator),
+                        Double.random(in: 2...12, using: &generator)),
+                    anglesInDegrees: SIMD3(
+                        Double.random(in: 55...125, using: &generator), Double.random(in: 55...125, using: &generator),
+                        Double.random(in: 55...125, using: &generator)))
+            } while !(lattice.volume > 1)
+            let count = Int.random(in: 1...16, using: &generator)
+            let special: [Double] = [0, 0.5, 0.25, 1, -1e-17, 1 - 1e-16]
+            let frac = (0..<count).map { k in
+                k % 3 == 0
+                    ? SIMD3(
+                        special[k % special.count], special[(k / 2) % special.count],
+                        Double.random(in: 0..<1, using: &generator))
+                    : SIMD3(
+                        Double.random(in: 0..<1, using: &generator), Double.random(in: 0..<1, using: &generator),
+                        Double.random(in: 0..<1, using: &generator))
+            }
+            let cutoff = Double.random(in: 0.8...6, using: &generator)
+            let (found, expected) = (search(lattice, frac, cutoff: cutoff), bruteForce(lattice, frac, cutoff: cutoff))
+            #expect(
+                found == expected,
+                "trial \(trial): extra \(found.subtracting(expected)) missing \(expected.subtracting(found))")
+        }
+    }
+
     @Test func bccHasEightNearestNeighbours() {
         let mo = TinyCrystals.molybdenum
         let search = PeriodicNeighborSearch(lattice: mo.lattice, fracCoords: mo.sites.map(\.fracCoords), cutoff: 2.8)
