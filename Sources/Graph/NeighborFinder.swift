@@ -99,8 +99,9 @@ public struct NeighborFinder: Sendable {
                 if let kept = select(found, radius: radius, final: final) {
                     result[slot] = kept.map { candidate in
                         let image = candidate.imageVector
-                        let vector = vector(from: centre, to: Int(candidate.atom), image: image)
-                        return Neighbor(atom: candidate.atom, image: image, distance: candidate.distance, vector: vector)
+                        return Neighbor(
+                            atom: candidate.atom, image: image, distance: candidate.distance,
+                            vector: vector(from: centre, to: Int(candidate.atom), image: image))
                     }
                 } else {
                     unsatisfied.append(slot)
