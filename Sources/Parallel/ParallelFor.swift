@@ -1,9 +1,13 @@
 import Dispatch
+import Synchronization
 
 /// Runs `body(index)` for every index in `0..<count` on up to `threads` threads.
 ///
-/// With `threads <= 1` it is a plain loop. Index `i` goes to worker `i % workers`, so the assignment does not depend on timing;
-/// `body` must only write state owned by its index.
+/// With `threads <= 1` it is a plain loop. Otherwise each worker takes the next index not yet taken (one atomic
+/// counter), so a worker that was descheduled, or drew slow items, does not leave the others idle at the end:
+/// which thread runs an index depends on timing, so `body` must only write state owned by its index (results
+/// then never depend on it). A fixed assignment (index i to worker i % workers) measured 1.5× on two cores for
+/// ingest, where the reader and writer threads share the cores with the workers.
 ///
 /// This is the one place that hands a non-`Sendable` closure to `concurrentPerform`; callers keep
 /// their per-index writes disjoint.
@@ -15,8 +19,13 @@ public func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
     }
     withoutActuallyEscaping(body) { body in
         nonisolated(unsafe) let work = body
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for index in stride(from: worker, to: count, by: workers) { work(index) }
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < count else { return }
+                work(index)
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Pipeline
 import Store
+import Tensor
 
 /// What every stage run holds: its options, run directory, shard, progress line and where one-line notes go.
 struct StageContext {
@@ -14,6 +15,7 @@ struct StageContext {
 
     /// Opens (creating if needed) the run directory `options.store` for stage `label`.
     init(label: String, options: StageOptions, shard: Shard? = nil) throws {
+        Parallelism.stopBLASThreads()
         self.options = options
         self.shard = shard
         directory = try RunDirectory(options.store)

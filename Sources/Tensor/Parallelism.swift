@@ -1,4 +1,5 @@
 import CBLAS
+import Glibc
 import Parallel
 
 /// How many threads tensor ops use, bound for a scope: `Parallelism.$threads.withValue(jobs) { … }`.
@@ -34,6 +35,20 @@ public enum Parallelism {
     /// Keeps OpenBLAS single-threaded: the blocks are the parallelism.
     static func prepareBLAS() {
         if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
+    }
+
+    /// Stops OpenBLAS's own worker threads, which XtalScreen never uses; call once, at the start of a process.
+    ///
+    /// Matrix products run as single-threaded blocks on XtalScreen's threads. OpenBLAS's pthread build starts one thread per core when the library loads, and each spins
+    /// (`sched_yield`) for about 2²⁸ cycles, a tenth of a second, before it sleeps: a core taken from every
+    /// short stage (a quarter of the CPU time of a 2-core ingest of the dielectric set). `blas_thread_shutdown_`
+    /// is the function OpenBLAS itself calls before a fork; it is looked up at run time, so builds without it
+    /// (serial, OpenMP) are left as they are.
+    public static func stopBLASThreads() {
+        openblas_set_num_threads(1)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") else { return }
+        typealias Shutdown = @convention(c) () -> Int32
+        _ = unsafeBitCast(symbol, to: Shutdown.self)()
     }
 }
 
