@@ -202,6 +202,28 @@ import _TestSupport
         }
     }
 
+    /// The manifest covering a file is found however its path is spelled (with `.`, `..` or `//`, in a
+    /// subfolder of the manifest's folder or not), and files it does not list are not covered.
+    @Test func manifestEntriesAreFoundForAnySpellingOfThePath() throws {
+        let dir = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir.file("data/cgcnn"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: Self.repository.appendingPathComponent("data-manifest.json").path,
+            toPath: dir.file("data-manifest.json"))
+        var index = DataManifestIndex()
+        for path in [
+            dir.file("data/cgcnn/band-gap.h5"), dir.file("data/./cgcnn/../cgcnn/band-gap.h5"),
+            dir.file("data/cgcnn/") + "band-gap.h5",
+        ] {
+            #expect(try index.entry(for: path)?.path == "data/cgcnn/band-gap.h5", "\(path)")
+        }
+        #expect(
+            try index.entry(for: dir.file("data/matbench_dielectric.json.gz"))?.path
+                == "data/matbench_dielectric.json.gz")
+        #expect(try index.entry(for: dir.file("data/cgcnn/unlisted.h5")) == nil)
+        #expect(try index.entry(for: dir.file("band-gap.h5")) == nil)
+    }
+
     @Test func integerIDsArePrefixedWithTheFileStem() throws {
         let dir = try TemporaryDirectory()
         let document = """

@@ -13,8 +13,8 @@
 /// if let block = splitter.finish() { crystals.append(try CIFParser.parseBlock(block)) }
 /// ```
 public struct CIFBlockSplitter: Sendable {
-    /// The text of the block being read, `nil` before the first `data_` line.
-    private var current: String?
+    /// The bytes of the block being read, `nil` before the first `data_` line.
+    private var current: [UInt8]?
     /// Whether the last line read opened a semicolon text field that is not closed yet.
     private var inTextField = false
     /// Lines read so far.
@@ -29,25 +29,30 @@ public struct CIFBlockSplitter: Sendable {
     /// Reads one line (without its line ending).
     ///
     /// - Returns: the text of the previous data block when `line` starts a new one, else `nil`.
-    public mutating func append(_ line: Substring) -> String? {
+    public mutating func append(_ line: Substring) -> String? { append(bytes: ArraySlice(line.utf8)) }
+
+    /// Reads one line's bytes (without its line ending): the block is kept as bytes and made a `String` once,
+    /// when it is returned (a folder of CIFs is cut on one thread, so this is ingest's serial part).
+    ///
+    /// - Returns: the text of the previous data block when `line` starts a new one, else `nil`.
+    public mutating func append(bytes line: ArraySlice<UInt8>) -> String? {
         lineNumber += 1
-        let first = line.utf8.first
+        let first = line.first
         if inTextField {
             if first == UInt8(ascii: ";") { inTextField = false }
-            current?.append(contentsOf: line)
-            current?.append("\n")
+            appendLine(line)
             return nil
         }
         if first == UInt8(ascii: ";") {
             inTextField = true
         } else if startsDataBlock(line) {
             let finished = takeBlock()
-            current = String(line) + "\n"
+            current = []
+            appendLine(line)
             currentStartLine = lineNumber
             return finished
         }
-        current?.append(contentsOf: line)
-        current?.append("\n")
+        appendLine(line)
         return nil
     }
 
@@ -59,16 +64,22 @@ public struct CIFBlockSplitter: Sendable {
         return takeBlock()
     }
 
+    private mutating func appendLine(_ line: ArraySlice<UInt8>) {
+        guard current != nil else { return }
+        current?.append(contentsOf: line)
+        current?.append(UInt8(ascii: "\n"))
+    }
+
     private mutating func takeBlock() -> String? {
         guard let block = current else { return nil }
         current = nil
         lastBlockStartLine = currentStartLine
-        return block
+        return String(decoding: block, as: UTF8.self)
     }
 
     /// Whether `line`, after leading blanks, starts with `data_` (in any case).
-    private func startsDataBlock(_ line: Substring) -> Bool {
-        var bytes = line.utf8.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }.makeIterator()
+    private func startsDataBlock(_ line: ArraySlice<UInt8>) -> Bool {
+        var bytes = line.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }.makeIterator()
         for expected in "data_".utf8 {
             guard let byte = bytes.next(), asciiLowercase(byte) == expected else { return false }
         }

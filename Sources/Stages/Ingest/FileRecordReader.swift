@@ -73,8 +73,8 @@ struct FileRecordReader {
         switch reader {
         case .cif(var lines, var splitter):
             defer { reader = .cif(lines, splitter) }
-            while let line = try lines.readLine() {
-                if let block = splitter.append(line) {
+            while let line = try lines.readLineBytes() {
+                if let block = splitter.append(bytes: line) {
                     var raw = record(.cif(block))
                     raw.multiBlock = true
                     raw.lineOffset = splitter.lastBlockStartLine - 1
