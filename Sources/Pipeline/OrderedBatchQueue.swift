@@ -6,14 +6,18 @@ import Store
 /// The stage work queue: a producer gathers items in batches, `jobs` threads transform them, and the calling
 /// thread consumes the results in input order, so results never depend on `jobs` or timing.
 ///
-/// The three parts overlap: the producer runs on its own thread up to two batches ahead, batch k is
-/// transformed while the calling thread consumes batch k − 1. Memory holds at most four batches. The
+/// The three parts overlap: the producer runs on its own thread up to two batches ahead, and batches k + 1 to
+/// k + `lookahead` are transformed while the calling thread consumes batch k. Memory holds at most
+/// `lookahead` + 3 batches (two queued, one being gathered, the transformed ones, the one consumed). The
 /// transform must be a pure function of its item.
 public struct OrderedBatchQueue: Sendable {
     /// Worker threads for the transform.
     public let jobs: Int
     /// Items per batch.
     public let batchSize: Int
+
+    /// Batches transformed ahead of the one being consumed, so the workers never wait for the consumer.
+    static let lookahead = 3
 
     public init(jobs: Int, batchSize: Int = 256) {
         precondition(jobs > 0 && batchSize > 0, "OrderedBatchQueue: jobs \(jobs), batchSize \(batchSize)")
@@ -59,23 +63,27 @@ public struct OrderedBatchQueue: Sendable {
         }
         producer.start()
         defer { batches.waitUntilProducerDone() }
-        var inFlight: InFlight<Output>?
+        var inFlight: [InFlight<Output>] = []
+        var exhausted = false
         while true {
-            let batch = batches.take()
-            let started = batch.map { InFlight($0, transform: transform, jobs: jobs) }
-            if let previous = inFlight {
-                for output in previous.wait() {
-                    do {
-                        try consume(output)
-                    } catch {
-                        batches.cancel()
-                        _ = started?.wait()
-                        throw error
-                    }
+            while !exhausted && inFlight.count < Self.lookahead {
+                guard let batch = batches.take() else {
+                    exhausted = true
+                    break
+                }
+                inFlight.append(InFlight(batch, transform: transform, jobs: jobs))
+            }
+            guard !inFlight.isEmpty else { break }
+            let oldest = inFlight.removeFirst()
+            for output in oldest.wait() {
+                do {
+                    try consume(output)
+                } catch {
+                    batches.cancel()
+                    for later in inFlight { _ = later.wait() }
+                    throw error
                 }
             }
-            guard let started else { break }
-            inFlight = started
         }
         if let error = batches.producerError { throw error }
     }
