@@ -6,8 +6,8 @@ import Synchronization
 /// With `threads <= 1` it is a plain loop. Otherwise each worker takes the next index not yet taken (one atomic
 /// counter), so a worker that was descheduled, or drew slow items, does not leave the others idle at the end:
 /// which thread runs an index depends on timing, so `body` must only write state owned by its index (results
-/// then never depend on it). A fixed assignment (index i to worker i % workers) measured 1.5× on two cores for
-/// ingest, where the reader and writer threads share the cores with the workers.
+/// then never depend on it). A fixed assignment (index i to worker i % workers) left a worker idle while the
+/// other, sharing its core with ingest's reader or writer thread, finished its half of the batch.
 ///
 /// This is the one place that hands a non-`Sendable` closure to `concurrentPerform`; callers keep
 /// their per-index writes disjoint.

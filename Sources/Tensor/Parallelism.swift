@@ -39,9 +39,10 @@ public enum Parallelism {
 
     /// Stops OpenBLAS's own worker threads, which XtalScreen never uses; call once, at the start of a process.
     ///
-    /// Matrix products run as single-threaded blocks on XtalScreen's threads. OpenBLAS's pthread build starts one thread per core when the library loads, and each spins
-    /// (`sched_yield`) for about 2²⁸ cycles, a tenth of a second, before it sleeps: a core taken from every
-    /// short stage (a quarter of the CPU time of a 2-core ingest of the dielectric set). `blas_thread_shutdown_`
+    /// Matrix products run as single-threaded blocks on XtalScreen's threads. OpenBLAS's pthread build starts
+    /// one thread per core when the library loads, and each spins (`sched_yield`) for about 2²⁸ cycles, a tenth
+    /// of a second, before it sleeps: a core taken from every short stage (a quarter of the CPU time of a
+    /// 2-core ingest of the dielectric set). `blas_thread_shutdown_`
     /// is the function OpenBLAS itself calls before a fork; it is looked up at run time, so builds without it
     /// (serial, OpenMP) are left as they are.
     public static func stopBLASThreads() {
