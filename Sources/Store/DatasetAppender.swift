@@ -26,7 +26,7 @@ public final class DatasetAppender<T: StoreScalar> {
         rowSize = rowShape.reduce(1, *)
         target = GrowingDataset(
             group, name, rowShape: rowShape, fileType: T.fileType, elementBytes: MemoryLayout<T>.stride,
-            options: options)
+            options: options, rawRows: true)
         chunkRows = target.chunkRows
     }
 

@@ -55,6 +55,43 @@ import Testing
         #expect(back == Self.values)
     }
 
+    /// Appended zstd datasets: full chunks compressed on other threads (or not, with one thread) and written
+    /// later with `H5Dwrite_chunk`, interleaved with a second dataset's appends: the same values, and the
+    /// same file bytes for any thread count; HDF5's own filter pipeline decodes them.
+    @Test func appendedFilesDoNotDependOnThreads() throws {
+        let dir = try TemporaryDirectory()
+        var files: [Data] = []
+        for threads in [1, 2, 4] {
+            let path = dir.file("append\(threads).h5")
+            do {
+                let file = try StoreFile.create(path)
+                let options = DatasetOptions(chunkBytes: 1200, threads: threads)
+                let vectors = try DatasetAppender<Float>(file.root, "edge_vector", rowShape: [3], options: options)
+                let ids = try DatasetAppender<Int64>(file.root, "edge_src", options: options)
+                for piece in stride(from: 0, to: Self.values.count, by: 3 * 97) {
+                    let end = min(piece + 3 * 97, Self.values.count)
+                    try vectors.append(contentsOf: Self.values[piece..<end])
+                    try ids.append(contentsOf: (piece / 3..<end / 3).map { Int64($0 * 31 % 1009) })
+                }
+                try vectors.finish()
+                try ids.finish()
+                try file.close()
+            }
+            let dataset = try StoreFile.open(path).root.dataset("edge_vector")
+            var back = [Float](repeating: -1, count: Self.values.count)
+            try back.withUnsafeMutableBytes { buffer in
+                _ = try dataset.call("H5Dread") {
+                    H5Dread(
+                        dataset.objectID, Float.memoryType, xs_H5S_ALL(), xs_H5S_ALL(), xs_H5P_DEFAULT(),
+                        buffer.baseAddress)
+                }
+            }
+            #expect(back == Self.values, "threads \(threads)")
+            files.append(try Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        #expect(files[1] == files[0] && files[2] == files[0])
+    }
+
     @Test func appendedChunksReadInParallel() throws {
         let dir = try TemporaryDirectory()
         let file = try StoreFile.create(dir.file("a.h5"))
