@@ -2,8 +2,9 @@ import CHDF5
 
 /// Appends rows to a new chunked dataset without holding the whole dataset in memory.
 ///
-/// Rows are buffered until a full chunk is ready, then the dataset is extended and the chunk written, so
-/// memory stays at one chunk and each chunk is compressed once. Call `finish()` to write the last partial
+/// Rows are buffered until a full chunk is ready, then the dataset is extended and the chunk written (with
+/// zstd, compressed on another thread and written two chunks later, `GrowingDataset`), so memory stays at a
+/// few chunks and each chunk is compressed once. Call `finish()` to write the last partial
 /// chunk and get the dataset; rows not finished are lost (the file is then incomplete, as a `.partial` file
 /// should be). The dataset is created at the first write, so one that fits in a chunk gets a chunk of its
 /// own size (see `GrowingDataset`).

@@ -2,7 +2,7 @@ import Graph
 import Store
 
 /// Writes `graphs.h5` (encoding `graphs`, version 1; docs/store-format.md §6) one graph at a time, appending
-/// in blocks, with memory bounded by a chunk per dataset plus one block of graphs.
+/// in blocks, with memory bounded by a few chunks per dataset (`DatasetAppender`) plus one block of graphs.
 final class GraphsWriter {
     /// The encoding written.
     static let encoding = (type: "graphs", version: "1")

@@ -2,7 +2,7 @@ import Crystal
 import Store
 
 /// Writes `crystals.h5` (encoding `crystals`, version 1; see docs/store-format.md §5) one crystal at a time,
-/// with memory bounded by a chunk per dataset plus one number per crystal and label.
+/// with memory bounded by a few chunks per dataset (`DatasetAppender`) plus one number per crystal and label.
 final class CrystalsWriter {
     /// The encoding written.
     static let encoding = (type: "crystals", version: "1")
