@@ -27,7 +27,7 @@ struct DataManifest: Codable, Sendable {
 /// directory holding inputs, which manifest (if any) covers it: a folder of thousands of files costs one
 /// search per directory, then a dictionary lookup per file (path arithmetic in Foundation per file was half of
 /// ingest's serial reader on a folder of CIFs).
-struct DataManifestIndex {
+struct DataManifestIndex: Sendable {
     private var byDirectory: [String: (manifest: DataManifest, directory: String)?] = [:]
     /// For each input directory as written: the manifest covering it and the directory's path relative to the
     /// manifest's folder ("" for the folder itself), or nil when none does.

@@ -75,13 +75,26 @@ public struct Ingest {
         let parser = RecordParser(
             rules: parameters.validation, idField: parameters.idField, fingerprints: parameters.unique)
         var names: [String: Int] = [:]
+        var wholeFileHashes: [String: String] = [:]
+        let parameters = parameters
         try OrderedBatchQueue(jobs: options.jobs).run(
             next: { source.next() },
-            transform: { item in
-                if case .record(let raw) = item { return .checked(parser.check(raw)) }
-                return item
+            transform: { (item: IngestItem) -> IngestItem in
+                switch item {
+                case .record(let raw): return .checked(parser.check(raw))
+                case .wholeFile(let file, let manifests):
+                    return IngestSource.readWhole(file, manifests: manifests, parameters: parameters, parser: parser)
+                default: return item
+                }
             },
-            consume: { item in try consume(item, writer: writer, state: &state, names: &names) })
+            consume: { (item: IngestItem) in
+                if case .wholeFileRead(let items, let hashes) = item {
+                    wholeFileHashes.merge(hashes) { first, _ in first }
+                    for inner in items { try consume(inner, writer: writer, state: &state, names: &names) }
+                } else {
+                    try consume(item, writer: writer, state: &state, names: &names)
+                }
+            })
 
         let total = writer.count + writer.rejectCount
         if context.shard == nil {
@@ -91,7 +104,8 @@ public struct Ingest {
         let labels = state.labelColumns()
         let provenance = Provenance(
             stage: "ingest", parameterHash: try CanonicalJSON.hash(parameters),
-            inputHashes: Self.inputHashes(source.hashes, folders: folders),
+            inputHashes: Self.inputHashes(
+                source.hashes.merging(wholeFileHashes) { first, _ in first }, folders: folders),
             toolVersion: XtalVersion.current, startedAt: started)
         try context.stampShard(writer.root, items: share, of: allFiles)
         if context.shard != nil {
@@ -195,8 +209,8 @@ public struct Ingest {
             names.removeAll(keepingCapacity: true)
         case .checked(let checked):
             try consume(checked, writer: writer, state: &state, names: &names)
-        case .record:
-            preconditionFailure("Ingest.consume: a record reached the writer unparsed")
+        case .record, .wholeFile, .wholeFileRead:
+            preconditionFailure("Ingest.consume: a record or whole file reached the writer unparsed")
         case .fileFailed(let file, let record, let reason):
             try reject(file, record: record, id: "", reason: reason, writer: writer)
         case .fileEnded(let file, let records, let brokeOff, let lateFields):
@@ -290,10 +304,9 @@ public struct Ingest {
 
     /// A file name without folders and without compression and format extensions.
     static func stem(_ path: String) -> String {
-        var name = (InputCompression.strippedName(path) as NSString).lastPathComponent
-        if !(name as NSString).pathExtension.isEmpty && InputFormat.isStructureFile(name) {
-            name = (name as NSString).deletingPathExtension
-        }
-        return name
+        let name = String(InputFormat.lastComponent(InputCompression.strippedName(path)))
+        let ext = InputFormat.pathExtension(name)
+        guard !ext.isEmpty && InputFormat.isStructureFile(name) else { return name }
+        return String(name.dropLast(ext.count + 1))
     }
 }

@@ -14,6 +14,10 @@ enum IngestItem: Sendable {
     case fileFailed(file: String, record: String, reason: String)
     /// A file is done: how many records it gave, and fields that came after its structures.
     case fileEnded(file: String, records: Int, brokeOff: Bool, lateFields: [LateField])
+    /// A small file for a worker to read, hash and parse whole (before the worker) …
+    case wholeFile(file: String, manifests: DataManifestIndex)
+    /// … and after it: the items the reader would have given for it, records checked, and its SHA-256.
+    case wholeFileRead(items: [IngestItem], hashes: [String: String])
 
     /// A field for an earlier record of the same file, by record name.
     struct LateField: Sendable {
@@ -25,6 +29,11 @@ enum IngestItem: Sendable {
 
 /// The serial producer of ingest: walks the input files in order and cuts each into records, so that one work
 /// queue spans all files (a folder of small CIFs is parsed in parallel too).
+///
+/// Files of at most `wholeFileBytes` on disk, among several, are not opened here but handed to a worker whole
+/// (`wholeFile`): the worker runs a source of its own over that one file (`readWhole`), so hashing, opening and
+/// cutting a folder of thousands of small CIFs is spread over the workers instead of this one thread (it was
+/// the bottleneck on two cores). The items, and so the store, are the same either way.
 struct IngestSource {
     private let parameters: IngestParameters
     private var files: [String]
@@ -33,13 +42,41 @@ struct IngestSource {
     private var recordsInFile = 0
     /// The end of a file that broke off, returned after its failure.
     private var pendingEnd: IngestItem?
-    private var manifests = DataManifestIndex()
+    private var manifests: DataManifestIndex
+    /// Whether small files go to workers whole.
+    private let wholeFiles: Bool
     /// SHA-256 of every file opened, for provenance.
     private(set) var hashes: [String: String] = [:]
 
-    init(files: [String], parameters: IngestParameters) {
+    /// Files up to this size (on disk, compressed or not) are read whole by a worker: a few CIFs or POSCARs,
+    /// so a batch of them stays small in memory.
+    static let wholeFileBytes = 64 << 10
+
+    init(
+        files: [String], parameters: IngestParameters, manifests: DataManifestIndex = DataManifestIndex(),
+        wholeFiles: Bool = true
+    ) {
         self.files = files
         self.parameters = parameters
+        self.manifests = manifests
+        self.wholeFiles = wholeFiles && files.count > 1
+    }
+
+    /// What a worker makes of a `wholeFile` item: every item a source gives for that one file, records
+    /// parsed by `parser`.
+    static func readWhole(
+        _ file: String, manifests: DataManifestIndex, parameters: IngestParameters, parser: RecordParser
+    ) -> IngestItem {
+        var source = IngestSource(files: [file], parameters: parameters, manifests: manifests, wholeFiles: false)
+        var items: [IngestItem] = []
+        while let item = source.next() {
+            if case .record(let raw) = item {
+                items.append(.checked(parser.check(raw)))
+            } else {
+                items.append(item)
+            }
+        }
+        return .wholeFileRead(items: items, hashes: source.hashes)
     }
 
     /// The next item, or `nil` when every file is done.
@@ -67,6 +104,11 @@ struct IngestSource {
         let file = files[position]
         position += 1
         recordsInFile = 0
+        if wholeFiles, Self.fileBytes(file).map({ $0 <= Self.wholeFileBytes }) ?? false {
+            // Find the manifest here, where the per-folder cache lives; the worker's copy then has it.
+            _ = try? manifests.entry(for: file)
+            return .wholeFile(file: file, manifests: manifests)
+        }
         do {
             let hash = try SHA256.hex(fileAt: file)
             hashes[file] = hash
@@ -77,6 +119,12 @@ struct IngestSource {
         } catch {
             return .fileFailed(file: file, record: "-", reason: "\(error)")
         }
+    }
+
+    /// The size of `file` on disk, or nil if it cannot be read (then it is opened here, which reports why).
+    private static func fileBytes(_ file: String) -> Int? {
+        var info = stat()
+        return stat(file, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : nil
     }
 
     private func ended(_ reader: FileRecordReader, brokeOff: Bool) -> IngestItem {
