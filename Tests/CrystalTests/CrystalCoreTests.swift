@@ -146,13 +146,7 @@ enum TinyCrystals {
         for trial in 0..<40 {
             var lattice: Lattice
             repeat {
-                lattice = Lattice(
-                    lengths: SIMD3(
-                        Double.random(in: 2...12, using: &generator), Double.random(in: 2...12, using: &generator),
-                        Double.random(in: 2...12, using: &generator)),
-                    anglesInDegrees: SIMD3(
-                        Double.random(in: 55...125, using: &generator), Double.random(in: 55...125, using: &generator),
-                        Double.random(in: 55...125, using: &generator)))
+                lattice = randomLattice(lengths: 2...12, angles: 55...125, using: &generator)
             } while !(lattice.volume > 1)
             let count = Int.random(in: 1...16, using: &generator)
             let special: [Double] = [0, 0.5, 0.25, 1, -1e-17, 1 - 1e-16]
@@ -253,13 +247,7 @@ extension ValidationTests {
         var random = SplitMix64(seed: 7)
         var overlaps = 0
         for _ in 0..<2000 {
-            let lattice = Lattice(
-                lengths: SIMD3(
-                    Double.random(in: 3...9, using: &random), Double.random(in: 3...9, using: &random),
-                    Double.random(in: 3...9, using: &random)),
-                anglesInDegrees: SIMD3(
-                    Double.random(in: 60...120, using: &random), Double.random(in: 60...120, using: &random),
-                    Double.random(in: 60...120, using: &random)))
+            let lattice = randomLattice(lengths: 3...9, angles: 60...120, using: &random)
             guard lattice.volume > 1 else { continue }
             var sites: [Site] = []
             for _ in 0..<Int.random(in: 1...12, using: &random) {
@@ -298,4 +286,18 @@ struct SplitMix64: RandomNumberGenerator {
 func element(_ symbol: String) -> Element {
     guard let element = Element(symbol: symbol) else { fatalError("not an element: \(symbol)") }
     return element
+}
+
+/// A cell with edge lengths (Å) and angles (degrees) drawn uniformly from the ranges; it may be degenerate (check
+/// its volume).
+func randomLattice(
+    lengths: ClosedRange<Double>, angles: ClosedRange<Double>, using generator: inout SplitMix64
+) -> Lattice {
+    Lattice(
+        lengths: SIMD3(
+            Double.random(in: lengths, using: &generator), Double.random(in: lengths, using: &generator),
+            Double.random(in: lengths, using: &generator)),
+        anglesInDegrees: SIMD3(
+            Double.random(in: angles, using: &generator), Double.random(in: angles, using: &generator),
+            Double.random(in: angles, using: &generator)))
 }
