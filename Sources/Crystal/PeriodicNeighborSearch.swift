@@ -102,12 +102,10 @@ public struct PeriodicNeighborSearch: Sendable {
         // The bins the slab bound allows, widened by a hair so that an atom on a bin boundary (or wrapped to
         // exactly 1 and kept in the last bin) is never missed; the distance test below is the exact one.
         let scaled = wrapped[i] * SIMD3<Double>(Double(bins.x), Double(bins.y), Double(bins.z))
-        let low = SIMD3<Int>(
-            Int((scaled.x - reach.x - 1e-9).rounded(.down)), Int((scaled.y - reach.y - 1e-9).rounded(.down)),
-            Int((scaled.z - reach.z - 1e-9).rounded(.down)))
-        let high = SIMD3<Int>(
-            Int((scaled.x + reach.x + 1e-9).rounded(.down)), Int((scaled.y + reach.y + 1e-9).rounded(.down)),
-            Int((scaled.z + reach.z + 1e-9).rounded(.down)))
+        // Scalar conversions: SIMD3<Int>(_:rounding:) measured 5 % slower for the whole graph build.
+        let (lo, hi) = (scaled - reach - 1e-9, scaled + reach + 1e-9)
+        let low = SIMD3<Int>(Int(lo.x.rounded(.down)), Int(lo.y.rounded(.down)), Int(lo.z.rounded(.down)))
+        let high = SIMD3<Int>(Int(hi.x.rounded(.down)), Int(hi.y.rounded(.down)), Int(hi.z.rounded(.down)))
         let origin = positions[i]
         let floor = floors[i]
         let cutoff2 = cutoff * cutoff

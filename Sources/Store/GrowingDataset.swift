@@ -19,6 +19,8 @@ final class GrowingDataset {
     private let rowShape: [Int]
     private let fileType: hid_t
     private let elementBytes: Int
+    /// Bytes of one row in memory.
+    private let rowBytes: Int
     private let options: DatasetOptions
     /// Rows per chunk once the dataset grows past one write.
     let chunkRows: Int
@@ -45,7 +47,8 @@ final class GrowingDataset {
         self.fileType = fileType
         self.elementBytes = elementBytes
         self.options = options
-        chunkRows = options.chunkRows(rowBytes: rowShape.reduce(elementBytes, *))
+        rowBytes = rowShape.reduce(elementBytes, *)
+        chunkRows = options.chunkRows(rowBytes: rowBytes)
         if case .zstd(let level) = options.compression, rawRows, hostIsLittleEndian {
             directLevel = level
         } else {
@@ -71,7 +74,7 @@ final class GrowingDataset {
             }
         }
         if let level = directLevel, !isLast, rows == chunkRows, range.lowerBound % chunkRows == 0, let values {
-            let bytes = UnsafeRawBufferPointer(start: values, count: rows * rowShape.reduce(elementBytes, *))
+            let bytes = UnsafeRawBufferPointer(start: values, count: rows * rowBytes)
             compressing.append(
                 ChunkCompression(
                     chunk: range.lowerBound / chunkRows, source: bytes, level: level, background: options.threads > 1))

@@ -35,9 +35,13 @@ struct DataManifestIndex: Sendable {
 
     /// The manifest entry for `file`, searching its directory and then its parents.
     mutating func entry(for file: String) throws -> DataManifest.Entry? {
-        let slash = file.lastIndex(of: "/")
-        let directory = slash.map { $0 == file.startIndex ? "/" : String(file[..<$0]) } ?? "."
-        let name = slash.map { String(file[file.index(after: $0)...]) } ?? file
+        let base = InputFormat.lastComponent(file)
+        let name = String(base)
+        var directory = "."
+        if base.startIndex != file.startIndex {
+            let folder = String(file[..<file.index(before: base.startIndex)])
+            directory = folder.isEmpty ? "/" : folder
+        }
         let found: (manifest: DataManifest, prefix: String)?
         if let cached = covering[directory] {
             found = cached

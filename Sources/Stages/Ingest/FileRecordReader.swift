@@ -126,7 +126,7 @@ struct FileRecordReader {
 
     /// JSON Lines files (`.jsonl`, `.ndjson`) are split by line, so a broken line costs only that record.
     static func isJSONLines(_ file: String) -> Bool {
-        let ext = (InputCompression.strippedName(file) as NSString).pathExtension.lowercased()
+        let ext = InputFormat.pathExtension(InputCompression.strippedName(file)).lowercased()
         return ext == "jsonl" || ext == "ndjson"
     }
 

@@ -145,10 +145,7 @@ public struct Ingest {
     /// A file goes to the shard its first byte falls in, so the shards stitched in order hold the crystals in
     /// input order. One large file is read by one shard: split it (`split -l` for JSON Lines) to spread it.
     static func shardFiles(_ files: [String], shard: Shard) -> Range<Int> {
-        let sizes = files.map { path -> Int in
-            var info = stat()
-            return stat(path, &info) == 0 ? max(Int(info.st_size), 1) : 1
-        }
+        let sizes = files.map { max(IngestSource.fileBytes($0) ?? 1, 1) }
         let total = sizes.reduce(0, +)
         var first = files.count
         var end = files.count

@@ -121,8 +121,9 @@ struct IngestSource {
         }
     }
 
-    /// The size of `file` on disk, or nil if it cannot be read (then it is opened here, which reports why).
-    private static func fileBytes(_ file: String) -> Int? {
+    /// The size of regular file `file` on disk, or nil if it is not one or cannot be read (ingest then opens
+    /// it on the reader thread, which reports why).
+    static func fileBytes(_ file: String) -> Int? {
         var info = stat()
         return stat(file, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : nil
     }
