@@ -1,28 +1,48 @@
+import CKernels
+
 // Activation functions, each a kernel type whose forward and derivative are static functions: generic
-// specialisation over the kernel type inlines them into plain loops that vectorise (as closures they were
-// called once per element, measured several times slower).
+// specialisation over the kernel type inlines them into plain loops (as closures they were called once per
+// element, measured several times slower). For Float the exponential ones run the vectorised C loops of
+// CKernels (AVX-512 / AVX2 / SSE, picked at load time; arithmetic-only exp and log1p), which compute the same
+// formulas; the Swift definitions, on libm, are the Double reference the gradient checks run.
 
 /// An elementwise activation: y = forward(x), dy/dx = derivative(x, y).
 protocol ActivationKernel {
     static func forward<S: TensorScalar>(_ x: S) -> S
     static func derivative<S: TensorScalar>(_ x: S, _ y: S) -> S
+    /// The vectorised Float loops of the same activation, or nil where the generic loop is as fast.
+    static var float32: Float32Loops? { get }
+}
+
+extension ActivationKernel {
+    static var float32: Float32Loops? { nil }
+}
+
+/// An activation's C loops over n contiguous Float elements: forward y = f(x), backward dx = g · f′(x) (nil: the
+/// generic backward, for derivatives of y alone, which memory bandwidth bounds).
+struct Float32Loops {
+    let forward: @convention(c) (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void
+    let backward:
+        (@convention(c) (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void)?
 }
 
 /// log(1 + eˣ) = max(x, 0) + log1p(e^−|x|), which neither overflows nor loses small values; derivative σ(x).
 enum SoftplusKernel: ActivationKernel {
     @inline(__always) static func forward<S: TensorScalar>(_ x: S) -> S {
-        Swift.max(x, 0) + S.kernelLog1p(S.kernelExp(-Swift.abs(x)))
+        Swift.max(x, 0) + S.log1p(S.exp(-Swift.abs(x)))
     }
     @inline(__always) static func derivative<S: TensorScalar>(_ x: S, _ y: S) -> S { SigmoidKernel.forward(x) }
+    static var float32: Float32Loops? { Float32Loops(forward: xtal_softplus, backward: xtal_softplus_backward) }
 }
 
 /// σ(x) = 1 / (1 + e⁻ˣ), from e^−|x| ≤ 1 on both sides so nothing overflows; derivative y(1 − y).
 enum SigmoidKernel: ActivationKernel {
     @inline(__always) static func forward<S: TensorScalar>(_ x: S) -> S {
-        let e = S.kernelExp(-Swift.abs(x))
+        let e = S.exp(-Swift.abs(x))
         return x >= 0 ? 1 / (1 + e) : e / (1 + e)
     }
     @inline(__always) static func derivative<S: TensorScalar>(_ x: S, _ y: S) -> S { y * (1 - y) }
+    static var float32: Float32Loops? { Float32Loops(forward: xtal_sigmoid, backward: nil) }
 }
 
 /// max(x, 0); derivative 1 for x > 0, else 0.
@@ -38,6 +58,7 @@ enum SiLUKernel: ActivationKernel {
         let s = SigmoidKernel.forward(x)
         return s * (1 + x * (1 - s))
     }
+    static var float32: Float32Loops? { Float32Loops(forward: xtal_silu, backward: xtal_silu_backward) }
 }
 
 /// tanh(x) (libm); derivative 1 − y².
@@ -46,19 +67,46 @@ enum TanhKernel: ActivationKernel {
     @inline(__always) static func derivative<S: TensorScalar>(_ x: S, _ y: S) -> S { 1 - y * y }
 }
 
+/// `pointer` as a Float pointer, for the C loops (callers have checked that S is Float).
+@inline(__always)
+func floatPointer<S>(_ pointer: UnsafePointer<S>) -> UnsafePointer<Float> {
+    UnsafeRawPointer(pointer).assumingMemoryBound(to: Float.self)
+}
+
+/// `pointer` as a mutable Float pointer, for the C loops (callers have checked that S is Float).
+@inline(__always)
+func floatPointer<S>(_ pointer: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: Float.self)
+}
+
 extension Tensor {
     /// The activation `kernel` elementwise, recorded with its derivative.
     func activation<K: ActivationKernel>(_ kernel: K.Type) -> Tensor {
         let x = values
+        let loops = S.self == Float.self ? K.float32 : nil
         let out = x.withUnsafeBufferPointer { xv in
-            [S].filled(count: count) { range, o in for i in range { o[i] = K.forward(xv[i]) } }
+            [S].filled(count: count) { range, o in
+                guard let forward = loops?.forward, let x0 = xv.baseAddress else {
+                    for i in range { o[i] = K.forward(xv[i]) }
+                    return
+                }
+                forward(floatPointer(x0 + range.lowerBound), floatPointer(o + range.lowerBound), range.count)
+            }
         }
         return Self.result(shape: shape, values: out, inputs: [self]) { g in
             let grad = g.values.withUnsafeBufferPointer { gv in
                 x.withUnsafeBufferPointer { xv in
                     out.withUnsafeBufferPointer { yv in
                         [S].filled(count: g.count) { range, o in
-                            for i in range { o[i] = gv[i] * K.derivative(xv[i], yv[i]) }
+                            guard let backward = loops?.backward, let g0 = gv.baseAddress, let x0 = xv.baseAddress
+                            else {
+                                for i in range { o[i] = gv[i] * K.derivative(xv[i], yv[i]) }
+                                return
+                            }
+                            let start = range.lowerBound
+                            backward(
+                                floatPointer(g0 + start), floatPointer(x0 + start), floatPointer(o + start),
+                                range.count)
                         }
                     }
                 }
@@ -129,8 +177,8 @@ extension Tensor {
         let tracked = isTracked
         // σ(gate), softplus(v) and σ(v), the last two from one e^−|v|.
         @inline(__always) func terms(_ gate: S, _ v: S) -> (gate: S, softplus: S, sigmoid: S) {
-            let e = S.kernelExp(-Swift.abs(v))
-            return (SigmoidKernel.forward(gate), Swift.max(v, 0) + S.kernelLog1p(e), v >= 0 ? 1 / (1 + e) : e / (1 + e))
+            let e = S.exp(-Swift.abs(v))
+            return (SigmoidKernel.forward(gate), Swift.max(v, 0) + S.log1p(e), v >= 0 ? 1 / (1 + e) : e / (1 + e))
         }
         // Evaluation needs no intermediates; training keeps them for the backward.
         let kept = tracked ? 3 * n * h : 0
@@ -140,21 +188,23 @@ extension Tensor {
                 // An empty array may still have a base address: whether to keep is `tracked`, not nil.
                 nonisolated(unsafe) let keep = tracked ? sb.baseAddress : nil
                 return [S].filled(count: n * h, grain: Parallelism.rowGrain(width: h)) { range, o in
-                    // Row pointers and a plain j loop: no overflow-checked index arithmetic, so it vectorises.
                     guard let x0 = xv.baseAddress else { return }
-                    for row in (range.lowerBound / h)..<(range.upperBound / h) {
+                    let rows = (range.lowerBound / h)..<(range.upperBound / h)
+                    if S.self == Float.self {
+                        xtal_gated_softplus(
+                            floatPointer(x0 + rows.lowerBound * 2 * h), floatPointer(o + rows.lowerBound * h),
+                            keep.map { floatPointer($0 + rows.lowerBound * h) }, n * h, rows.count, h)
+                        return
+                    }
+                    for row in rows {
                         let (gate, value, target) = (x0 + row * 2 * h, x0 + row * 2 * h + h, o + row * h)
-                        if let keep {
-                            let (a, p, s) = (keep + row * h, keep + n * h + row * h, keep + 2 * n * h + row * h)
-                            for j in 0..<h {
-                                (a[j], p[j], s[j]) = terms(gate[j], value[j])
-                                target[j] = a[j] * p[j]
+                        for j in 0..<h {
+                            let t = terms(gate[j], value[j])
+                            if let keep {
+                                (keep[row * h + j], keep[n * h + row * h + j]) = (t.gate, t.softplus)
+                                keep[2 * n * h + row * h + j] = t.sigmoid
                             }
-                        } else {
-                            for j in 0..<h {
-                                let t = terms(gate[j], value[j])
-                                target[j] = t.gate * t.softplus
-                            }
+                            target[j] = t.gate * t.softplus
                         }
                     }
                 }

@@ -10,10 +10,6 @@ public protocol TensorScalar: BinaryFloatingPoint, Sendable where Self.RawSignif
     static func log(_ x: Self) -> Self
     static func log1p(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
-    /// eˣ for activation kernels: arithmetic-only for Float (`FastMath`, 1e-6 relative), libm for Double.
-    static func kernelExp(_ x: Self) -> Self
-    /// log(1 + u), u ≥ 0, for activation kernels: arithmetic-only for Float, libm for Double.
-    static func kernelLog1p(_ u: Self) -> Self
     /// C = alpha · op(A) · op(B) + beta · C, row-major, with op a transpose when asked (BLAS gemm).
     static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
@@ -26,8 +22,6 @@ extension Float: TensorScalar {
     public static func log(_ x: Float) -> Float { Foundation.log(x) }
     public static func log1p(_ x: Float) -> Float { Foundation.log1p(x) }
     public static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
-    @inline(__always) public static func kernelExp(_ x: Float) -> Float { FastMath.exp(x) }
-    @inline(__always) public static func kernelLog1p(_ u: Float) -> Float { FastMath.log1p(u) }
     public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
@@ -44,8 +38,6 @@ extension Double: TensorScalar {
     public static func log(_ x: Double) -> Double { Foundation.log(x) }
     public static func log1p(_ x: Double) -> Double { Foundation.log1p(x) }
     public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
-    public static func kernelExp(_ x: Double) -> Double { Foundation.exp(x) }
-    public static func kernelLog1p(_ u: Double) -> Double { Foundation.log1p(u) }
     public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double,
         a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int, beta: Double,

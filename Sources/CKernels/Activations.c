@@ -1,0 +1,117 @@
+// Vectorised Float32 activations (see CKernels.h). The loops are plain C that clang vectorises once per clone;
+// exp and log1p are polynomials, not libm calls, so they vectorise too.
+#include "CKernels.h"
+
+#include <stdint.h>
+#include <string.h>
+
+// Bit-identical clones: a fused multiply-add rounds once where a multiply then an add rounds twice.
+#pragma clang fp contract(off)
+
+#if defined(__x86_64__)
+#define XTAL_VECTORISED __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define XTAL_VECTORISED
+#endif
+
+/// eˣ in arithmetic only. x = n·ln 2 + r with n = round(x / ln 2) and |r| ≤ ½ ln 2 (ln 2 split in two parts,
+/// Cody–Waite, so r is exact to float precision); e^r by its Taylor series to r⁷ (truncation < 1.1e-8), times
+/// 2ⁿ built in the exponent bits. Above 88 the input is clamped (e⁸⁸ ≈ 1.7e38); below −87.3, where eˣ would be
+/// subnormal, the result is 0 (flush to zero keeps later products off the slow subnormal path).
+static inline float fast_exp(float x) {
+    float clamped = -87.3f >= x ? -87.3f : x;
+    clamped = 88.0f < clamped ? 88.0f : clamped;
+    // Round to nearest with the 1.5·2²³ trick (|x / ln 2| < 2²²): n lands in the low mantissa bits.
+    float shifted = clamped * 1.44269504f + 12582912.0f;
+    float n = shifted - 12582912.0f;
+    float r = (clamped - n * 0.693145751953125f) - n * 1.428606765330187e-6f;
+    float p = 1.0f / 5040;
+    p = p * r + 1.0f / 720;
+    p = p * r + 1.0f / 120;
+    p = p * r + 1.0f / 24;
+    p = p * r + 1.0f / 6;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    uint32_t bits;
+    memcpy(&bits, &shifted, sizeof bits);
+    bits = (bits - 0x4B400000u + 127u) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return x < -87.3f ? 0.0f : p * scale;
+}
+
+/// log(1 + u) for u ≥ 0: 2·atanh(t) with t = u / (2 + u) ∈ [0, 1), by its odd series to t¹⁵. For u ≤ 1 (all
+/// softplus needs) t ≤ ⅓ and the truncation is below 3e-9 relative; small u keeps full relative precision.
+static inline float fast_log1p(float u) {
+    float t = u / (2.0f + u);
+    float t2 = t * t;
+    float s = 1.0f / 15;
+    s = s * t2 + 1.0f / 13;
+    s = s * t2 + 1.0f / 11;
+    s = s * t2 + 1.0f / 9;
+    s = s * t2 + 1.0f / 7;
+    s = s * t2 + 1.0f / 5;
+    s = s * t2 + 1.0f / 3;
+    s = s * t2 + 1.0f;
+    return 2.0f * t * s;
+}
+
+/// max(x, 0) with Swift's `max` semantics (0 when 0 ≥ x), so the engine's generic path agrees to the bit.
+static inline float positive_part(float x) { return 0.0f >= x ? 0.0f : x; }
+
+/// σ(x) given e = e^−|x|.
+static inline float sigmoid_from(float x, float e) { return x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e); }
+
+static inline float sigmoid(float x) { return sigmoid_from(x, fast_exp(-__builtin_fabsf(x))); }
+
+XTAL_VECTORISED
+void xtal_softplus(const float *restrict x, float *restrict y, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) y[i] = positive_part(x[i]) + fast_log1p(fast_exp(-__builtin_fabsf(x[i])));
+}
+
+XTAL_VECTORISED
+void xtal_softplus_backward(const float *restrict g, const float *restrict x, float *restrict dx, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) dx[i] = g[i] * sigmoid(x[i]);
+}
+
+XTAL_VECTORISED
+void xtal_sigmoid(const float *restrict x, float *restrict y, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) y[i] = sigmoid(x[i]);
+}
+
+XTAL_VECTORISED
+void xtal_silu(const float *restrict x, float *restrict y, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i] * sigmoid(x[i]);
+}
+
+XTAL_VECTORISED
+void xtal_silu_backward(const float *restrict g, const float *restrict x, float *restrict dx, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        float s = sigmoid(x[i]);
+        dx[i] = g[i] * (s * (1.0f + x[i] * (1.0f - s)));
+    }
+}
+
+XTAL_VECTORISED
+void xtal_gated_softplus(const float *restrict x, float *restrict y, float *restrict keep, ptrdiff_t keep_stride,
+                         ptrdiff_t rows, ptrdiff_t h) {
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        const float *gate = x + r * 2 * h, *value = gate + h;
+        float *out = y + r * h;
+        if (keep) {
+            float *a = keep + r * h, *p = a + keep_stride, *s = p + keep_stride;
+            for (ptrdiff_t j = 0; j < h; j++) {
+                float e = fast_exp(-__builtin_fabsf(value[j]));
+                float sg = sigmoid(gate[j]), sp = positive_part(value[j]) + fast_log1p(e);
+                a[j] = sg;
+                p[j] = sp;
+                s[j] = sigmoid_from(value[j], e);
+                out[j] = sg * sp;
+            }
+        } else {
+            for (ptrdiff_t j = 0; j < h; j++)
+                out[j] = sigmoid(gate[j]) * (positive_part(value[j]) + fast_log1p(fast_exp(-__builtin_fabsf(value[j]))));
+        }
+    }
+}

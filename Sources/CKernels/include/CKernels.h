@@ -1,0 +1,26 @@
+// Float32 activation loops for the Tensor module, compiled once per instruction set (AVX-512, AVX2, baseline
+// x86-64) and chosen when the program loads (clang `target_clones`, an ELF ifunc). Every clone does the same
+// IEEE operations in the same order (no fused multiply-add), so results are bit-identical on any x86-64 CPU;
+// only the vector width differs. Each function covers n contiguous elements; callers split work across threads.
+#ifndef XTAL_CKERNELS_H
+#define XTAL_CKERNELS_H
+
+#include <stddef.h>
+
+/// y = log(1 + eˣ), as max(x, 0) + log1p(e^−|x|).
+void xtal_softplus(const float *x, float *y, ptrdiff_t n);
+/// dx = g · σ(x): softplus's backward.
+void xtal_softplus_backward(const float *g, const float *x, float *dx, ptrdiff_t n);
+/// y = σ(x) = 1 / (1 + e⁻ˣ), from e^−|x| so nothing overflows.
+void xtal_sigmoid(const float *x, float *y, ptrdiff_t n);
+/// y = x · σ(x) (SiLU, swish).
+void xtal_silu(const float *x, float *y, ptrdiff_t n);
+/// dx = g · σ(x)(1 + x(1 − σ(x))): SiLU's backward.
+void xtal_silu_backward(const float *g, const float *x, float *dx, ptrdiff_t n);
+
+/// CGCNN's gated message over `rows` rows of x [rows, 2h]: y[r, j] = σ(x[r, j]) · softplus(x[r, h + j]), y [rows, h].
+/// When `keep` is not NULL it receives, for the backward, σ(gate) at keep[r·h + j], softplus(value) at
+/// keep[keep_stride + r·h + j] and σ(value) at keep[2·keep_stride + r·h + j].
+void xtal_gated_softplus(const float *x, float *y, float *keep, ptrdiff_t keep_stride, ptrdiff_t rows, ptrdiff_t h);
+
+#endif
