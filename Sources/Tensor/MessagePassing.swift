@@ -1,5 +1,7 @@
+import Parallel
+
 // Gather and scatter over rows, and sums over CSR segments: the message-passing primitives of GNNs.
-// Scatters run per destination row in a fixed order, so results never depend on thread count or timing.
+// Scatters add each destination row's edges in edge order, so results never depend on thread count or timing.
 extension Tensor {
     /// Rows `indices` of a [n, f] matrix, as an [e, f] matrix.
     ///
@@ -25,34 +27,28 @@ extension Tensor {
 
     /// Adds row e of a [e, f] matrix into row `indices[e]` of an [count, f] zero matrix.
     ///
-    /// Edges are first grouped by destination (a stable counting sort), then each destination row adds its
-    /// edges in edge order: race-free on any number of threads, and the same floating-point sums on every
-    /// run. Backward gathers.
+    /// The destination rows are split into one contiguous block per thread; each block walks every edge in
+    /// order and adds those that land in it. Race-free, and every row adds its edges in edge order whatever the
+    /// number of blocks, so the sums are the same bits on any number of threads. Backward gathers.
     @_specialize(where S == Float)
     public func scatterAdd(rows indices: [Int32], count: Int) -> Tensor {
         precondition(rank == 2 && shape[0] == indices.count, "scatterAdd: shape \(shape), \(indices.count) rows")
+        for index in indices { precondition(index >= 0 && Int(index) < count, "scatterAdd: row \(index) of \(count)") }
         let f = shape[1]
-        var start = [Int](repeating: 0, count: count + 1)
-        for index in indices {
-            precondition(index >= 0 && Int(index) < count, "scatterAdd: row \(index) of \(count)")
-            start[Int(index) + 1] += 1
-        }
-        for row in 0..<count { start[row + 1] += start[row] }
-        var fill = start
-        var order = [Int](repeating: 0, count: indices.count)
-        for (e, index) in indices.enumerated() {
-            order[fill[Int(index)]] = e
-            fill[Int(index)] += 1
-        }
-        let out = values.withUnsafeBufferPointer { x in
-            [S].filled(count: count * f, grain: Parallelism.rowGrain(width: f)) { range, o in
-                guard let x0 = x.baseAddress else { return }
-                for row in (range.lowerBound / f)..<(range.upperBound / f) {
-                    let target = o + row * f
-                    target.initialize(repeating: 0, count: f)
-                    for slot in start[row]..<start[row + 1] {
-                        let source = x0 + order[slot] * f
-                        for j in 0..<f { target[j] += source[j] }
+        let blocks = values.count >= 2 * Parallelism.grain ? Swift.max(1, Swift.min(Parallelism.threads, count)) : 1
+        var out = [S](repeating: 0, count: count * f)
+        out.withUnsafeMutableBufferPointer { ov in
+            values.withUnsafeBufferPointer { x in
+                guard let o = ov.baseAddress, let x0 = x.baseAddress else { return }
+                nonisolated(unsafe) let target = o
+                forEachChunk(blocks, grain: 1, threads: blocks) { chunk in
+                    for block in chunk {
+                        let (low, high) = (count * block / blocks, count * (block + 1) / blocks)
+                        for (e, index) in indices.enumerated()
+                        where UInt(bitPattern: Int(index) &- low) < UInt(high - low) {
+                            let (row, source) = (target + Int(index) * f, x0 + e * f)
+                            for j in 0..<f { row[j] += source[j] }
+                        }
                     }
                 }
             }
