@@ -34,7 +34,10 @@ public struct Tensor<S: TensorScalar>: Sendable {
     /// A tensor of `shape` filled with `value`.
     @_specialize(where S == Float)
     public init(repeating value: S, shape: [Int]) {
-        self.init(shape: shape, values: [S](repeating: value, count: shape.reduce(1, *)))
+        let values = [S].filled(count: shape.reduce(1, *)) { range, o in
+            (o + range.lowerBound).initialize(repeating: value, count: range.count)
+        }
+        self.init(shape: shape, values: values)
     }
 
     /// Number of elements.
