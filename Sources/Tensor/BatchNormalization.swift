@@ -1,7 +1,7 @@
 // Batch normalisation as one op with its analytic backward: composing it from means and broadcasts made
 // ten passes and temporaries over the [n, f] input. Loops walk rows through pointers, columns innermost, with
-// no per-element index arithmetic, so they vectorise; column sums run over rows in order (the same sums for
-// any thread count).
+// no per-element index arithmetic, so they vectorise; column sums add fixed blocks of rows in block order (the
+// same sums for any thread count).
 extension Tensor {
     /// (x − μ) / √(σ² + ε) · γ + β per column of an [n, f] matrix, with the batch's mean μ and biased variance
     /// σ²; also returns μ and σ² (for running statistics).
@@ -17,12 +17,14 @@ extension Tensor {
             "batchNormalized: x \(shape), γ \(gamma.shape), β \(beta.shape)")
         let (n, f) = (shape[0], shape[1])
         let x = values
-        let mean = x.withUnsafeBufferPointer { Self.columnSums(n, f, $0, $0) { v, _, _ in v } }.map { $0 / S(n) }
-        let variance = x.withUnsafeBufferPointer { xv in
-            mean.withUnsafeBufferPointer { mu in
-                Self.columnSums(n, f, xv, xv) { v, _, j in (v - mu[j]) * (v - mu[j]) }
-            }
-        }.map { $0 / S(n) }
+        // One pass of sums shifted by the first row, K: μ = K + Σ(x − K)/n, σ² = (Σ(x − K)² − (Σ(x − K))²/n)/n, which
+        // does not cancel as Σx² − (Σx)²/n can, K being a sample within a few σ of μ (Chan, Golub & LeVeque 1983).
+        let shift = Array(x[0..<f])
+        let (shifted, squares) = x.withUnsafeBufferPointer { xv in
+            shift.withUnsafeBufferPointer { Self.columnSums(n, f, xv, xv, ShiftedMoments(shift: $0)) }
+        }
+        let mean = (0..<f).map { shift[$0] + shifted[$0] / S(n) }
+        let variance = (0..<f).map { Swift.max(0, (squares[$0] - shifted[$0] * shifted[$0] / S(n)) / S(n)) }
         let inverse = variance.map { 1 / ($0 + epsilon).squareRoot() }
         // y = x·a + b with a = γ/√(σ² + ε), b = β − μ·a.
         let a = zip(gamma.values, inverse).map { $0 * $1 }
@@ -35,10 +37,7 @@ extension Tensor {
                 x.withUnsafeBufferPointer { xv in
                     mean.withUnsafeBufferPointer { mu in
                         inverse.withUnsafeBufferPointer { inv in
-                            (
-                                Self.columnSums(n, f, gv, xv) { gj, xj, j in gj * (xj - mu[j]) * inv[j] },
-                                Self.columnSums(n, f, gv, gv) { gj, _, _ in gj }
-                            )
+                            Self.columnSums(n, f, gv, xv, TimesNormalised(mean: mu, inverse: inv))
                         }
                     }
                 }
@@ -56,23 +55,44 @@ extension Tensor {
         return (result, mean, variance)
     }
 
-    /// Σ over rows of term(g[r, j], x[r, j], j) per column j of two [n, f] matrices (the same one for a
-    /// single-matrix sum), rows in order.
+    /// Σ over rows of the two terms term(g[r, j], x[r, j], j) per column j of two [n, f] matrices, in one pass.
+    ///
+    /// For a single matrix pass it twice. The term is a type, not a closure, so the loop specialises and inlines
+    /// it. Rows are summed in fixed blocks of about `Parallelism.grain` elements, the blocks in parallel, then the
+    /// blocks' sums in block order: the same sums for any number of threads.
     @inline(__always)
-    static func columnSums(
-        _ n: Int, _ f: Int, _ g: UnsafeBufferPointer<S>, _ x: UnsafeBufferPointer<S>, _ term: (S, S, Int) -> S
-    ) -> [S] {
-        [S](unsafeUninitializedCapacity: f) { sums, initialized in
-            guard let s = sums.baseAddress else { return }
-            s.initialize(repeating: 0, count: f)
-            if let g0 = g.baseAddress, let x0 = x.baseAddress {
-                for r in 0..<n {
+    static func columnSums<Term: ColumnTerm<S>>(
+        _ n: Int, _ f: Int, _ g: UnsafeBufferPointer<S>, _ x: UnsafeBufferPointer<S>, _ term: Term
+    ) -> ([S], [S]) {
+        let blockRows = Swift.max(1, Parallelism.grain / Swift.max(1, f))
+        let blocks = (n + blockRows - 1) / blockRows
+        // Block b's sums at partial[2bf..<2bf + f] and partial[2bf + f..<2(b + 1)f].
+        let partial = [S].filled(count: blocks * 2 * f, grain: 8 * f) { range, p in
+            guard let g0 = g.baseAddress, let x0 = x.baseAddress else { return }
+            for block in (range.lowerBound / (2 * f))..<(range.upperBound / (2 * f)) {
+                let (first, second) = (p + block * 2 * f, p + block * 2 * f + f)
+                first.initialize(repeating: 0, count: 2 * f)
+                for r in (block * blockRows)..<Swift.min(n, (block + 1) * blockRows) {
                     let (gr, xr) = (g0 + r * f, x0 + r * f)
-                    for j in 0..<f { s[j] += term(gr[j], xr[j], j) }
+                    for j in 0..<f {
+                        let (a, b) = term(gr[j], xr[j], j)
+                        first[j] += a
+                        second[j] += b
+                    }
                 }
             }
-            initialized = f
         }
+        var sums = [S](repeating: 0, count: 2 * f)
+        partial.withUnsafeBufferPointer { p in
+            sums.withUnsafeMutableBufferPointer { s in
+                guard let p0 = p.baseAddress, let s0 = s.baseAddress else { return }
+                for block in 0..<blocks {
+                    let row = p0 + block * 2 * f
+                    for j in 0..<(2 * f) { s0[j] += row[j] }
+                }
+            }
+        }
+        return (Array(sums[0..<f]), Array(sums[f...]))
     }
 
     /// x[r, j]·a[j] + b[j] for an [n, f] matrix, rows in parallel.
@@ -136,10 +156,7 @@ extension Tensor {
             let g = grad.values
             let (dScale, dShift) = g.withUnsafeBufferPointer { gv in
                 x.withUnsafeBufferPointer { xv in
-                    (
-                        Self.columnSums(n, f, gv, xv) { gj, xj, _ in gj * xj },
-                        Self.columnSums(n, f, gv, gv) { gj, _, _ in gj }
-                    )
+                    (Self.columnSums(n, f, gv, xv, Product()))
                 }
             }
             let dx = Self.rowMap(n, f, g, a, [S](repeating: 0, count: f))
@@ -148,5 +165,34 @@ extension Tensor {
                 Tensor(shape: [f], values: dShift),
             ]
         }
+    }
+}
+
+/// The two terms of a column sum (`Tensor.columnSums`) of elements g and x in column j.
+protocol ColumnTerm<Scalar> {
+    associatedtype Scalar: TensorScalar
+    func callAsFunction(_ g: Scalar, _ x: Scalar, _ column: Int) -> (Scalar, Scalar)
+}
+
+/// (g · x, g): the weight and bias gradients of x · scale + shift.
+struct Product<Scalar: TensorScalar>: ColumnTerm {
+    @inline(__always) func callAsFunction(_ g: Scalar, _ x: Scalar, _ column: Int) -> (Scalar, Scalar) { (g * x, g) }
+}
+
+/// (x − K_j, (x − K_j)²) for x = g: moments shifted by K (batch normalisation's mean and variance).
+struct ShiftedMoments<Scalar: TensorScalar>: ColumnTerm {
+    let shift: UnsafeBufferPointer<Scalar>
+    @inline(__always) func callAsFunction(_ g: Scalar, _ x: Scalar, _ column: Int) -> (Scalar, Scalar) {
+        let d = g - shift[column]
+        return (d, d * d)
+    }
+}
+
+/// (g · (x − μ_j) / √(σ_j² + ε), g), with `inverse` holding 1 / √(σ² + ε): batch normalisation's dγ and dβ.
+struct TimesNormalised<Scalar: TensorScalar>: ColumnTerm {
+    let mean: UnsafeBufferPointer<Scalar>
+    let inverse: UnsafeBufferPointer<Scalar>
+    @inline(__always) func callAsFunction(_ g: Scalar, _ x: Scalar, _ column: Int) -> (Scalar, Scalar) {
+        (g * (x - mean[column]) * inverse[column], g)
     }
 }
