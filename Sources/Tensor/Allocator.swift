@@ -1,3 +1,5 @@
+import Glibc
+
 /// The C allocator's handling of the large, short-lived arrays tensor ops make.
 public enum Allocator {
     /// Keeps freed blocks of up to 1 GiB in the process's heap instead of returning them to the kernel.
@@ -12,6 +14,25 @@ public enum Allocator {
             // <malloc.h>, which Swift's Glibc module does not export: M_TRIM_THRESHOLD −1, M_MMAP_THRESHOLD −3.
             _ = glibcMallopt(-3, 1 << 30)
             _ = glibcMallopt(-1, Int32.max)
+        #endif
+    }
+}
+
+extension Allocator {
+    /// Asks the kernel to back the 2 MiB-aligned interior of a new block of at least 8 MiB with huge pages.
+    ///
+    /// Call before the block is first written. Each first touch of a 4 KiB page faults and the kernel zeroes it;
+    /// a 2 MiB page faults once for 512 of them (a 150 MB output: 83 ms of faults and zeroing, 20–30 ms with the
+    /// advice, measured). Only where transparent huge pages are in `madvise` or `always` mode; elsewhere nothing.
+    @inline(__always)
+    static func adviseHugePages(_ base: UnsafeMutableRawPointer, bytes: Int) {
+        #if os(Linux)
+            guard bytes >= 8 << 20 else { return }
+            let page = 2 << 20
+            let start = (Int(bitPattern: base) + page - 1) & ~(page - 1)
+            let end = (Int(bitPattern: base) + bytes) & ~(page - 1)
+            guard end > start, let aligned = UnsafeMutableRawPointer(bitPattern: start) else { return }
+            _ = madvise(aligned, end - start, 14)  // MADV_HUGEPAGE, which Swift's Glibc module does not export
         #endif
     }
 }

@@ -64,6 +64,7 @@ extension Array {
     {
         [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
             if let base = buffer.baseAddress {
+                Allocator.adviseHugePages(UnsafeMutableRawPointer(base), bytes: count * MemoryLayout<Element>.stride)
                 nonisolated(unsafe) let out = base
                 Parallelism.forEachRange(count, grain: grain) { range in fill(range, out) }
             }
