@@ -5,7 +5,7 @@ import Tensor
 
 // Forward + backward time of the engine's GNN-sized ops, one JSON line per op and repeat; scripts/bench/ops
 // runs the same ops in PyTorch and prints the ratios.
-//   ops-bench [--threads T] [--repeats R] [--edges E] [--atoms N]
+//   ops-bench [--threads T] [--repeats R] [--edges E] [--atoms N] [--only NAME]   (NAME: an op's first word)
 let arguments = CommandLine.arguments
 func option(_ name: String, _ fallback: Int) -> Int {
     arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? Int(arguments[$0 + 1]) : nil } ?? fallback
@@ -14,6 +14,7 @@ let threads = option("--threads", 1)
 let repeats = option("--repeats", 5)
 let edges = option("--edges", 300_000)
 let atoms = option("--atoms", 25_000)
+let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 
 var generator = SeededGenerator(seed: 1)
 let wide = Tensor<Float>.uniform([edges, 128], bound: 1, using: &generator)
@@ -28,6 +29,7 @@ norm.initialize(&parameters, buffers: &buffers)
 
 /// Times forward + backward of `op` on tracked `inputs`, seeding the backward with ones.
 func time(_ name: String, _ inputs: [Tensor<Float>], _ op: ([Tensor<Float>]) -> Tensor<Float>) {
+    if let only, !name.hasPrefix(only + " ") { return }
     for _ in 0..<repeats {
         let start = DispatchTime.now().uptimeNanoseconds
         Parallelism.$threads.withValue(threads) {
