@@ -18,7 +18,10 @@ XtalScreen uses); concat builds the [E, 169] input as the reference CGCNN code d
 
 Timing: batches (tensors, Gaussian features included) are built before any clock starts; one warm-up
 training epoch and one warm-up inference pass are not counted. Training uses the first N crystals of a fixed
-shuffled order (default 90 %), in that order every epoch; inference runs every crystal in store order.
+shuffled order (default 90 %), in that order every epoch; inference runs every crystal in store order, twice:
+"infer" on the prebuilt batches, "infer-store" from the run directory's files (reading graphs.h5 and
+crystals.h5, building each batch with its Gaussian features, the forward pass, the predictions as one array),
+what XtalScreen's `xtal predict` does apart from starting a process and writing predictions.h5.
 """
 import argparse
 import json
@@ -46,6 +49,7 @@ def parse_arguments():
     parser.add_argument("--label", default="n")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--variant", choices=("concat", "factored"), default="concat")
+    parser.add_argument("--name", help="the variant's name in the output (default: --variant)")
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args()
 
@@ -171,6 +175,18 @@ def infer(model, batches):
     return time.perf_counter() - start
 
 
+def infer_from_store(model, args):
+    """Predictions for every crystal, starting from the run directory's files: seconds."""
+    model.eval()
+    start = time.perf_counter()
+    store = load_store(args.run, args.label, args.atom_init)
+    count, size = len(store["node_ptr"]) - 1, args.batch_size
+    with torch.no_grad():
+        outputs = [model(make_batch(store, np.arange(i, min(i + size, count)))) for i in range(0, count, size)]
+    torch.cat(outputs).numpy()
+    return time.perf_counter() - start
+
+
 def main():
     args = parse_arguments()
     torch.set_num_threads(args.threads)
@@ -190,7 +206,7 @@ def main():
 
     model = CGCNN(features=store["atom_table"].shape[1], factored=args.variant == "factored")
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    row = {"impl": "pytorch", "variant": args.variant, "threads": args.threads}
+    row = {"impl": "pytorch", "variant": args.name or args.variant, "threads": args.threads}
     losses = [train_epoch(model, optimizer, train_batches)[1]]  # warm-up
     for _ in range(args.repeats):
         seconds, loss = train_epoch(model, optimizer, train_batches)
@@ -199,6 +215,9 @@ def main():
     infer(model, infer_batches)  # warm-up
     for _ in range(args.repeats):
         print(json.dumps({**row, "phase": "infer", "graphs": count, "seconds": infer(model, infer_batches)}),
+              flush=True)
+    for _ in range(args.repeats):
+        print(json.dumps({**row, "phase": "infer-store", "graphs": count, "seconds": infer_from_store(model, args)}),
               flush=True)
     print(json.dumps({**row, "phase": "loss", "losses": losses}), flush=True)
 
