@@ -48,12 +48,14 @@ public struct GaussianBasis: Sendable, Hashable, Codable {
         let reach = width * (87.5).squareRoot()
         let (minimum, step, widthSquared) = (self.minimum, self.step, width * width)
         let decay = Foundation.exp(-2 * step * step / widthSquared)
-        var values = [Float](repeating: 0, count: distances.count * count)
-        values.withUnsafeMutableBufferPointer { buffer in
+        // Each row is zeroed as it is filled (in cache), not the whole array first in a pass of its own.
+        let values = [Float](unsafeUninitializedCapacity: distances.count * count) { buffer, initialized in
+            initialized = buffer.count
             guard let base = buffer.baseAddress else { return }
             nonisolated(unsafe) let out = base
             forEachChunk(distances.count, grain: 4096, threads: Parallelism.threads) { range in
                 for e in range {
+                    (out + e * count).initialize(repeating: 0, count: count)
                     let d = distances[e]
                     guard d.isFinite else { continue }
                     let first = Swift.max(0, Int(((d - reach - minimum) / step).rounded(.down)))

@@ -47,10 +47,11 @@ extension Tensor {
         if m <= Parallelism.gemmRows && k >= 2 * Parallelism.gemmDepth {
             return splitDepthGemm(a, lda, transposeA, b, bShape[1], transposeB, m: m, n: n, k: k)
         }
-        var c = [S](repeating: 0, count: m * n)
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
+        // With beta 0, gemm writes every element of C without reading it: no zeroing pass first.
+        return [S](unsafeUninitializedCapacity: m * n) { pc, initialized in
+            initialized = m * n
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
                     guard let a = pa.baseAddress, let b = pb.baseAddress, let base = pc.baseAddress else { return }
                     nonisolated(unsafe) let c = base
                     // Fixed blocks of rows of the product, whatever the thread count: the same gemm calls,
@@ -64,7 +65,6 @@ extension Tensor {
                 }
             }
         }
-        return c
     }
 
     /// A product with few rows and a long inner dimension (a weight gradient, Xᵀ·G over every edge): one row
