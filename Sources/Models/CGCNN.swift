@@ -126,11 +126,19 @@ public struct CGCNN: Sendable {
             let neighbour = atoms.matmul(weight.narrow(axis: 1, range: c.width..<(2 * c.width)), transposeOther: true)
             let edge = edgeFeatures.matmul(
                 weight.narrow(axis: 1, range: (2 * c.width)..<(2 * c.width + c.basis.count)), transposeOther: true)
-            let gate = Tensor.gatheredSum(
-                centre + parameters["\(layer.gate.name).bias"], rows: batch.edgeDst, neighbour, rows: batch.edgeSrc,
-                plus: edge)
-            let gated = layer.bn1(gate, parameters, buffers: &buffers, training: training)
-            let messages = gated.sigmoidGatedSoftplus()
+            let biased = centre + parameters["\(layer.gate.name).bias"]
+            let messages: Tensor<Float>
+            if training
+                || [biased, neighbour, edge, parameters["\(layer.bn1.name).weight"]].contains(where: \.isTracked)
+            {
+                let gate = Tensor.gatheredSum(biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edge)
+                messages = layer.bn1(gate, parameters, buffers: &buffers, training: training).sigmoidGatedSoftplus()
+            } else {
+                // Inference: the gate's sum, its batch norm and the gated activation in one pass, the same bits.
+                let (scale, shift) = layer.bn1.evaluationAffine(parameters, buffers: buffers)
+                messages = Tensor.gatedMessages(
+                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edge, scale: scale, shift: shift)
+            }
             let summed = layer.bn2(
                 messages.segmentSum(offsets: batch.edgeOffsets), parameters, buffers: &buffers, training: training)
             atoms = (atoms + summed).softplus()

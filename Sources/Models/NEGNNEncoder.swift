@@ -92,9 +92,17 @@ public struct NEGNNEncoder: Sendable {
             let centre = atoms.matmul(weight.narrow(axis: 1, range: 0..<w), transposeOther: true)
             let neighbour = atoms.matmul(weight.narrow(axis: 1, range: w..<(2 * w)), transposeOther: true)
             let edge = edges.matmul(weight.narrow(axis: 1, range: (2 * w)..<(3 * w)), transposeOther: true)
-            let z = Tensor.gatheredSum(
-                centre + parameters["\(fc.name).bias"], rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edge)
-            let messages = z.sigmoidGatedSoftplus().segmentSum(offsets: batch.edgeOffsets)
+            let biased = centre + parameters["\(fc.name).bias"]
+            let gated: Tensor<Float>
+            if training || [biased, neighbour, edge].contains(where: \.isTracked) {
+                gated = Tensor.gatheredSum(biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edge)
+                    .sigmoidGatedSoftplus()
+            } else {
+                // Inference: the sum and the gated activation in one pass, the same bits.
+                gated = Tensor.gatedMessages(
+                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edge, scale: nil, shift: nil)
+            }
+            let messages = gated.segmentSum(offsets: batch.edgeOffsets)
             atoms = norm(atoms + messages, parameters, buffers: &buffers, training: training)
             if k < configuration.convolutions - 1 { atoms = atoms.relu() }
             layers.append(atoms)

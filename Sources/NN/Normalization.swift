@@ -26,23 +26,29 @@ public struct BatchNorm: Sendable {
         buffers["\(name).running_var"] = Tensor(repeating: 1, shape: [features])
     }
 
+    /// Evaluation as x·a + b per column: (x − μ)/√(σ² + ε)·γ + β with a = γ/√(σ² + ε), b = β − μ·a from the
+    /// running statistics (scale a and shift b, each [features]); one pass over x, or folded into another op.
+    public func evaluationAffine<S>(_ parameters: Parameters<S>, buffers: Parameters<S>) -> (
+        scale: Tensor<S>, shift: Tensor<S>
+    ) {
+        let a = parameters["\(name).weight"] / (buffers["\(name).running_var"] + Tensor<S>(S(epsilon))).sqrt()
+        return (a, parameters["\(name).bias"] - buffers["\(name).running_mean"] * a)
+    }
+
     /// x [n, features] → normalised, scaled and shifted; in training, `buffers` gets the updated statistics.
     public func callAsFunction<S>(
         _ x: Tensor<S>, _ parameters: Parameters<S>, buffers: inout Parameters<S>, training: Bool
     ) -> Tensor<S> {
         precondition(
             x.rank == 2 && x.shape[1] == features, "BatchNorm \(name): input \(x.shape), expects [n, \(features)]")
-        let gamma = parameters["\(name).weight"]
-        let beta = parameters["\(name).bias"]
-        let eps = Tensor<S>(S(epsilon))
         guard training else {
-            // (x − μ)/√(σ² + ε)·γ + β = x·a + b with a = γ/√(σ² + ε), b = β − μ·a: one pass over x.
-            let a = gamma / (buffers["\(name).running_var"] + eps).sqrt()
-            return x.affine(scale: a, shift: beta - buffers["\(name).running_mean"] * a)
+            let (a, b) = evaluationAffine(parameters, buffers: buffers)
+            return x.affine(scale: a, shift: b)
         }
         let n = x.shape[0]
         precondition(n > 1, "BatchNorm \(name): training needs more than one row, got \(n)")
-        let (output, mean, variance) = x.batchNormalized(scale: gamma, shift: beta, epsilon: S(epsilon))
+        let (output, mean, variance) = x.batchNormalized(
+            scale: parameters["\(name).weight"], shift: parameters["\(name).bias"], epsilon: S(epsilon))
         let m = S(momentum)
         let unbiased = S(n) / S(n - 1)
         let oldMean = buffers["\(name).running_mean"].values

@@ -175,11 +175,6 @@ extension Tensor {
         precondition(rank == 2 && shape[1] % 2 == 0, "sigmoidGatedSoftplus: shape \(shape) has no even width")
         let (n, h) = (shape[0], shape[1] / 2)
         let tracked = isTracked
-        // σ(gate), softplus(v) and σ(v), the last two from one e^−|v|.
-        @inline(__always) func terms(_ gate: S, _ v: S) -> (gate: S, softplus: S, sigmoid: S) {
-            let e = S.exp(-Swift.abs(v))
-            return (SigmoidKernel.forward(gate), Swift.max(v, 0) + S.log1p(e), v >= 0 ? 1 / (1 + e) : e / (1 + e))
-        }
         // Evaluation needs no intermediates; training keeps them for the backward.
         let kept = tracked ? 3 * n * h : 0
         var saved = [S](repeating: 0, count: kept)
@@ -190,23 +185,9 @@ extension Tensor {
                 return [S].filled(count: n * h, grain: Parallelism.rowGrain(width: h)) { range, o in
                     guard let x0 = xv.baseAddress else { return }
                     let rows = (range.lowerBound / h)..<(range.upperBound / h)
-                    if S.self == Float.self {
-                        xtal_gated_softplus(
-                            floatPointer(x0 + rows.lowerBound * 2 * h), floatPointer(o + rows.lowerBound * h),
-                            keep.map { floatPointer($0 + rows.lowerBound * h) }, n * h, rows.count, h)
-                        return
-                    }
-                    for row in rows {
-                        let (gate, value, target) = (x0 + row * 2 * h, x0 + row * 2 * h + h, o + row * h)
-                        for j in 0..<h {
-                            let t = terms(gate[j], value[j])
-                            if let keep {
-                                (keep[row * h + j], keep[n * h + row * h + j]) = (t.gate, t.softplus)
-                                keep[2 * n * h + row * h + j] = t.sigmoid
-                            }
-                            target[j] = t.gate * t.softplus
-                        }
-                    }
+                    Self.gatedRows(
+                        x0 + rows.lowerBound * 2 * h, into: o + rows.lowerBound * h,
+                        keeping: keep.map { $0 + rows.lowerBound * h }, keepStride: n * h, rows: rows.count, width: h)
                 }
             }
         }
@@ -228,6 +209,35 @@ extension Tensor {
                 }
             }
             return [Tensor(shape: [n, 2 * h], values: grad)]
+        }
+    }
+
+    /// σ(x[r, :h]) ⊙ softplus(x[r, h:]) for `rows` rows of x [rows, 2h] into out [rows, h].
+    ///
+    /// When `keep` is given it receives σ(gate), softplus(value) and σ(value) at keep[r·h + j],
+    /// keep[stride + r·h + j] and keep[2·stride + r·h + j]. The C loop for Float (`xtal_gated_softplus`), the same
+    /// formulas on libm for Double.
+    @inline(__always)
+    static func gatedRows(
+        _ x: UnsafePointer<S>, into out: UnsafeMutablePointer<S>, keeping keep: UnsafeMutablePointer<S>?,
+        keepStride: Int, rows: Int, width h: Int
+    ) {
+        if S.self == Float.self {
+            xtal_gated_softplus(floatPointer(x), floatPointer(out), keep.map(floatPointer), keepStride, rows, h)
+            return
+        }
+        for row in 0..<rows {
+            let (gate, value, target) = (x + row * 2 * h, x + row * 2 * h + h, out + row * h)
+            for j in 0..<h {
+                // σ(v) and softplus(v) from one e^−|v|.
+                let e = S.exp(-Swift.abs(value[j]))
+                let (a, p) = (SigmoidKernel.forward(gate[j]), Swift.max(value[j], 0) + S.log1p(e))
+                if let keep {
+                    (keep[row * h + j], keep[keepStride + row * h + j]) = (a, p)
+                    keep[2 * keepStride + row * h + j] = value[j] >= 0 ? 1 / (1 + e) : e / (1 + e)
+                }
+                target[j] = a * p
+            }
         }
     }
 }

@@ -159,3 +159,71 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// σ(z[:, :h]) ⊙ softplus(z[:, h:]) for z = (a[aRows[e]] + b[bRows[e]] + c[e]) · scale + shift, in one pass.
+    ///
+    /// a, b [n, 2h], c [e, 2h], scale and shift [2h] (nil: 1 and 0); the result is [e, h]. `gatheredSum`, an
+    /// evaluation-mode batch norm's `affine` and `sigmoidGatedSoftplus` over blocks of 64 edges, so z [e, 2h] is
+    /// never stored (two writes and two reads of it saved); the same operations in the same order, so the same
+    /// bits as the three ops. Inference only: no input may be tracked.
+    @_specialize(where S == Float)
+    public static func gatedMessages(
+        _ a: Tensor, rows aRows: [Int32], _ b: Tensor, rows bRows: [Int32], plus c: Tensor, scale: Tensor?,
+        shift: Tensor?
+    ) -> Tensor {
+        let width = c.rank == 2 ? c.shape[1] : 0
+        precondition(
+            a.rank == 2 && b.rank == 2 && c.rank == 2 && width % 2 == 0 && a.shape[1] == width
+                && b.shape[1] == width && aRows.count == c.shape[0] && bRows.count == c.shape[0]
+                && scale.map { $0.shape == [width] } ?? true && shift.map { $0.shape == [width] } ?? true,
+            "gatedMessages: a \(a.shape), b \(b.shape), c \(c.shape), \(aRows.count) and \(bRows.count) rows")
+        precondition(
+            !a.isTracked && !b.isTracked && !c.isTracked && scale?.isTracked != true && shift?.isTracked != true,
+            "gatedMessages: for inference; a tracked input needs gatheredSum, affine and sigmoidGatedSoftplus")
+        let (na, nb, h, edges) = (a.shape[0], b.shape[0], width / 2, c.shape[0])
+        for index in aRows { precondition(index >= 0 && Int(index) < na, "gatedMessages: row \(index) of \(na)") }
+        for index in bRows { precondition(index >= 0 && Int(index) < nb, "gatedMessages: row \(index) of \(nb)") }
+        let (scales, shifts) = (scale?.values ?? [], shift?.values ?? [])
+        // An empty array may still have a base address: whether to scale is the option, not the pointer.
+        let (scaling, shifting) = (scale != nil, shift != nil)
+        let block = 64
+        let out = a.values.withUnsafeBufferPointer { av in
+            b.values.withUnsafeBufferPointer { bv in
+                c.values.withUnsafeBufferPointer { cv in
+                    scales.withUnsafeBufferPointer { sv in
+                        shifts.withUnsafeBufferPointer { tv in
+                            [S].filled(count: edges * h, grain: Parallelism.rowGrain(width: h)) { range, o in
+                                guard let a0 = av.baseAddress, let b0 = bv.baseAddress, let c0 = cv.baseAddress
+                                else { return }
+                                let z = UnsafeMutablePointer<S>.allocate(capacity: block * width)
+                                defer { z.deallocate() }
+                                var first = range.lowerBound / h
+                                while first < range.upperBound / h {
+                                    let rows = Swift.min(block, range.upperBound / h - first)
+                                    for r in 0..<rows {
+                                        let e = first + r
+                                        let (ra, rb, rc, target) = (
+                                            a0 + Int(aRows[e]) * width, b0 + Int(bRows[e]) * width,
+                                            c0 + e * width, z + r * width
+                                        )
+                                        for j in 0..<width { target[j] = ra[j] + rb[j] + rc[j] }
+                                        if scaling, let s0 = sv.baseAddress {
+                                            for j in 0..<width { target[j] = target[j] * s0[j] }
+                                        }
+                                        if shifting, let t0 = tv.baseAddress {
+                                            for j in 0..<width { target[j] = target[j] + t0[j] }
+                                        }
+                                    }
+                                    gatedRows(z, into: o + first * h, keeping: nil, keepStride: 0, rows: rows, width: h)
+                                    first += rows
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [edges, h], values: out)
+    }
+}
