@@ -135,9 +135,9 @@ public struct CGCNN: Sendable {
                 messages = layer.bn1(gate, parameters, buffers: &buffers, training: training).sigmoidGatedSoftplus()
             } else {
                 // Inference: the gate's sum, its batch norm and the gated activation in one pass, the same bits.
-                let (scale, shift) = layer.bn1.evaluationAffine(parameters, buffers: buffers)
                 messages = Tensor.gatedMessages(
-                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edge, scale: scale, shift: shift)
+                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edge,
+                    affine: layer.bn1.evaluationAffine(parameters, buffers: buffers))
             }
             let summed = layer.bn2(
                 messages.segmentSum(offsets: batch.edgeOffsets), parameters, buffers: &buffers, training: training)

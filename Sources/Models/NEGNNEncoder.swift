@@ -100,7 +100,7 @@ public struct NEGNNEncoder: Sendable {
             } else {
                 // Inference: the sum and the gated activation in one pass, the same bits.
                 gated = Tensor.gatedMessages(
-                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edge, scale: nil, shift: nil)
+                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edge, affine: nil)
             }
             let messages = gated.segmentSum(offsets: batch.edgeOffsets)
             atoms = norm(atoms + messages, parameters, buffers: &buffers, training: training)

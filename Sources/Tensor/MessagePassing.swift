@@ -131,23 +131,15 @@ extension Tensor {
     public static func gatheredSum(_ a: Tensor, rows aRows: [Int32], _ b: Tensor, rows bRows: [Int32], plus c: Tensor)
         -> Tensor
     {
-        precondition(
-            a.rank == 2 && b.rank == 2 && c.rank == 2 && a.shape[1] == c.shape[1] && b.shape[1] == c.shape[1]
-                && aRows.count == c.shape[0] && bRows.count == c.shape[0],
-            "gatheredSum: a \(a.shape), b \(b.shape), c \(c.shape), \(aRows.count) and \(bRows.count) rows")
+        checkGathered(a, aRows, b, bRows, c, op: "gatheredSum")
         let (na, nb, f) = (a.shape[0], b.shape[0], c.shape[1])
-        for index in aRows { precondition(index >= 0 && Int(index) < na, "gatheredSum: row \(index) of \(na)") }
-        for index in bRows { precondition(index >= 0 && Int(index) < nb, "gatheredSum: row \(index) of \(nb)") }
         let out = a.values.withUnsafeBufferPointer { av in
             b.values.withUnsafeBufferPointer { bv in
                 c.values.withUnsafeBufferPointer { cv in
                     [S].filled(count: c.count, grain: Parallelism.rowGrain(width: f)) { range, o in
                         guard let a0 = av.baseAddress, let b0 = bv.baseAddress, let c0 = cv.baseAddress else { return }
                         for e in (range.lowerBound / f)..<(range.upperBound / f) {
-                            let (ra, rb, rc, target) = (
-                                a0 + Int(aRows[e]) * f, b0 + Int(bRows[e]) * f, c0 + e * f, o + e * f
-                            )
-                            for j in 0..<f { target[j] = ra[j] + rb[j] + rc[j] }
+                            gatheredRow(e, a0, aRows, b0, bRows, c0, width: f, into: o + e * f)
                         }
                     }
                 }
@@ -163,30 +155,26 @@ extension Tensor {
 extension Tensor {
     /// σ(z[:, :h]) ⊙ softplus(z[:, h:]) for z = (a[aRows[e]] + b[bRows[e]] + c[e]) · scale + shift, in one pass.
     ///
-    /// a, b [n, 2h], c [e, 2h], scale and shift [2h] (nil: 1 and 0); the result is [e, h]. `gatheredSum`, an
-    /// evaluation-mode batch norm's `affine` and `sigmoidGatedSoftplus` over blocks of 64 edges, so z [e, 2h] is
-    /// never stored (two writes and two reads of it saved); the same operations in the same order, so the same
+    /// a, b [n, 2h], c [e, 2h], `affine` scale and shift [2h] (nil: none); the result is [e, h]. `gatheredSum`,
+    /// an evaluation-mode batch norm's `affine` and `sigmoidGatedSoftplus` over blocks of 64 edges, so z [e, 2h]
+    /// is never stored (two writes and two reads of it saved); the same operations in the same order, so the same
     /// bits as the three ops. Inference only: no input may be tracked.
     @_specialize(where S == Float)
     public static func gatedMessages(
-        _ a: Tensor, rows aRows: [Int32], _ b: Tensor, rows bRows: [Int32], plus c: Tensor, scale: Tensor?,
-        shift: Tensor?
+        _ a: Tensor, rows aRows: [Int32], _ b: Tensor, rows bRows: [Int32], plus c: Tensor,
+        affine: (scale: Tensor, shift: Tensor)?
     ) -> Tensor {
-        let width = c.rank == 2 ? c.shape[1] : 0
+        checkGathered(a, aRows, b, bRows, c, op: "gatedMessages")
+        let (edges, width) = (c.shape[0], c.shape[1])
         precondition(
-            a.rank == 2 && b.rank == 2 && c.rank == 2 && width % 2 == 0 && a.shape[1] == width
-                && b.shape[1] == width && aRows.count == c.shape[0] && bRows.count == c.shape[0]
-                && scale.map { $0.shape == [width] } ?? true && shift.map { $0.shape == [width] } ?? true,
-            "gatedMessages: a \(a.shape), b \(b.shape), c \(c.shape), \(aRows.count) and \(bRows.count) rows")
+            width % 2 == 0 && affine.map { $0.scale.shape == [width] && $0.shift.shape == [width] } ?? true,
+            "gatedMessages: c \(c.shape), scale \(affine?.scale.shape ?? []), shift \(affine?.shift.shape ?? [])")
         precondition(
-            !a.isTracked && !b.isTracked && !c.isTracked && scale?.isTracked != true && shift?.isTracked != true,
+            ![a, b, c, affine?.scale, affine?.shift].contains { $0?.isTracked == true },
             "gatedMessages: for inference; a tracked input needs gatheredSum, affine and sigmoidGatedSoftplus")
-        let (na, nb, h, edges) = (a.shape[0], b.shape[0], width / 2, c.shape[0])
-        for index in aRows { precondition(index >= 0 && Int(index) < na, "gatedMessages: row \(index) of \(na)") }
-        for index in bRows { precondition(index >= 0 && Int(index) < nb, "gatedMessages: row \(index) of \(nb)") }
-        let (scales, shifts) = (scale?.values ?? [], shift?.values ?? [])
-        // An empty array may still have a base address: whether to scale is the option, not the pointer.
-        let (scaling, shifting) = (scale != nil, shift != nil)
+        let h = width / 2
+        // Empty when there is no affine step (an empty array may still have a base address: test `affine`).
+        let (scales, shifts) = (affine?.scale.values ?? [], affine?.shift.values ?? [])
         let block = 64
         let out = a.values.withUnsafeBufferPointer { av in
             b.values.withUnsafeBufferPointer { bv in
@@ -202,17 +190,11 @@ extension Tensor {
                                 while first < range.upperBound / h {
                                     let rows = Swift.min(block, range.upperBound / h - first)
                                     for r in 0..<rows {
-                                        let e = first + r
-                                        let (ra, rb, rc, target) = (
-                                            a0 + Int(aRows[e]) * width, b0 + Int(bRows[e]) * width,
-                                            c0 + e * width, z + r * width
-                                        )
-                                        for j in 0..<width { target[j] = ra[j] + rb[j] + rc[j] }
-                                        if scaling, let s0 = sv.baseAddress {
-                                            for j in 0..<width { target[j] = target[j] * s0[j] }
-                                        }
-                                        if shifting, let t0 = tv.baseAddress {
-                                            for j in 0..<width { target[j] = target[j] + t0[j] }
+                                        let target = z + r * width
+                                        gatheredRow(first + r, a0, aRows, b0, bRows, c0, width: width, into: target)
+                                        // As `affine`'s x·a + b: a product rounded, then a sum.
+                                        if affine != nil, let s0 = sv.baseAddress, let t0 = tv.baseAddress {
+                                            for j in 0..<width { target[j] = target[j] * s0[j] + t0[j] }
                                         }
                                     }
                                     gatedRows(z, into: o + first * h, keeping: nil, keepStride: 0, rows: rows, width: h)
@@ -225,5 +207,26 @@ extension Tensor {
             }
         }
         return Tensor(shape: [edges, h], values: out)
+    }
+
+    /// The preconditions of a gathered sum: a [na, f], b [nb, f], c [e, f], e rows of a and of b, all in range.
+    static func checkGathered(_ a: Tensor, _ aRows: [Int32], _ b: Tensor, _ bRows: [Int32], _ c: Tensor, op: String) {
+        precondition(
+            a.rank == 2 && b.rank == 2 && c.rank == 2 && a.shape[1] == c.shape[1] && b.shape[1] == c.shape[1]
+                && aRows.count == c.shape[0] && bRows.count == c.shape[0],
+            "\(op): a \(a.shape), b \(b.shape), c \(c.shape), \(aRows.count) and \(bRows.count) rows")
+        let (na, nb) = (a.shape[0], b.shape[0])
+        for index in aRows { precondition(index >= 0 && Int(index) < na, "\(op): row \(index) of \(na)") }
+        for index in bRows { precondition(index >= 0 && Int(index) < nb, "\(op): row \(index) of \(nb)") }
+    }
+
+    /// Row e of a gathered sum, a[aRows[e]] + b[bRows[e]] + c[e] (`width` elements each), into `target`.
+    @inline(__always)
+    static func gatheredRow(
+        _ e: Int, _ a: UnsafePointer<S>, _ aRows: [Int32], _ b: UnsafePointer<S>, _ bRows: [Int32],
+        _ c: UnsafePointer<S>, width: Int, into target: UnsafeMutablePointer<S>
+    ) {
+        let (ra, rb, rc) = (a + Int(aRows[e]) * width, b + Int(bRows[e]) * width, c + e * width)
+        for j in 0..<width { target[j] = ra[j] + rb[j] + rc[j] }
     }
 }

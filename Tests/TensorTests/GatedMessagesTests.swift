@@ -24,10 +24,10 @@ import Testing
         let dst = (0..<edges).map { Int32($0 * 7 % atoms) }
         let src = (0..<edges).map { Int32($0 * 13 % atoms) }
         let sum = Tensor.gatheredSum(a, rows: dst, b, rows: src, plus: c)
-        let fused = Tensor.gatedMessages(a, rows: dst, b, rows: src, plus: c, scale: scale, shift: shift)
+        let fused = Tensor.gatedMessages(a, rows: dst, b, rows: src, plus: c, affine: (scale, shift))
         #expect(fused.shape == [edges, width / 2])
         #expect(fused.values == sum.affine(scale: scale, shift: shift).sigmoidGatedSoftplus().values, "\(S.self)")
-        let plain = Tensor.gatedMessages(a, rows: dst, b, rows: src, plus: c, scale: nil, shift: nil)
+        let plain = Tensor.gatedMessages(a, rows: dst, b, rows: src, plus: c, affine: nil)
         #expect(plain.values == sum.sigmoidGatedSoftplus().values, "\(S.self), no scale")
     }
 }
