@@ -79,14 +79,7 @@ public struct Ingest {
         let parameters = parameters
         try OrderedBatchQueue(jobs: options.jobs).run(
             next: { source.next() },
-            transform: { (item: IngestItem) -> IngestItem in
-                switch item {
-                case .record(let raw): return .checked(parser.check(raw))
-                case .wholeFile(let file, let manifests):
-                    return IngestSource.readWhole(file, manifests: manifests, parameters: parameters, parser: parser)
-                default: return item
-                }
-            },
+            transform: { IngestSource.transform($0, parameters: parameters, parser: parser) },
             consume: { (item: IngestItem) in
                 if case .wholeFileRead(let items, let hashes) = item {
                     wholeFileHashes.merge(hashes) { first, _ in first }

@@ -31,7 +31,7 @@ enum IngestItem: Sendable {
 /// queue spans all files (a folder of small CIFs is parsed in parallel too).
 ///
 /// Files of at most `wholeFileBytes` on disk, among several, are not opened here but handed to a worker whole
-/// (`wholeFile`): the worker runs a source of its own over that one file (`readWhole`), so hashing, opening and
+/// (`wholeFile`): the worker runs a source of its own over that one file (`transform`), so hashing, opening and
 /// cutting a folder of thousands of small CIFs is spread over the workers instead of this one thread (it was
 /// the bottleneck on two cores). The items, and so the store, are the same either way.
 struct IngestSource {
@@ -62,21 +62,20 @@ struct IngestSource {
         self.wholeFiles = wholeFiles && files.count > 1
     }
 
-    /// What a worker makes of a `wholeFile` item: every item a source gives for that one file, records
-    /// parsed by `parser`.
-    static func readWhole(
-        _ file: String, manifests: DataManifestIndex, parameters: IngestParameters, parser: RecordParser
-    ) -> IngestItem {
-        var source = IngestSource(files: [file], parameters: parameters, manifests: manifests, wholeFiles: false)
-        var items: [IngestItem] = []
-        while let item = source.next() {
-            if case .record(let raw) = item {
-                items.append(.checked(parser.check(raw)))
-            } else {
-                items.append(item)
-            }
+    /// What a worker makes of an item: a record parsed and checked by `parser`; a small file (`wholeFile`) read
+    /// by a source of its own, its items transformed the same way; anything else unchanged.
+    static func transform(_ item: IngestItem, parameters: IngestParameters, parser: RecordParser) -> IngestItem {
+        switch item {
+        case .record(let raw):
+            return .checked(parser.check(raw))
+        case .wholeFile(let file, let manifests):
+            var source = IngestSource(files: [file], parameters: parameters, manifests: manifests, wholeFiles: false)
+            var items: [IngestItem] = []
+            while let inner = source.next() { items.append(transform(inner, parameters: parameters, parser: parser)) }
+            return .wholeFileRead(items: items, hashes: source.hashes)
+        default:
+            return item
         }
-        return .wholeFileRead(items: items, hashes: source.hashes)
     }
 
     /// The next item, or `nil` when every file is done.
