@@ -7,14 +7,16 @@ import Tensor
 // runs the same ops in PyTorch and prints the ratios.
 //   ops-bench [--threads T] [--repeats R] [--edges E] [--atoms N] [--only NAME]   (NAME: an op's first word)
 let arguments = CommandLine.arguments
-func option(_ name: String, _ fallback: Int) -> Int {
-    arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? Int(arguments[$0 + 1]) : nil } ?? fallback
+/// The argument after `name`, if any.
+func value(_ name: String) -> String? {
+    arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 }
+func option(_ name: String, _ fallback: Int) -> Int { value(name).flatMap { Int($0) } ?? fallback }
 let threads = option("--threads", 1)
 let repeats = option("--repeats", 5)
 let edges = option("--edges", 300_000)
 let atoms = option("--atoms", 25_000)
-let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+let only = value("--only")
 
 var generator = SeededGenerator(seed: 1)
 let wide = Tensor<Float>.uniform([edges, 128], bound: 1, using: &generator)
