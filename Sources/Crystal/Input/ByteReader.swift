@@ -1,3 +1,5 @@
+import Foundation
+
 /// Buffered reading of a `ByteSource`: lines, and the whole rest when a record needs it.
 ///
 /// Lines end at `\n`; a trailing `\r` is dropped, so CRLF files read like LF files. Memory holds one buffer
@@ -34,7 +36,7 @@ public struct ByteReader {
                     return trimCR(line[...])
                 }
             }
-            if let newline = buffer[start..<end].firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = firstNewline() {
                 lineNumber += 1
                 if line.isEmpty {
                     let slice = buffer[start..<newline]
@@ -73,6 +75,18 @@ public struct ByteReader {
             start = end
         }
         return out
+    }
+
+    /// The index in `buffer` of the first `\n` in `start..<end`, if any.
+    ///
+    /// `memchr` scans 32 or 64 bytes a step (Collection.firstIndex goes byte by byte: 6 % of ingest's time on a JSON Lines file, on the reader thread
+    /// that every worker waits for).
+    private func firstNewline() -> Int? {
+        buffer.withUnsafeBytes { bytes in
+            guard let base = bytes.baseAddress, let hit = memchr(base + start, Int32(UInt8(ascii: "\n")), end - start)
+            else { return nil }
+            return base.distance(to: UnsafeRawPointer(hit))
+        }
     }
 
     private mutating func fill() throws -> Bool {
