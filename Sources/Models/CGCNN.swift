@@ -124,19 +124,21 @@ public struct CGCNN: Sendable {
             let weight = parameters["\(layer.gate.name).weight"]
             let centre = atoms.matmul(weight.narrow(axis: 1, range: 0..<c.width), transposeOther: true)
             let neighbour = atoms.matmul(weight.narrow(axis: 1, range: c.width..<(2 * c.width)), transposeOther: true)
-            let edge = edgeFeatures.matmul(
-                weight.narrow(axis: 1, range: (2 * c.width)..<(2 * c.width + c.basis.count)), transposeOther: true)
+            let edgeWeight = weight.narrow(axis: 1, range: (2 * c.width)..<(2 * c.width + c.basis.count))
             let biased = centre + parameters["\(layer.gate.name).bias"]
             let messages: Tensor<Float>
             if training
-                || [biased, neighbour, edge, parameters["\(layer.bn1.name).weight"]].contains(where: \.isTracked)
+                || [biased, neighbour, edgeFeatures, edgeWeight, parameters["\(layer.bn1.name).weight"]]
+                    .contains(where: \.isTracked)
             {
+                let edge = edgeFeatures.matmul(edgeWeight, transposeOther: true)
                 let gate = Tensor.gatheredSum(biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edge)
                 messages = layer.bn1(gate, parameters, buffers: &buffers, training: training).sigmoidGatedSoftplus()
             } else {
-                // Inference: the gate's sum, its batch norm and the gated activation in one pass, the same bits.
+                // Inference: the edge product, the gate's sum, its batch norm and the gated activation in one
+                // pass, block by block of edges; the same bits.
                 messages = Tensor.gatedMessages(
-                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edge,
+                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edgeFeatures, times: edgeWeight,
                     affine: layer.bn1.evaluationAffine(parameters, buffers: buffers))
             }
             let summed = layer.bn2(

@@ -91,16 +91,18 @@ public struct NEGNNEncoder: Sendable {
             let weight = parameters["\(fc.name).weight"]
             let centre = atoms.matmul(weight.narrow(axis: 1, range: 0..<w), transposeOther: true)
             let neighbour = atoms.matmul(weight.narrow(axis: 1, range: w..<(2 * w)), transposeOther: true)
-            let edge = edges.matmul(weight.narrow(axis: 1, range: (2 * w)..<(3 * w)), transposeOther: true)
+            let edgeWeight = weight.narrow(axis: 1, range: (2 * w)..<(3 * w))
             let biased = centre + parameters["\(fc.name).bias"]
             let gated: Tensor<Float>
-            if training || [biased, neighbour, edge].contains(where: \.isTracked) {
+            if training || [biased, neighbour, edges, edgeWeight].contains(where: \.isTracked) {
+                let edge = edges.matmul(edgeWeight, transposeOther: true)
                 gated = Tensor.gatheredSum(biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edge)
                     .sigmoidGatedSoftplus()
             } else {
-                // Inference: the sum and the gated activation in one pass, the same bits.
+                // Inference: the edge product, the sum and the gated activation in one pass; the same bits.
                 gated = Tensor.gatedMessages(
-                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edge, affine: nil)
+                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edges, times: edgeWeight,
+                    affine: nil)
             }
             let messages = gated.segmentSum(offsets: batch.edgeOffsets)
             atoms = norm(atoms + messages, parameters, buffers: &buffers, training: training)

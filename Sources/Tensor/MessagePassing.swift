@@ -131,7 +131,7 @@ extension Tensor {
     public static func gatheredSum(_ a: Tensor, rows aRows: [Int32], _ b: Tensor, rows bRows: [Int32], plus c: Tensor)
         -> Tensor
     {
-        checkGathered(a, aRows, b, bRows, c, op: "gatheredSum")
+        checkGathered(a, aRows, b, bRows, plus: c.shape, op: "gatheredSum")
         let (na, nb, f) = (a.shape[0], b.shape[0], c.shape[1])
         let out = a.values.withUnsafeBufferPointer { av in
             b.values.withUnsafeBufferPointer { bv in
@@ -139,7 +139,7 @@ extension Tensor {
                     [S].filled(count: c.count, grain: Parallelism.rowGrain(width: f)) { range, o in
                         guard let a0 = av.baseAddress, let b0 = bv.baseAddress, let c0 = cv.baseAddress else { return }
                         for e in (range.lowerBound / f)..<(range.upperBound / f) {
-                            gatheredRow(e, a0, aRows, b0, bRows, c0, width: f, into: o + e * f)
+                            gatheredRow(e, a0, aRows, b0, bRows, plus: c0 + e * f, into: o + e * f, width: f)
                         }
                     }
                 }
@@ -153,52 +153,73 @@ extension Tensor {
 }
 
 extension Tensor {
-    /// σ(z[:, :h]) ⊙ softplus(z[:, h:]) for z = (a[aRows[e]] + b[bRows[e]] + c[e]) · scale + shift, in one pass.
+    /// σ(z[:, :h]) ⊙ softplus(z[:, h:]) for z = (a[aRows[e]] + b[bRows[e]] + (u wᵀ)[e]) · scale + shift, in one
+    /// pass.
     ///
-    /// a, b [n, 2h], c [e, 2h], `affine` scale and shift [2h] (nil: none); the result is [e, h]. `gatheredSum`,
-    /// an evaluation-mode batch norm's `affine` and `sigmoidGatedSoftplus` over blocks of 64 edges, so z [e, 2h]
-    /// is never stored (two writes and two reads of it saved); the same operations in the same order, so the same
-    /// bits as the three ops. Inference only: no input may be tracked.
+    /// a, b [n, 2h], u [e, k], w [2h, k], `affine` scale and shift [2h] (nil: none); the result is [e, h]. What
+    /// `u.matmul(w, transposeOther: true)`, `gatheredSum`, an evaluation-mode batch norm's `affine` and
+    /// `sigmoidGatedSoftplus` compute, block by block of `Parallelism.gemmRows` edges: neither u wᵀ nor z [e, 2h]
+    /// is ever stored whole (each block's lives in one buffer that stays in cache), which saves writing and
+    /// reading both and the page faults of their fresh memory. Each block's product is the gemm call `matmul`
+    /// makes for those rows, with the gathered rows added as its C (β = 1), and the rest are the same operations
+    /// in the same order, so the result is the same bits as the four ops. Inference only: no input may be
+    /// tracked.
     @_specialize(where S == Float)
     public static func gatedMessages(
-        _ a: Tensor, rows aRows: [Int32], _ b: Tensor, rows bRows: [Int32], plus c: Tensor,
+        _ a: Tensor, rows aRows: [Int32], _ b: Tensor, rows bRows: [Int32], plus u: Tensor, times w: Tensor,
         affine: (scale: Tensor, shift: Tensor)?
     ) -> Tensor {
-        checkGathered(a, aRows, b, bRows, c, op: "gatedMessages")
-        let (edges, width) = (c.shape[0], c.shape[1])
+        precondition(
+            u.rank == 2 && w.rank == 2 && u.shape[1] == w.shape[1] && u.shape[1] > 0,
+            "gatedMessages: u \(u.shape), w \(w.shape) (u wᵀ)")
+        let (edges, width, depth) = (u.shape[0], w.shape[0], u.shape[1])
+        checkGathered(a, aRows, b, bRows, plus: [edges, width], op: "gatedMessages")
         precondition(
             width % 2 == 0 && affine.map { $0.scale.shape == [width] && $0.shift.shape == [width] } ?? true,
-            "gatedMessages: c \(c.shape), scale \(affine?.scale.shape ?? []), shift \(affine?.shift.shape ?? [])")
+            "gatedMessages: u wᵀ [\(edges), \(width)], scale \(affine?.scale.shape ?? []), "
+                + "shift \(affine?.shift.shape ?? [])")
         precondition(
-            ![a, b, c, affine?.scale, affine?.shift].contains { $0?.isTracked == true },
-            "gatedMessages: for inference; a tracked input needs gatheredSum, affine and sigmoidGatedSoftplus")
+            ![a, b, u, w, affine?.scale, affine?.shift].contains { $0?.isTracked == true },
+            "gatedMessages: for inference; a tracked input needs matmul, gatheredSum, affine and sigmoidGatedSoftplus")
         let h = width / 2
         // Empty when there is no affine step (an empty array may still have a base address: test `affine`).
         let (scales, shifts) = (affine?.scale.values ?? [], affine?.shift.values ?? [])
-        let block = 64
+        let block = Parallelism.gemmRows
+        Parallelism.prepareBLAS()
         let out = a.values.withUnsafeBufferPointer { av in
             b.values.withUnsafeBufferPointer { bv in
-                c.values.withUnsafeBufferPointer { cv in
-                    scales.withUnsafeBufferPointer { sv in
-                        shifts.withUnsafeBufferPointer { tv in
-                            [S].filled(count: edges * h, grain: Parallelism.rowGrain(width: h)) { range, o in
-                                guard let a0 = av.baseAddress, let b0 = bv.baseAddress, let c0 = cv.baseAddress
-                                else { return }
-                                let z = UnsafeMutablePointer<S>.allocate(capacity: block * width)
-                                defer { z.deallocate() }
-                                var first = range.lowerBound / h
-                                while first < range.upperBound / h {
-                                    let rows = Swift.min(block, range.upperBound / h - first)
+                u.values.withUnsafeBufferPointer { uv in
+                    w.values.withUnsafeBufferPointer { wv in
+                        scales.withUnsafeBufferPointer { sv in
+                            shifts.withUnsafeBufferPointer { tv in
+                                // One range is one block: matmul's row blocks, whatever the thread count.
+                                [S].filled(count: edges * h, grain: block * h) { range, o in
+                                    guard let a0 = av.baseAddress, let b0 = bv.baseAddress, let u0 = uv.baseAddress,
+                                        let w0 = wv.baseAddress
+                                    else { return }
+                                    let (first, rows) = (range.lowerBound / h, range.count / h)
+                                    let z = UnsafeMutablePointer<S>.allocate(capacity: rows * width)
+                                    defer { z.deallocate() }
                                     for r in 0..<rows {
-                                        let target = z + r * width
-                                        gatheredRow(first + r, a0, aRows, b0, bRows, c0, width: width, into: target)
-                                        // As `affine`'s x·a + b: a product rounded, then a sum.
-                                        if affine != nil, let s0 = sv.baseAddress, let t0 = tv.baseAddress {
+                                        gatheredRow(
+                                            first + r, a0, aRows, b0, bRows, plus: nil, into: z + r * width,
+                                            width: width)
+                                    }
+                                    // z = 1 · u wᵀ + 1 · z, each element the dot product plus the gathered pair
+                                    // once rounded: (a + b) + u wᵀ as gatheredSum adds it; β = 1 also spares
+                                    // gemm its pass over C (with β = 0 it first zeroes C).
+                                    S.gemm(
+                                        transposeA: false, transposeB: true, m: rows, n: width, k: depth, alpha: 1,
+                                        a: u0 + first * depth, lda: depth, b: w0, ldb: depth, beta: 1, c: z,
+                                        ldc: width)
+                                    // As `affine`'s x·a + b: a product rounded, then a sum.
+                                    if affine != nil, let s0 = sv.baseAddress, let t0 = tv.baseAddress {
+                                        for r in 0..<rows {
+                                            let target = z + r * width
                                             for j in 0..<width { target[j] = target[j] * s0[j] + t0[j] }
                                         }
                                     }
                                     gatedRows(z, into: o + first * h, keeping: nil, keepStride: 0, rows: rows, width: h)
-                                    first += rows
                                 }
                             }
                         }
@@ -209,24 +230,32 @@ extension Tensor {
         return Tensor(shape: [edges, h], values: out)
     }
 
-    /// The preconditions of a gathered sum: a [na, f], b [nb, f], c [e, f], e rows of a and of b, all in range.
-    static func checkGathered(_ a: Tensor, _ aRows: [Int32], _ b: Tensor, _ bRows: [Int32], _ c: Tensor, op: String) {
+    /// The preconditions of a gathered sum: a [na, f], b [nb, f], the added term c [e, f], e rows of a and of
+    /// b, all in range.
+    static func checkGathered(
+        _ a: Tensor, _ aRows: [Int32], _ b: Tensor, _ bRows: [Int32], plus c: [Int], op: String
+    ) {
         precondition(
-            a.rank == 2 && b.rank == 2 && c.rank == 2 && a.shape[1] == c.shape[1] && b.shape[1] == c.shape[1]
-                && aRows.count == c.shape[0] && bRows.count == c.shape[0],
-            "\(op): a \(a.shape), b \(b.shape), c \(c.shape), \(aRows.count) and \(bRows.count) rows")
+            a.rank == 2 && b.rank == 2 && c.count == 2 && a.shape[1] == c[1] && b.shape[1] == c[1]
+                && aRows.count == c[0] && bRows.count == c[0],
+            "\(op): a \(a.shape), b \(b.shape), c \(c), \(aRows.count) and \(bRows.count) rows")
         let (na, nb) = (a.shape[0], b.shape[0])
         for index in aRows { precondition(index >= 0 && Int(index) < na, "\(op): row \(index) of \(na)") }
         for index in bRows { precondition(index >= 0 && Int(index) < nb, "\(op): row \(index) of \(nb)") }
     }
 
-    /// Row e of a gathered sum, a[aRows[e]] + b[bRows[e]] + c[e] (`width` elements each), into `target`.
+    /// Row e of a gathered sum, a[aRows[e]] + b[bRows[e]] (+ c, that row of the added term, unless nil), `width`
+    /// elements each, into `target`.
     @inline(__always)
     static func gatheredRow(
         _ e: Int, _ a: UnsafePointer<S>, _ aRows: [Int32], _ b: UnsafePointer<S>, _ bRows: [Int32],
-        _ c: UnsafePointer<S>, width: Int, into target: UnsafeMutablePointer<S>
+        plus c: UnsafePointer<S>?, into target: UnsafeMutablePointer<S>, width: Int
     ) {
-        let (ra, rb, rc) = (a + Int(aRows[e]) * width, b + Int(bRows[e]) * width, c + e * width)
-        for j in 0..<width { target[j] = ra[j] + rb[j] + rc[j] }
+        let (ra, rb) = (a + Int(aRows[e]) * width, b + Int(bRows[e]) * width)
+        if let c {
+            for j in 0..<width { target[j] = ra[j] + rb[j] + c[j] }
+        } else {
+            for j in 0..<width { target[j] = ra[j] + rb[j] }
+        }
     }
 }

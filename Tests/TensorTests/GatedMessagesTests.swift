@@ -3,8 +3,9 @@ import Testing
 @testable import Tensor
 
 @Suite struct GatedMessagesTests {
-    /// The fused inference op against the three ops it replaces, bit for bit, at both precisions, with and
-    /// without the batch norm's scale and shift, on enough edges for several blocks and threads.
+    /// The fused inference op against the four ops it replaces, bit for bit, at both precisions, with and
+    /// without the batch norm's scale and shift, on enough edges for several blocks (the last one short) and
+    /// threads.
     @Test(arguments: [1, 2])
     func equalsGatheredSumAffineAndGatedSoftplus(threads: Int) {
         Parallelism.$threads.withValue(threads) {
@@ -15,19 +16,20 @@ import Testing
 
     func check<S: TensorScalar>(_: S.Type) {
         var generator = SeededGenerator(seed: 11)
-        let (atoms, edges, width) = (300, 5000, 16)
+        let (atoms, edges, width, depth) = (300, 5000, 16, 9)
         let a = Tensor<S>.uniform([atoms, width], bound: 3, using: &generator)
         let b = Tensor<S>.uniform([atoms, width], bound: 3, using: &generator)
-        let c = Tensor<S>.uniform([edges, width], bound: 3, using: &generator)
+        let u = Tensor<S>.uniform([edges, depth], bound: 1, using: &generator)
+        let w = Tensor<S>.uniform([width, depth], bound: 1, using: &generator)
         let scale = Tensor<S>.uniform([width], bound: 2, using: &generator)
         let shift = Tensor<S>.uniform([width], bound: 1, using: &generator)
         let dst = (0..<edges).map { Int32($0 * 7 % atoms) }
         let src = (0..<edges).map { Int32($0 * 13 % atoms) }
-        let sum = Tensor.gatheredSum(a, rows: dst, b, rows: src, plus: c)
-        let fused = Tensor.gatedMessages(a, rows: dst, b, rows: src, plus: c, affine: (scale, shift))
+        let sum = Tensor.gatheredSum(a, rows: dst, b, rows: src, plus: u.matmul(w, transposeOther: true))
+        let fused = Tensor.gatedMessages(a, rows: dst, b, rows: src, plus: u, times: w, affine: (scale, shift))
         #expect(fused.shape == [edges, width / 2])
         #expect(fused.values == sum.affine(scale: scale, shift: shift).sigmoidGatedSoftplus().values, "\(S.self)")
-        let plain = Tensor.gatedMessages(a, rows: dst, b, rows: src, plus: c, affine: nil)
+        let plain = Tensor.gatedMessages(a, rows: dst, b, rows: src, plus: u, times: w, affine: nil)
         #expect(plain.values == sum.sigmoidGatedSoftplus().values, "\(S.self), no scale")
     }
 }
