@@ -131,8 +131,8 @@ public struct CGCNN: Sendable {
                 || [biased, neighbour, edgeFeatures, edgeWeight, parameters["\(layer.bn1.name).weight"]]
                     .contains(where: \.isTracked)
             {
-                let edge = edgeFeatures.matmul(edgeWeight, transposeOther: true)
-                let gate = Tensor.gatheredSum(biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edge)
+                let gate = Tensor.gatheredSum(
+                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edgeFeatures, times: edgeWeight)
                 messages = layer.bn1(gate, parameters, buffers: &buffers, training: training).sigmoidGatedSoftplus()
             } else {
                 // Inference: the edge product, the gate's sum, its batch norm and the gated activation in one

@@ -95,9 +95,9 @@ public struct NEGNNEncoder: Sendable {
             let biased = centre + parameters["\(fc.name).bias"]
             let gated: Tensor<Float>
             if training || [biased, neighbour, edges, edgeWeight].contains(where: \.isTracked) {
-                let edge = edges.matmul(edgeWeight, transposeOther: true)
-                gated = Tensor.gatheredSum(biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edge)
-                    .sigmoidGatedSoftplus()
+                gated = Tensor.gatheredSum(
+                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edges, times: edgeWeight
+                ).sigmoidGatedSoftplus()
             } else {
                 // Inference: the edge product, the sum and the gated activation in one pass; the same bits.
                 gated = Tensor.gatedMessages(

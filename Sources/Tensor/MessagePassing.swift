@@ -150,6 +150,47 @@ extension Tensor {
             return [plain.scatterAdd(rows: aRows, count: na), plain.scatterAdd(rows: bRows, count: nb), plain]
         }
     }
+
+    /// a[aRows[e]] + b[bRows[e]] + (u wᵀ)[e]: `gatheredSum(…, plus: u.matmul(w, transposeOther: true))` without
+    /// storing u wᵀ [e, f].
+    ///
+    /// a, b [n, f], u [e, k], w [f, k]. Each block of `Parallelism.gemmRows` edges is its gathered pair, onto which
+    /// gemm adds the block's product (`gatheredProductRows`): the same bits as the two ops, with one [e, f] array
+    /// written instead of three passes over two. Backward as theirs: the gradient scattered into a's and b's
+    /// rows, g w for u and gᵀ u for w (each only when tracked).
+    @_specialize(where S == Float)
+    public static func gatheredSum(
+        _ a: Tensor, rows aRows: [Int32], _ b: Tensor, rows bRows: [Int32], plus u: Tensor, times w: Tensor
+    ) -> Tensor {
+        let (edges, width, depth) = checkGatheredProduct(a, aRows, b, bRows, u, w, op: "gatheredSum")
+        let out = a.values.withUnsafeBufferPointer { av in
+            b.values.withUnsafeBufferPointer { bv in
+                u.values.withUnsafeBufferPointer { uv in
+                    w.values.withUnsafeBufferPointer { wv in
+                        // One range is one block: matmul's row blocks, whatever the thread count.
+                        [S].filled(count: edges * width, grain: Parallelism.gemmRows * width) { range, o in
+                            guard let a0 = av.baseAddress, let b0 = bv.baseAddress, let u0 = uv.baseAddress,
+                                let w0 = wv.baseAddress
+                            else { return }
+                            gatheredProductRows(
+                                range.lowerBound / width..<range.upperBound / width, a0, aRows, b0, bRows, u0, w0,
+                                depth: depth, width: width, into: o + range.lowerBound)
+                        }
+                    }
+                }
+            }
+        }
+        let (na, nb) = (a.shape[0], b.shape[0])
+        let (uConstant, wConstant) = (u.detached, w.detached)
+        let (needU, needW) = (u.isTracked, w.isTracked)
+        return result(shape: [edges, width], values: out, inputs: [a, b, u, w]) { g in
+            let plain = g.detached
+            return [
+                plain.scatterAdd(rows: aRows, count: na), plain.scatterAdd(rows: bRows, count: nb),
+                needU ? plain.matmul(wConstant) : nil, needW ? plain.matmul(uConstant, transposeSelf: true) : nil,
+            ]
+        }
+    }
 }
 
 extension Tensor {
@@ -169,11 +210,7 @@ extension Tensor {
         _ a: Tensor, rows aRows: [Int32], _ b: Tensor, rows bRows: [Int32], plus u: Tensor, times w: Tensor,
         affine: (scale: Tensor, shift: Tensor)?
     ) -> Tensor {
-        precondition(
-            u.rank == 2 && w.rank == 2 && u.shape[1] == w.shape[1] && u.shape[1] > 0,
-            "gatedMessages: u \(u.shape), w \(w.shape) (u wᵀ)")
-        let (edges, width, depth) = (u.shape[0], w.shape[0], u.shape[1])
-        checkGathered(a, aRows, b, bRows, plus: [edges, width], op: "gatedMessages")
+        let (edges, width, depth) = checkGatheredProduct(a, aRows, b, bRows, u, w, op: "gatedMessages")
         precondition(
             width % 2 == 0 && affine.map { $0.scale.shape == [width] && $0.shift.shape == [width] } ?? true,
             "gatedMessages: u wᵀ [\(edges), \(width)], scale \(affine?.scale.shape ?? []), "
@@ -185,7 +222,6 @@ extension Tensor {
         // Empty when there is no affine step (an empty array may still have a base address: test `affine`).
         let (scales, shifts) = (affine?.scale.values ?? [], affine?.shift.values ?? [])
         let block = Parallelism.gemmRows
-        Parallelism.prepareBLAS()
         let out = a.values.withUnsafeBufferPointer { av in
             b.values.withUnsafeBufferPointer { bv in
                 u.values.withUnsafeBufferPointer { uv in
@@ -200,18 +236,9 @@ extension Tensor {
                                     let (first, rows) = (range.lowerBound / h, range.count / h)
                                     let z = UnsafeMutablePointer<S>.allocate(capacity: rows * width)
                                     defer { z.deallocate() }
-                                    for r in 0..<rows {
-                                        gatheredRow(
-                                            first + r, a0, aRows, b0, bRows, plus: nil, into: z + r * width,
-                                            width: width)
-                                    }
-                                    // z = 1 · u wᵀ + 1 · z, each element the dot product plus the gathered pair
-                                    // once rounded: (a + b) + u wᵀ as gatheredSum adds it; β = 1 also spares
-                                    // gemm its pass over C (with β = 0 it first zeroes C).
-                                    S.gemm(
-                                        transposeA: false, transposeB: true, m: rows, n: width, k: depth, alpha: 1,
-                                        a: u0 + first * depth, lda: depth, b: w0, ldb: depth, beta: 1, c: z,
-                                        ldc: width)
+                                    gatheredProductRows(
+                                        first..<first + rows, a0, aRows, b0, bRows, u0, w0, depth: depth,
+                                        width: width, into: z)
                                     // As `affine`'s x·a + b: a product rounded, then a sum.
                                     if affine != nil, let s0 = sv.baseAddress, let t0 = tv.baseAddress {
                                         for r in 0..<rows {
@@ -242,6 +269,40 @@ extension Tensor {
         let (na, nb) = (a.shape[0], b.shape[0])
         for index in aRows { precondition(index >= 0 && Int(index) < na, "\(op): row \(index) of \(na)") }
         for index in bRows { precondition(index >= 0 && Int(index) < nb, "\(op): row \(index) of \(nb)") }
+    }
+
+    /// The preconditions of a gathered sum with a product: u [e, k], w [f, k] with k > 0, and `checkGathered`
+    /// for the [e, f] term.
+    ///
+    /// - Returns: e, f and k.
+    static func checkGatheredProduct(
+        _ a: Tensor, _ aRows: [Int32], _ b: Tensor, _ bRows: [Int32], _ u: Tensor, _ w: Tensor, op: String
+    ) -> (edges: Int, width: Int, depth: Int) {
+        precondition(
+            u.rank == 2 && w.rank == 2 && u.shape[1] == w.shape[1] && u.shape[1] > 0,
+            "\(op): u \(u.shape), w \(w.shape) (u wᵀ)")
+        checkGathered(a, aRows, b, bRows, plus: [u.shape[0], w.shape[0]], op: op)
+        return (u.shape[0], w.shape[0], u.shape[1])
+    }
+
+    /// Rows `edges` of a[aRows] + b[bRows] + u wᵀ into z ([edges.count, width], row-major): the gathered pairs
+    /// first, then one gemm adding the rows' product onto them (β = 1).
+    ///
+    /// Each element is (a + b) + (u wᵀ) once rounded, as `gatheredRow` adds a stored product row, and the product
+    /// is the gemm call `matmul` makes for these rows when they are one of its blocks; β = 1 also spares gemm its
+    /// first pass over C (with β = 0 it zeroes C).
+    @inline(__always)
+    static func gatheredProductRows(
+        _ edges: Range<Int>, _ a: UnsafePointer<S>, _ aRows: [Int32], _ b: UnsafePointer<S>, _ bRows: [Int32],
+        _ u: UnsafePointer<S>, _ w: UnsafePointer<S>, depth: Int, width: Int, into z: UnsafeMutablePointer<S>
+    ) {
+        for e in edges {
+            gatheredRow(e, a, aRows, b, bRows, plus: nil, into: z + (e - edges.lowerBound) * width, width: width)
+        }
+        Parallelism.prepareBLAS()
+        S.gemm(
+            transposeA: false, transposeB: true, m: edges.count, n: width, k: depth, alpha: 1,
+            a: u + edges.lowerBound * depth, lda: depth, b: w, ldb: depth, beta: 1, c: z, ldc: width)
     }
 
     /// Row e of a gathered sum, a[aRows[e]] + b[bRows[e]] (+ c, that row of the added term, unless nil), `width`

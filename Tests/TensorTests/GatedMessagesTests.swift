@@ -26,6 +26,8 @@ import Testing
         let dst = (0..<edges).map { Int32($0 * 7 % atoms) }
         let src = (0..<edges).map { Int32($0 * 13 % atoms) }
         let sum = Tensor.gatheredSum(a, rows: dst, b, rows: src, plus: u.matmul(w, transposeOther: true))
+        // The product form of gatheredSum, too, gives the same bits: the products of several blocks, one short.
+        #expect(Tensor.gatheredSum(a, rows: dst, b, rows: src, plus: u, times: w).values == sum.values, "\(S.self)")
         let fused = Tensor.gatedMessages(a, rows: dst, b, rows: src, plus: u, times: w, affine: (scale, shift))
         #expect(fused.shape == [edges, width / 2])
         #expect(fused.values == sum.affine(scale: scale, shift: shift).sigmoidGatedSoftplus().values, "\(S.self)")
