@@ -133,15 +133,11 @@ extension Tensor {
     {
         checkGathered(a, aRows, b, bRows, plus: c.shape, op: "gatheredSum")
         let (na, nb, f) = (a.shape[0], b.shape[0], c.shape[1])
-        let out = a.values.withUnsafeBufferPointer { av in
-            b.values.withUnsafeBufferPointer { bv in
-                c.values.withUnsafeBufferPointer { cv in
-                    [S].filled(count: c.count, grain: Parallelism.rowGrain(width: f)) { range, o in
-                        guard let a0 = av.baseAddress, let b0 = bv.baseAddress, let c0 = cv.baseAddress else { return }
-                        for e in (range.lowerBound / f)..<(range.upperBound / f) {
-                            gatheredRow(e, a0, aRows, b0, bRows, plus: c0 + e * f, into: o + e * f, width: f)
-                        }
-                    }
+        let out = withBaseAddresses([a.values, b.values, c.values]) { p in
+            [S].filled(count: c.count, grain: Parallelism.rowGrain(width: f)) { range, o in
+                guard let a0 = p[0], let b0 = p[1], let c0 = p[2] else { return }
+                for e in (range.lowerBound / f)..<(range.upperBound / f) {
+                    gatheredRow(e, a0, aRows, b0, bRows, plus: c0 + e * f, into: o + e * f, width: f)
                 }
             }
         }
@@ -163,21 +159,13 @@ extension Tensor {
         _ a: Tensor, rows aRows: [Int32], _ b: Tensor, rows bRows: [Int32], plus u: Tensor, times w: Tensor
     ) -> Tensor {
         let (edges, width, depth) = checkGatheredProduct(a, aRows, b, bRows, u, w, op: "gatheredSum")
-        let out = a.values.withUnsafeBufferPointer { av in
-            b.values.withUnsafeBufferPointer { bv in
-                u.values.withUnsafeBufferPointer { uv in
-                    w.values.withUnsafeBufferPointer { wv in
-                        // One range is one block: matmul's row blocks, whatever the thread count.
-                        [S].filled(count: edges * width, grain: Parallelism.gemmRows * width) { range, o in
-                            guard let a0 = av.baseAddress, let b0 = bv.baseAddress, let u0 = uv.baseAddress,
-                                let w0 = wv.baseAddress
-                            else { return }
-                            gatheredProductRows(
-                                range.lowerBound / width..<range.upperBound / width, a0, aRows, b0, bRows, u0, w0,
-                                depth: depth, width: width, into: o + range.lowerBound)
-                        }
-                    }
-                }
+        let out = withBaseAddresses([a.values, b.values, u.values, w.values]) { p in
+            // One range is one block: matmul's row blocks, whatever the thread count.
+            [S].filled(count: edges * width, grain: Parallelism.gemmRows * width) { range, o in
+                guard let a0 = p[0], let b0 = p[1], let u0 = p[2], let w0 = p[3] else { return }
+                gatheredProductRows(
+                    range.lowerBound / width..<range.upperBound / width, a0, aRows, b0, bRows, u0, w0, depth: depth,
+                    width: width, into: o + range.lowerBound)
             }
         }
         let (na, nb) = (a.shape[0], b.shape[0])
@@ -222,36 +210,23 @@ extension Tensor {
         // Empty when there is no affine step (an empty array may still have a base address: test `affine`).
         let (scales, shifts) = (affine?.scale.values ?? [], affine?.shift.values ?? [])
         let block = Parallelism.gemmRows
-        let out = a.values.withUnsafeBufferPointer { av in
-            b.values.withUnsafeBufferPointer { bv in
-                u.values.withUnsafeBufferPointer { uv in
-                    w.values.withUnsafeBufferPointer { wv in
-                        scales.withUnsafeBufferPointer { sv in
-                            shifts.withUnsafeBufferPointer { tv in
-                                // One range is one block: matmul's row blocks, whatever the thread count.
-                                [S].filled(count: edges * h, grain: block * h) { range, o in
-                                    guard let a0 = av.baseAddress, let b0 = bv.baseAddress, let u0 = uv.baseAddress,
-                                        let w0 = wv.baseAddress
-                                    else { return }
-                                    let (first, rows) = (range.lowerBound / h, range.count / h)
-                                    let z = UnsafeMutablePointer<S>.allocate(capacity: rows * width)
-                                    defer { z.deallocate() }
-                                    gatheredProductRows(
-                                        first..<first + rows, a0, aRows, b0, bRows, u0, w0, depth: depth,
-                                        width: width, into: z)
-                                    // As `affine`'s x·a + b: a product rounded, then a sum.
-                                    if affine != nil, let s0 = sv.baseAddress, let t0 = tv.baseAddress {
-                                        for r in 0..<rows {
-                                            let target = z + r * width
-                                            for j in 0..<width { target[j] = target[j] * s0[j] + t0[j] }
-                                        }
-                                    }
-                                    gatedRows(z, into: o + first * h, keeping: nil, keepStride: 0, rows: rows, width: h)
-                                }
-                            }
-                        }
+        let out = withBaseAddresses([a.values, b.values, u.values, w.values, scales, shifts]) { p in
+            // One range is one block: matmul's row blocks, whatever the thread count.
+            [S].filled(count: edges * h, grain: block * h) { range, o in
+                guard let a0 = p[0], let b0 = p[1], let u0 = p[2], let w0 = p[3] else { return }
+                let (first, rows) = (range.lowerBound / h, range.count / h)
+                let z = UnsafeMutablePointer<S>.allocate(capacity: rows * width)
+                defer { z.deallocate() }
+                gatheredProductRows(
+                    first..<first + rows, a0, aRows, b0, bRows, u0, w0, depth: depth, width: width, into: z)
+                // As `affine`'s x·a + b: a product rounded, then a sum.
+                if affine != nil, let s0 = p[4], let t0 = p[5] {
+                    for r in 0..<rows {
+                        let target = z + r * width
+                        for j in 0..<width { target[j] = target[j] * s0[j] + t0[j] }
                     }
                 }
+                gatedRows(z, into: o + first * h, keeping: nil, keepStride: 0, rows: rows, width: h)
             }
         }
         return Tensor(shape: [edges, h], values: out)
