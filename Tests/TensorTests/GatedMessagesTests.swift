@@ -14,6 +14,22 @@ import Testing
         }
     }
 
+    /// A batch without edges: both fused ops give [0, …] results, and the product form's backward gives zero
+    /// gradients of the right shapes.
+    @Test func noEdges() {
+        let a = Tensor<Float>(shape: [3, 4], values: (0..<12).map(Float.init))
+        let u = Tensor<Float>(shape: [0, 2], values: [])
+        let w = Tensor<Float>(shape: [4, 2], values: (0..<8).map(Float.init))
+        #expect(Tensor.gatedMessages(a, rows: [], a, rows: [], plus: u, times: w, affine: nil).shape == [0, 2])
+        let tape = Tape<Float>()
+        let (ta, tw) = (tape.track(a), tape.track(w))
+        let sum = Tensor.gatheredSum(ta, rows: [], ta, rows: [], plus: u, times: tw)
+        #expect(sum.shape == [0, 4])
+        let gradients = tape.gradients(of: sum.sum())
+        #expect(gradients[ta].values == [Float](repeating: 0, count: 12))
+        #expect(gradients[tw].values == [Float](repeating: 0, count: 8))
+    }
+
     func check<S: TensorScalar>(_: S.Type) {
         var generator = SeededGenerator(seed: 11)
         let (atoms, edges, width, depth) = (300, 5000, 16, 9)
