@@ -63,8 +63,8 @@ let package = Package(
         /** Crystal graphs: neighbour lists (radius, k nearest, minimum image), asymmetric units (spglib),
             line graphs. */
         .target(name: "Graph", dependencies: ["Crystal", "CSpglib"], exclude: ["README.md"]),
-        /** Float32 activation loops in C, compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time
-            (bit-identical results on every CPU); `Tensor` calls them for Float. */
+        /** Float32 activation loops in C, compiled for x86-64-v4, v3 and baseline x86-64 and picked at load time
+            (bit-identical results on every v3/v4 CPU); `Tensor` calls them for Float. */
         .target(name: "CKernels"),
         /** Tensors: Float32 (and Float64 for reference checks) arrays, a tape for reverse-mode gradients, the
             primitive ops each with its backward, matrix products on OpenBLAS. */

@@ -1,7 +1,8 @@
-// Float32 activation loops for the Tensor module, compiled once per instruction set (AVX-512, AVX2, baseline
-// x86-64) and chosen when the program loads (clang `target_clones`, an ELF ifunc). Every clone does the same
-// IEEE operations in the same order (no fused multiply-add), so results are bit-identical on any x86-64 CPU;
-// only the vector width differs. Each function covers n contiguous elements; callers split work across threads.
+// Float32 activation loops for the Tensor module, compiled once per instruction set (x86-64-v4 with AVX-512,
+// x86-64-v3 with AVX2 and FMA, baseline x86-64) and chosen when the program loads (clang `target_clones`, an ELF
+// ifunc). The v3 and v4 clones do the same IEEE operations in the same order, fused multiply-adds included, so
+// results are bit-identical on every CPU from Haswell and Zen on; the baseline clone, without FMA, differs by an
+// ulp or so. Each function covers n contiguous elements; callers split work across threads.
 #ifndef XTAL_CKERNELS_H
 #define XTAL_CKERNELS_H
 
