@@ -64,8 +64,9 @@ let package = Package(
             line graphs. */
         .target(name: "Graph", dependencies: ["Crystal", "CSpglib"], exclude: ["README.md"]),
         /** Float32 activation loops in C, compiled for x86-64-v4, v3 and baseline x86-64 and picked at load time
-            (bit-identical results on every v3/v4 CPU); `Tensor` calls them for Float. */
-        .target(name: "CKernels"),
+            (bit-identical results on every v3/v4 CPU); `Tensor` calls them for Float. Optimised in debug builds
+            too, so the tests run the vectorised loops the release build ships. */
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
         /** Tensors: Float32 (and Float64 for reference checks) arrays, a tape for reverse-mode gradients, the
             primitive ops each with its backward, matrix products on OpenBLAS. */
         .target(name: "Tensor", dependencies: ["CBLAS", "CKernels", "Parallel"], exclude: ["README.md"]),

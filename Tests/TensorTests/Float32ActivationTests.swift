@@ -57,6 +57,33 @@ import Testing
         Self.agree(single.gradient, double.gradient, slack: seed, "\(op) backward")
     }
 
+    /// An element gives the same bits wherever it falls: in the vectorised body of a loop or in its scalar
+    /// remainder.
+    ///
+    /// 74 copies of x (a gated row of 37 gates and 37 values): 32, 64 or 72 of them in vectors, the rest one by
+    /// one. The kernels fuse multiply-adds only within an expression, which both paths compile alike; were they to
+    /// differ, a result would depend on how work is split, not only on its input.
+    @Test(arguments: ["softplus", "sigmoid", "silu", "gated"])
+    func vectorBodyAndRemainderGiveTheSameBits(_ op: String) {
+        for x in [Float(-3.7), -0.3, 0, 0.6, 2.5, 19] {
+            let tape = Tape<Float>()
+            let input = tape.track(Tensor(shape: [1, 74], values: [Float](repeating: x, count: 74)))
+            let y =
+                switch op {
+                case "softplus": input.softplus()
+                case "sigmoid": input.sigmoid()
+                case "silu": input.silu()
+                default: input.sigmoidGatedSoftplus()
+                }
+            let gradient = tape.gradients(of: y, seed: Tensor(repeating: 0.7, shape: y.shape))[input].values
+            #expect(Set(y.values.map(\.bitPattern)).count == 1, "\(op) forward at \(x)")
+            // The gated op's gradient has two parts, for the gates and for the values.
+            for part in op == "gated" ? [gradient[..<37], gradient[37...]] : [gradient[...]] {
+                #expect(Set(part.map(\.bitPattern)).count == 1, "\(op) backward at \(x)")
+            }
+        }
+    }
+
     @Test func extremeInputsGiveFiniteNormalOrZeroResults() {
         let x = Tensor<Float>(shape: [8], values: [-1000, -88, -87.5, 88, 1000, -.infinity, .infinity, 0])
         let softplus = x.softplus().values
