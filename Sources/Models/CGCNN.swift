@@ -116,6 +116,9 @@ public struct CGCNN: Sendable {
     ) -> [Tensor<Float>] {
         let c = configuration
         let edgeFeatures = c.basis.expand(batch.edgeDistance)
+        // The edge products' gemm blocks, shared by every convolution: each multiplies only the Gaussians that are
+        // not zero for its edges.
+        let blocks = EdgeBlocks(edgeFeatures, segments: batch.edgeOffsets)
         var atoms = embedding(batch.atomFeatures, parameters)
         var layers = [atoms]
         for layer in convolutionLayers() {
@@ -132,17 +135,17 @@ public struct CGCNN: Sendable {
                     .contains(where: \.isTracked)
             {
                 let gate = Tensor.gatheredSum(
-                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edgeFeatures, times: edgeWeight)
+                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: blocks, times: edgeWeight)
                 messages = layer.bn1(gate, parameters, buffers: &buffers, training: training).sigmoidGatedSoftplus()
+                    .segmentSum(offsets: batch.edgeOffsets)
             } else {
-                // Inference: the edge product, the gate's sum, its batch norm and the gated activation in one
-                // pass, block by block of edges; the same bits.
-                messages = Tensor.gatedMessages(
-                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edgeFeatures, times: edgeWeight,
+                // Inference: the edge product, the gate's sum, its batch norm, the gated activation and the sum
+                // over each atom's edges in one pass, chunk by chunk of atoms; the same bits.
+                messages = Tensor.gatedMessageSums(
+                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: blocks, times: edgeWeight,
                     affine: layer.bn1.evaluationAffine(parameters, buffers: buffers))
             }
-            let summed = layer.bn2(
-                messages.segmentSum(offsets: batch.edgeOffsets), parameters, buffers: &buffers, training: training)
+            let summed = layer.bn2(messages, parameters, buffers: &buffers, training: training)
             atoms = (atoms + summed).softplus()
             layers.append(atoms)
         }

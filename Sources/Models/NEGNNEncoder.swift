@@ -83,6 +83,7 @@ public struct NEGNNEncoder: Sendable {
             edgeFeatures.shape == [batch.edgeSrc.count, configuration.basis.count],
             "NEGNNEncoder.atomLayers: edge features \(edgeFeatures.shape) for \(batch.edgeSrc.count) edges")
         let edges = edgeEmbedding(edgeFeatures, parameters)
+        let blocks = EdgeBlocks(edges, segments: batch.edgeOffsets)
         var atoms = embedding(batch.atomFeatures, parameters)
         var layers = [atoms]
         for k in 0..<configuration.convolutions {
@@ -93,18 +94,18 @@ public struct NEGNNEncoder: Sendable {
             let neighbour = atoms.matmul(weight.narrow(axis: 1, range: w..<(2 * w)), transposeOther: true)
             let edgeWeight = weight.narrow(axis: 1, range: (2 * w)..<(3 * w))
             let biased = centre + parameters["\(fc.name).bias"]
-            let gated: Tensor<Float>
+            let messages: Tensor<Float>
             if training || [biased, neighbour, edges, edgeWeight].contains(where: \.isTracked) {
-                gated = Tensor.gatheredSum(
-                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edges, times: edgeWeight
-                ).sigmoidGatedSoftplus()
+                messages = Tensor.gatheredSum(
+                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: blocks, times: edgeWeight
+                ).sigmoidGatedSoftplus().segmentSum(offsets: batch.edgeOffsets)
             } else {
-                // Inference: the edge product, the sum and the gated activation in one pass; the same bits.
-                gated = Tensor.gatedMessages(
-                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: edges, times: edgeWeight,
+                // Inference: the edge product, the sum, the gated activation and the sum over each atom's edges in
+                // one pass; the same bits.
+                messages = Tensor.gatedMessageSums(
+                    biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: blocks, times: edgeWeight,
                     affine: nil)
             }
-            let messages = gated.segmentSum(offsets: batch.edgeOffsets)
             atoms = norm(atoms + messages, parameters, buffers: &buffers, training: training)
             if k < configuration.convolutions - 1 { atoms = atoms.relu() }
             layers.append(atoms)

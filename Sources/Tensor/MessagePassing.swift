@@ -148,24 +148,40 @@ extension Tensor {
     }
 
     /// a[aRows[e]] + b[bRows[e]] + (u wᵀ)[e]: `gatheredSum(…, plus: u.matmul(w, transposeOther: true))` without
-    /// storing u wᵀ [e, f].
+    /// storing u wᵀ [e, f], for u = `blocks.features`, the product run over those blocks.
     ///
-    /// a, b [n, f], u [e, k], w [f, k]. Each block of `Parallelism.gemmRows` edges is its gathered pair, onto which
-    /// gemm adds the block's product (`gatheredProductRows`): the same bits as the two ops, with one [e, f] array
-    /// written instead of three passes over two. Backward as theirs: the gradient scattered into a's and b's
-    /// rows, g w for u and gᵀ u for w (each only when tracked).
+    /// a, b [n, f], u [e, k], w [f, k]. Each block's gathered pairs are written first and gemm adds the product of
+    /// the block's nonzero columns onto them (`blockProduct`): one [e, f] array written instead of three passes
+    /// over two, and the product's exact zero terms skipped. The sums are the two ops' up to the product's rounding
+    /// (OpenBLAS's depends on where a row lies in a gemm call), and `gatedMessageSums`' to the bit. Backward as
+    /// the two ops': the gradient scattered into a's and b's rows, g w for u and gᵀ u for w (each only when
+    /// tracked).
     @_specialize(where S == Float)
     public static func gatheredSum(
-        _ a: Tensor, rows aRows: [Int32], _ b: Tensor, rows bRows: [Int32], plus u: Tensor, times w: Tensor
+        _ a: Tensor, rows aRows: [Int32], _ b: Tensor, rows bRows: [Int32], plus blocks: EdgeBlocks<S>, times w: Tensor
     ) -> Tensor {
-        let (edges, width, depth) = checkGatheredProduct(a, aRows, b, bRows, u, w, op: "gatheredSum")
-        let out = withBaseAddresses([a.values, b.values, u.values, w.values]) { p in
-            // One range is one block: matmul's row blocks, whatever the thread count.
-            [S].filled(count: edges * width, grain: Parallelism.gemmRows * width) { range, o in
-                guard let a0 = p[0], let b0 = p[1], let u0 = p[2], let w0 = p[3] else { return }
-                gatheredProductRows(
-                    range.lowerBound / width..<range.upperBound / width, a0, aRows, b0, bRows, u0, w0, depth: depth,
-                    width: width, into: o + range.lowerBound)
+        let (edges, width, depth) = checkGatheredProduct(a, aRows, b, bRows, blocks, w, op: "gatheredSum")
+        let u = blocks.features
+        let out = withBaseAddresses([a.values, b.values, blocks.packed, w.values]) { p in
+            [S](unsafeUninitializedCapacity: edges * width) { buffer, initialized in
+                initialized = edges * width
+                guard let o = buffer.baseAddress, let a0 = p[0], let b0 = p[1], let u0 = p[2], let w0 = p[3] else {
+                    return
+                }
+                nonisolated(unsafe) let out = o
+                blocks.forEachChunk { chunk in
+                    let z = UnsafeMutablePointer<S>.allocate(capacity: Parallelism.gemmRows * width)
+                    defer { z.deallocate() }
+                    for block in blocks.blocks[chunk.blocks] {
+                        blockProduct(
+                            block, blocks.order, a0, aRows, b0, bRows, packed: u0, w0, depth: depth, width: width,
+                            into: z)
+                        // Each row to its edge's place: `order` is a permutation, so every row is written once.
+                        for (i, position) in block.positions.enumerated() {
+                            (out + Int(blocks.order[position]) * width).initialize(from: z + i * width, count: width)
+                        }
+                    }
+                }
             }
         }
         let (na, nb) = (a.shape[0], b.shape[0])
@@ -182,54 +198,77 @@ extension Tensor {
 }
 
 extension Tensor {
-    /// σ(z[:, :h]) ⊙ softplus(z[:, h:]) for z = (a[aRows[e]] + b[bRows[e]] + (u wᵀ)[e]) · scale + shift, in one
-    /// pass.
+    /// The messages σ(z[:, :h]) ⊙ softplus(z[:, h:]) of each edge summed over its segment, for
+    /// z = (a[aRows[e]] + b[bRows[e]] + (u wᵀ)[e]) · scale + shift: a gated convolution's aggregation in one pass.
     ///
-    /// a, b [n, 2h], u [e, k], w [2h, k], `affine` scale and shift [2h] (nil: none); the result is [e, h]. What
-    /// `u.matmul(w, transposeOther: true)`, `gatheredSum`, an evaluation-mode batch norm's `affine` and
-    /// `sigmoidGatedSoftplus` compute, block by block of `Parallelism.gemmRows` edges: neither u wᵀ nor z [e, 2h]
-    /// is ever stored whole (each block's lives in one buffer that stays in cache), which saves writing and
-    /// reading both and the page faults of their fresh memory. Each block's product is the gemm call `matmul`
-    /// makes for those rows, with the gathered rows added as its C (β = 1), and the rest are the same operations
-    /// in the same order, so the result is the same bits as the four ops. Inference only: no input may be
-    /// tracked.
+    /// a, b [n, 2h], u = `blocks.features` [e, k], w [2h, k], `affine` scale and shift [2h] (nil: none); the
+    /// segments are the blocks'; the result is [segments, h]. What `gatheredSum(…, blocks:)`, an evaluation-mode batch norm's
+    /// `affine`, `sigmoidGatedSoftplus` and `segmentSum` compute, chunk by chunk of `blocks`: neither z [e, 2h] nor
+    /// the messages [e, h] are ever stored whole (a block's z and a chunk's messages stay in cache), which saves
+    /// writing and reading them and the page faults of their fresh memory. The same operations in the same order
+    /// (each segment's messages added in edge order onto zeros), so the same bits as the four ops. Inference only:
+    /// no input may be tracked.
     @_specialize(where S == Float)
-    public static func gatedMessages(
-        _ a: Tensor, rows aRows: [Int32], _ b: Tensor, rows bRows: [Int32], plus u: Tensor, times w: Tensor,
+    public static func gatedMessageSums(
+        _ a: Tensor, rows aRows: [Int32], _ b: Tensor, rows bRows: [Int32], plus blocks: EdgeBlocks<S>, times w: Tensor,
         affine: (scale: Tensor, shift: Tensor)?
     ) -> Tensor {
-        let (edges, width, depth) = checkGatheredProduct(a, aRows, b, bRows, u, w, op: "gatedMessages")
+        let (_, width, depth) = checkGatheredProduct(a, aRows, b, bRows, blocks, w, op: "gatedMessageSums")
         precondition(
             width % 2 == 0 && affine.map { $0.scale.shape == [width] && $0.shift.shape == [width] } ?? true,
-            "gatedMessages: u wᵀ [\(edges), \(width)], scale \(affine?.scale.shape ?? []), "
+            "gatedMessageSums: u wᵀ [\(blocks.features.shape[0]), \(width)], scale \(affine?.scale.shape ?? []), "
                 + "shift \(affine?.shift.shape ?? [])")
         precondition(
-            ![a, b, u, w, affine?.scale, affine?.shift].contains { $0?.isTracked == true },
-            "gatedMessages: for inference; a tracked input needs matmul, gatheredSum, affine and sigmoidGatedSoftplus")
-        let h = width / 2
+            ![a, b, blocks.features, w, affine?.scale, affine?.shift].contains { $0?.isTracked == true },
+            "gatedMessageSums: for inference; a tracked input needs gatheredSum, affine, sigmoidGatedSoftplus and "
+                + "segmentSum")
+        let (h, segments, offsets) = (width / 2, blocks.offsets.count - 1, blocks.offsets)
         // Empty when there is no affine step (an empty array may still have a base address: test `affine`).
         let (scales, shifts) = (affine?.scale.values ?? [], affine?.shift.values ?? [])
-        let block = Parallelism.gemmRows
-        let out = withBaseAddresses([a.values, b.values, u.values, w.values, scales, shifts]) { p in
-            // One range is one block: matmul's row blocks, whatever the thread count.
-            [S].filled(count: edges * h, grain: block * h) { range, o in
-                guard let a0 = p[0], let b0 = p[1], let u0 = p[2], let w0 = p[3] else { return }
-                let (first, rows) = (range.lowerBound / h, range.count / h)
-                let z = UnsafeMutablePointer<S>.allocate(capacity: rows * width)
-                defer { z.deallocate() }
-                gatheredProductRows(
-                    first..<first + rows, a0, aRows, b0, bRows, u0, w0, depth: depth, width: width, into: z)
-                // As `affine`'s x·a + b: a product rounded, then a sum.
-                if affine != nil, let s0 = p[4], let t0 = p[5] {
-                    for r in 0..<rows {
-                        let target = z + r * width
-                        for j in 0..<width { target[j] = target[j] * s0[j] + t0[j] }
+        let out = withBaseAddresses([a.values, b.values, blocks.packed, w.values, scales, shifts]) { p in
+            [S](unsafeUninitializedCapacity: segments * h) { buffer, initialized in
+                initialized = segments * h
+                guard let o = buffer.baseAddress else { return }
+                nonisolated(unsafe) let out = o
+                blocks.forEachChunk { chunk in
+                    let edges = offsets[chunk.segments.lowerBound]..<offsets[chunk.segments.upperBound]
+                    let scratch = Parallelism.gemmRows * width
+                    let z = UnsafeMutablePointer<S>.allocate(capacity: scratch + edges.count * h)
+                    defer { z.deallocate() }
+                    let messages = z + scratch
+                    if let a0 = p[0], let b0 = p[1], let u0 = p[2], let w0 = p[3] {
+                        for block in blocks.blocks[chunk.blocks] {
+                            blockProduct(
+                                block, blocks.order, a0, aRows, b0, bRows, packed: u0, w0, depth: depth, width: width,
+                                into: z)
+                            // As `affine`'s x·a + b: a product rounded, then a sum.
+                            if affine != nil, let s0 = p[4], let t0 = p[5] {
+                                for r in 0..<block.positions.count {
+                                    let target = z + r * width
+                                    for j in 0..<width { target[j] = target[j] * s0[j] + t0[j] }
+                                }
+                            }
+                            for (i, position) in block.positions.enumerated() {
+                                let row = Int(blocks.order[position]) - edges.lowerBound
+                                gatedRows(
+                                    z + i * width, into: messages + row * h, keeping: nil, keepStride: 0, rows: 1,
+                                    width: h)
+                            }
+                        }
+                    }
+                    // As `segmentSum`: each segment's rows added in edge order onto zeros.
+                    for s in chunk.segments {
+                        let target = out + s * h
+                        target.initialize(repeating: 0, count: h)
+                        for e in offsets[s]..<offsets[s + 1] {
+                            let source = messages + (e - edges.lowerBound) * h
+                            for j in 0..<h { target[j] += source[j] }
+                        }
                     }
                 }
-                gatedRows(z, into: o + first * h, keeping: nil, keepStride: 0, rows: rows, width: h)
             }
         }
-        return Tensor(shape: [edges, h], values: out)
+        return Tensor(shape: [segments, h], values: out)
     }
 
     /// The preconditions of a gathered sum: a [na, f], b [nb, f], the added term c [e, f], e rows of a and of
@@ -246,13 +285,14 @@ extension Tensor {
         for index in bRows { precondition(index >= 0 && Int(index) < nb, "\(op): row \(index) of \(nb)") }
     }
 
-    /// The preconditions of a gathered sum with a product: u [e, k], w [f, k] with k > 0, and `checkGathered`
-    /// for the [e, f] term.
+    /// The preconditions of a gathered sum with a product: u = `blocks.features` [e, k], w [f, k] with k > 0, and
+    /// `checkGathered` for the [e, f] term.
     ///
     /// - Returns: e, f and k.
     static func checkGatheredProduct(
-        _ a: Tensor, _ aRows: [Int32], _ b: Tensor, _ bRows: [Int32], _ u: Tensor, _ w: Tensor, op: String
+        _ a: Tensor, _ aRows: [Int32], _ b: Tensor, _ bRows: [Int32], _ blocks: EdgeBlocks<S>, _ w: Tensor, op: String
     ) -> (edges: Int, width: Int, depth: Int) {
+        let u = blocks.features
         precondition(
             u.rank == 2 && w.rank == 2 && u.shape[1] == w.shape[1] && u.shape[1] > 0,
             "\(op): u \(u.shape), w \(w.shape) (u wᵀ)")
@@ -260,24 +300,26 @@ extension Tensor {
         return (u.shape[0], w.shape[0], u.shape[1])
     }
 
-    /// Rows `edges` of a[aRows] + b[bRows] + u wᵀ into z ([edges.count, width], row-major): the gathered pairs
-    /// first, then one gemm adding the rows' product onto them (β = 1).
+    /// A block's rows of a[aRows] + b[bRows] + u wᵀ, in the block's order, into z ([rows, width], row-major): the
+    /// gathered pairs first, then one gemm adding the product of the block's columns onto them (β = 1).
     ///
-    /// Each element is (a + b) + (u wᵀ) once rounded, as `gatheredRow` adds a stored product row, and the product
-    /// is the gemm call `matmul` makes for these rows when they are one of its blocks; β = 1 also spares gemm its
-    /// first pass over C (with β = 0 it zeroes C).
+    /// `packed` is the blocks' packed u (`EdgeBlocks.packed`). Each element is (a + b) + (u wᵀ) once rounded, as
+    /// `gatheredRow` adds a stored product row; β = 1 also spares gemm its first pass over C (with β = 0 it zeroes
+    /// C).
     @inline(__always)
-    static func gatheredProductRows(
-        _ edges: Range<Int>, _ a: UnsafePointer<S>, _ aRows: [Int32], _ b: UnsafePointer<S>, _ bRows: [Int32],
-        _ u: UnsafePointer<S>, _ w: UnsafePointer<S>, depth: Int, width: Int, into z: UnsafeMutablePointer<S>
+    static func blockProduct(
+        _ block: EdgeBlocks<S>.Block, _ order: [Int32], _ a: UnsafePointer<S>, _ aRows: [Int32], _ b: UnsafePointer<S>,
+        _ bRows: [Int32], packed u: UnsafePointer<S>, _ w: UnsafePointer<S>, depth: Int, width: Int,
+        into z: UnsafeMutablePointer<S>
     ) {
-        for e in edges {
-            gatheredRow(e, a, aRows, b, bRows, plus: nil, into: z + (e - edges.lowerBound) * width, width: width)
+        for (i, position) in block.positions.enumerated() {
+            gatheredRow(Int(order[position]), a, aRows, b, bRows, plus: nil, into: z + i * width, width: width)
         }
         Parallelism.prepareBLAS()
         S.gemm(
-            transposeA: false, transposeB: true, m: edges.count, n: width, k: depth, alpha: 1,
-            a: u + edges.lowerBound * depth, lda: depth, b: w, ldb: depth, beta: 1, c: z, ldc: width)
+            transposeA: false, transposeB: true, m: block.positions.count, n: width, k: block.columns.count,
+            alpha: 1, a: u + block.packed, lda: block.columns.count, b: w + block.columns.lowerBound, ldb: depth,
+            beta: 1, c: z, ldc: width)
     }
 
     /// Row e of a gathered sum, a[aRows[e]] + b[bRows[e]] (+ c, that row of the added term, unless nil), `width`

@@ -123,16 +123,18 @@ import _TensorTesting
         let fused = Tensor.gatheredSum(a, rows: aRows, b, rows: bRows, plus: c)
         let composed = a.gather(rows: aRows) + b.gather(rows: bRows) + c
         #expect(zip(fused.values, composed.values).allSatisfy { abs($0 - $1) < 1e-12 })
-        // The product form: the added term is u wᵀ, never stored; gradients for all four inputs.
+        // The product form: the added term is u wᵀ over u's blocks, never stored; gradients for all four inputs.
         let u = random([5, 3], seed: 74)
         let w = random([4, 3], seed: 75)
-        checkGradients([a, b, u, w], "gatheredSum(plus: u, times: w)") { t in
-            Tensor.gatheredSum(t[0], rows: aRows, t[1], rows: bRows, plus: t[2], times: t[3]).softplus()
+        let segments = [0, 2, 2, 5]
+        checkGradients([a, b, u, w], "gatheredSum(plus: blocks, times: w)") { t in
+            let blocks = EdgeBlocks(t[2], segments: segments, chunkEdges: 2)
+            return Tensor.gatheredSum(t[0], rows: aRows, t[1], rows: bRows, plus: blocks, times: t[3]).softplus()
         }
-        let product = Tensor.gatheredSum(a, rows: aRows, b, rows: bRows, plus: u, times: w)
-        #expect(
-            product.values
-                == Tensor.gatheredSum(a, rows: aRows, b, rows: bRows, plus: u.matmul(w, transposeOther: true)).values)
+        let product = Tensor.gatheredSum(
+            a, rows: aRows, b, rows: bRows, plus: EdgeBlocks(u, segments: segments), times: w)
+        let plain = Tensor.gatheredSum(a, rows: aRows, b, rows: bRows, plus: u.matmul(w, transposeOther: true))
+        #expect(zip(product.values, plain.values).allSatisfy { abs($0 - $1) < 1e-12 })
 
         let x = random([4, 6], in: -6...6, seed: 73)
         checkGradients([x], "sigmoidGatedSoftplus") { $0[0].sigmoidGatedSoftplus() }

@@ -1,0 +1,130 @@
+import Parallel
+
+/// The gemm blocks of a product u wᵀ over the edges of a CSR-segmented graph, for rows u [e, k] that are banded:
+/// each row's nonzeros lie in a short run of columns (CGCNN's Gaussian distance features: about 19 of 41 centres,
+/// the rest exact zeros; `GaussianBasis.expand`).
+///
+/// Consecutive segments (a segment: the edges into one atom) are grouped into chunks of at least `chunkEdges`
+/// edges. A chunk's edges are ordered by their first nonzero column (stably), cut into blocks of at most
+/// `Parallelism.gemmRows` rows, and each block multiplies only the columns where its rows have nonzeros: about 23 of
+/// 41 for CGCNN's features, 45 % fewer multiply-adds. Dropping exact zero terms changes no sum: gemm adds an
+/// element's terms in column order onto +0 (checked on OpenBLAS's Zen, Haswell, Sandy Bridge, Nehalem and Prescott
+/// kernels). But OpenBLAS rounds a row's product differently depending on where in a call the row lies, so the two
+/// forms of the product — `gatheredSum(…, blocks:)` for training, `gatedMessageSums` for inference — run these
+/// very blocks and agree to the bit. The blocks depend on u's zeros and the segments alone, never on the thread
+/// count. Chunks whole segments so that the inference form can sum each segment's messages while they are in cache.
+public struct EdgeBlocks<S: TensorScalar>: Sendable {
+    /// One gemm call: the sorted positions `positions` (indices into `order`), the columns it multiplies, and
+    /// where in `packed` its rows' u in those columns start ([positions.count, columns.count], row-major).
+    struct Block: Sendable, Equatable {
+        var positions: Range<Int>
+        var columns: Range<Int>
+        var packed: Int
+    }
+
+    /// Segments `segments` (edges offsets[s]..<offsets[s + 1]), whose edges are the sorted positions
+    /// offsets[segments.lowerBound]..<offsets[segments.upperBound], and their blocks (indices into `blocks`).
+    struct Chunk: Sendable, Equatable {
+        var segments: Range<Int>
+        var blocks: Range<Int>
+    }
+
+    /// u [e, k], the features the blocks were made from.
+    public let features: Tensor<S>
+    /// CSR offsets of the segments over the edges.
+    let offsets: [Int]
+    /// order[p]: the edge at sorted position p; a chunk's positions hold that chunk's edges.
+    let order: [Int32]
+    let chunks: [Chunk]
+    let blocks: [Block]
+    /// Each block's u, packed: the A of its gemm, made once for every product over these edges.
+    let packed: [S]
+
+    /// The blocks of features u [e, k] over segments `offsets` (CSR, offsets.last == e); which entries of u are
+    /// exactly 0 decides the blocks' columns.
+    @_specialize(where S == Float)
+    public init(_ u: Tensor<S>, segments offsets: [Int], chunkEdges: Int = 1024) {
+        precondition(
+            u.rank == 2 && offsets.first == 0 && offsets.last == u.shape[0]
+                && zip(offsets, offsets.dropFirst()).allSatisfy(<=) && chunkEdges > 0,
+            "EdgeBlocks: u \(u.shape), offsets \(offsets.prefix(4))…, chunkEdges \(chunkEdges)")
+        let (edges, depth) = (u.shape[0], u.shape[1])
+        // Each row's first and last nonzero column; a row without any sorts last and adds no columns.
+        var first = [Int](repeating: depth, count: edges)
+        var last = [Int](repeating: -1, count: edges)
+        u.values.withUnsafeBufferPointer { v in
+            guard let v0 = v.baseAddress else { return }
+            for e in 0..<edges {
+                let row = v0 + e * depth
+                guard let low = (0..<depth).first(where: { row[$0] != 0 }) else { continue }
+                first[e] = low
+                last[e] = (low..<depth).last { row[$0] != 0 } ?? low
+            }
+        }
+        var (order, chunks, blocks) = ([Int32](), [Chunk](), [Block]())
+        order.reserveCapacity(edges)
+        var packedCount = 0
+        var counts = [Int](repeating: 0, count: depth + 2)
+        var segment = 0
+        let segmentCount = offsets.count - 1
+        while segment < segmentCount {
+            var end = segment + 1
+            while end < segmentCount && offsets[end] - offsets[segment] < chunkEdges { end += 1 }
+            let span = offsets[segment]..<offsets[end]
+            // Counting sort by first nonzero column: stable, so the order depends on the data alone.
+            for c in counts.indices { counts[c] = 0 }
+            for e in span { counts[first[e] + 1] += 1 }
+            for c in 1..<counts.count { counts[c] += counts[c - 1] }
+            let start = order.count
+            order.append(contentsOf: repeatElement(0, count: span.count))
+            for e in span {
+                order[start + counts[first[e]]] = Int32(e)
+                counts[first[e]] += 1
+            }
+            let firstBlock = blocks.count
+            let pieces = (span.count + Parallelism.gemmRows - 1) / Parallelism.gemmRows
+            for piece in 0..<pieces {
+                let lower = span.lowerBound + span.count * piece / pieces
+                let positions = lower..<(span.lowerBound + span.count * (piece + 1) / pieces)
+                let low = positions.lazy.map { first[Int(order[$0])] }.min() ?? depth
+                let high = positions.lazy.map { last[Int(order[$0])] }.max() ?? -1
+                // A block of zero rows still makes one (zero) column's call: it adds +0, as a full product does.
+                let columns = low <= high ? low..<(high + 1) : 0..<1
+                blocks.append(Block(positions: positions, columns: columns, packed: packedCount))
+                packedCount += positions.count * columns.count
+            }
+            chunks.append(Chunk(segments: segment..<end, blocks: firstBlock..<blocks.count))
+            segment = end
+        }
+        let packed = u.values.withUnsafeBufferPointer { v in
+            [S](unsafeUninitializedCapacity: packedCount) { buffer, initialized in
+                initialized = packedCount
+                guard let v0 = v.baseAddress, let p0 = buffer.baseAddress else { return }
+                for block in blocks {
+                    var target = p0 + block.packed
+                    for position in block.positions {
+                        let row = v0 + Int(order[position]) * depth + block.columns.lowerBound
+                        for j in 0..<block.columns.count { target[j] = row[j] }
+                        target += block.columns.count
+                    }
+                }
+            }
+        }
+        (self.features, self.offsets, self.order) = (u, offsets, order)
+        (self.chunks, self.blocks, self.packed) = (chunks, blocks, packed)
+    }
+
+    /// Runs `body` for every chunk, on `Parallelism.threads` threads when there are enough edges.
+    ///
+    /// Chunks are independent (each writes only its own rows), so results never depend on which thread runs which.
+    func forEachChunk(_ body: (Chunk) -> Void) {
+        let threads = features.shape[0] >= 2 * Parallelism.gemmRows ? Parallelism.threads : 1
+        parallelFor(chunks.count, threads: threads) { body(chunks[$0]) }
+    }
+
+    /// The mean number of columns a block multiplies, weighted by its rows (u's depth when nothing is dropped).
+    public var meanColumns: Double {
+        let rows = blocks.reduce(0) { $0 + $1.positions.count }
+        return rows == 0 ? 0 : Double(blocks.reduce(0) { $0 + $1.positions.count * $1.columns.count }) / Double(rows)
+    }
+}
