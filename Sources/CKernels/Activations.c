@@ -103,21 +103,45 @@ void xtal_silu_backward(const float *restrict g, const float *restrict x, float 
     }
 }
 
+/// x·a + b rounded twice, as the Swift `affine` and batch-norm ops compute it (never one fused multiply-add).
+static inline float affine(float x, float a, float b) {
+#pragma clang fp contract(off)
+    return x * a + b;
+}
+
 XTAL_VECTORISED
-void xtal_gated_softplus(const float *restrict x, float *restrict y, float *restrict keep, ptrdiff_t keep_stride,
-                         ptrdiff_t rows, ptrdiff_t h) {
+void xtal_gated_softplus(const float *restrict x, const float *restrict scale, const float *restrict shift,
+                         float *restrict y, float *restrict keep, ptrdiff_t keep_stride, ptrdiff_t rows, ptrdiff_t h) {
     for (ptrdiff_t r = 0; r < rows; r++) {
         const float *gate = x + r * 2 * h, *value = gate + h;
         float *out = y + r * h;
+        // Four loops rather than tests inside one, so each vectorises on its own.
         if (keep) {
             float *a = keep + r * h, *p = a + keep_stride, *s = p + keep_stride;
+            if (scale) {
+                for (ptrdiff_t j = 0; j < h; j++) {
+                    float g = affine(gate[j], scale[j], shift[j]), v = affine(value[j], scale[h + j], shift[h + j]);
+                    float e = fast_exp(-__builtin_fabsf(v));
+                    float sg = sigmoid(g), sp = softplus_from(v, e);
+                    a[j] = sg;
+                    p[j] = sp;
+                    s[j] = sigmoid_from(v, e);
+                    out[j] = sg * sp;
+                }
+            } else {
+                for (ptrdiff_t j = 0; j < h; j++) {
+                    float e = fast_exp(-__builtin_fabsf(value[j]));
+                    float sg = sigmoid(gate[j]), sp = softplus_from(value[j], e);
+                    a[j] = sg;
+                    p[j] = sp;
+                    s[j] = sigmoid_from(value[j], e);
+                    out[j] = sg * sp;
+                }
+            }
+        } else if (scale) {
             for (ptrdiff_t j = 0; j < h; j++) {
-                float e = fast_exp(-__builtin_fabsf(value[j]));
-                float sg = sigmoid(gate[j]), sp = softplus_from(value[j], e);
-                a[j] = sg;
-                p[j] = sp;
-                s[j] = sigmoid_from(value[j], e);
-                out[j] = sg * sp;
+                float g = affine(gate[j], scale[j], shift[j]), v = affine(value[j], scale[h + j], shift[h + j]);
+                out[j] = sigmoid(g) * softplus_from(v, fast_exp(-__builtin_fabsf(v)));
             }
         } else {
             for (ptrdiff_t j = 0; j < h; j++)

@@ -136,7 +136,7 @@ public struct CGCNN: Sendable {
             {
                 let gate = Tensor.gatheredSum(
                     biased, rows: batch.edgeDst, neighbour, rows: batch.edgeSrc, plus: blocks, times: edgeWeight)
-                messages = layer.bn1(gate, parameters, buffers: &buffers, training: training).sigmoidGatedSoftplus()
+                messages = layer.bn1.gatedSoftplus(gate, parameters, buffers: &buffers, training: training)
                     .segmentSum(offsets: batch.edgeOffsets)
             } else {
                 // Inference: the edge product, the gate's sum, its batch norm, the gated activation and the sum

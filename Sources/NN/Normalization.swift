@@ -39,16 +39,41 @@ public struct BatchNorm: Sendable {
     public func callAsFunction<S>(
         _ x: Tensor<S>, _ parameters: Parameters<S>, buffers: inout Parameters<S>, training: Bool
     ) -> Tensor<S> {
-        precondition(
-            x.rank == 2 && x.shape[1] == features, "BatchNorm \(name): input \(x.shape), expects [n, \(features)]")
+        check(x, training: training)
         guard training else {
             let (a, b) = evaluationAffine(parameters, buffers: buffers)
             return x.affine(scale: a, shift: b)
         }
-        let n = x.shape[0]
-        precondition(n > 1, "BatchNorm \(name): training needs more than one row, got \(n)")
         let (output, mean, variance) = x.batchNormalized(
             scale: parameters["\(name).weight"], shift: parameters["\(name).bias"], epsilon: S(epsilon))
+        update(&buffers, mean: mean, variance: variance, rows: x.shape[0])
+        return output
+    }
+
+    /// `sigmoidGatedSoftplus()` of this batch norm's output, x [n, features] → [n, features / 2]: CGCNN's gate.
+    ///
+    /// In training one op (`batchNormalizedGatedSoftplus`: the normalised x is never stored), the same bits as
+    /// the two.
+    public func gatedSoftplus<S>(
+        _ x: Tensor<S>, _ parameters: Parameters<S>, buffers: inout Parameters<S>, training: Bool
+    ) -> Tensor<S> {
+        guard training else { return self(x, parameters, buffers: &buffers, training: false).sigmoidGatedSoftplus() }
+        check(x, training: true)
+        let (output, mean, variance) = x.batchNormalizedGatedSoftplus(
+            scale: parameters["\(name).weight"], shift: parameters["\(name).bias"], epsilon: S(epsilon))
+        update(&buffers, mean: mean, variance: variance, rows: x.shape[0])
+        return output
+    }
+
+    private func check<S>(_ x: Tensor<S>, training: Bool) {
+        precondition(
+            x.rank == 2 && x.shape[1] == features, "BatchNorm \(name): input \(x.shape), expects [n, \(features)]")
+        precondition(
+            !training || x.shape[0] > 1, "BatchNorm \(name): training needs more than one row, got \(x.shape[0])")
+    }
+
+    /// The running statistics moved towards a training batch's (n rows) by `momentum`, the variance unbiased.
+    private func update<S>(_ buffers: inout Parameters<S>, mean: [S], variance: [S], rows n: Int) {
         let m = S(momentum)
         let unbiased = S(n) / S(n - 1)
         let oldMean = buffers["\(name).running_mean"].values
@@ -57,7 +82,6 @@ public struct BatchNorm: Sendable {
             shape: [features], values: (0..<features).map { (1 - m) * oldMean[$0] + m * mean[$0] })
         buffers["\(name).running_var"] = Tensor(
             shape: [features], values: (0..<features).map { (1 - m) * oldVar[$0] + m * variance[$0] * unbiased })
-        return output
     }
 }
 

@@ -174,69 +174,90 @@ extension Tensor {
     public func sigmoidGatedSoftplus() -> Tensor {
         precondition(rank == 2 && shape[1] % 2 == 0, "sigmoidGatedSoftplus: shape \(shape) has no even width")
         let (n, h) = (shape[0], shape[1] / 2)
-        let tracked = isTracked
-        // Evaluation needs no intermediates; training keeps them for the backward.
-        let kept = tracked ? 3 * n * h : 0
+        let (out, saved) = Self.gatedForward(values, rows: n, width: h, affine: nil, keep: isTracked)
+        return Self.result(shape: [n, h], values: out, inputs: [self]) { g in
+            [Tensor(shape: [n, 2 * h], values: Self.gatedBackward(g.values, saved: saved, rows: n, width: h))]
+        }
+    }
+
+    /// The gated softplus of x [n, 2h] (of x · a + b per column when `affine` holds a and b [2h]) → [n, h], and
+    /// when `keep` the three [n, h] arrays its backward needs (σ(gate), softplus(value), σ(value); else empty).
+    static func gatedForward(_ x: [S], rows n: Int, width h: Int, affine: (a: [S], b: [S])?, keep: Bool) -> (
+        out: [S], saved: [S]
+    ) {
+        let kept = keep ? 3 * n * h : 0
         // Not zeroed first: `gatedRows` writes every element (a serial zeroing pass over 3 [n, h] arrays was 3 % of
         // CGCNN training), and the first touch of each page then happens on the thread that fills it.
         var saved = [S](unsafeUninitializedCapacity: kept) { _, initialized in initialized = kept }
-        let out = values.withUnsafeBufferPointer { xv in
+        let (a, b) = (affine?.a ?? [], affine?.b ?? [])
+        let out = withBaseAddresses([x, a, b]) { p in
             saved.withUnsafeMutableBufferPointer { sb in
-                // An empty array may still have a base address: whether to keep is `tracked`, not nil.
-                nonisolated(unsafe) let keep = tracked ? sb.baseAddress : nil
+                // An empty array may still have a base address: whether to keep is `keep`, not nil.
+                nonisolated(unsafe) let saving = keep ? sb.baseAddress : nil
+                let scaling = affine != nil ? p[1].flatMap { a0 in p[2].map { (a0, $0) } } : nil
                 return [S].filled(count: n * h, grain: Parallelism.rowGrain(width: h)) { range, o in
-                    guard let x0 = xv.baseAddress else { return }
+                    guard let x0 = p[0] else { return }
                     let rows = (range.lowerBound / h)..<(range.upperBound / h)
                     Self.gatedRows(
-                        x0 + rows.lowerBound * 2 * h, into: o + rows.lowerBound * h,
-                        keeping: keep.map { $0 + rows.lowerBound * h }, keepStride: n * h, rows: rows.count, width: h)
+                        x0 + rows.lowerBound * 2 * h, affine: scaling, into: o + rows.lowerBound * h,
+                        keeping: saving.map { $0 + rows.lowerBound * h }, keepStride: n * h, rows: rows.count, width: h)
                 }
             }
         }
-        return Self.result(shape: [n, h], values: out, inputs: [self]) { g in
-            let grad = g.values.withUnsafeBufferPointer { gv in
-                saved.withUnsafeBufferPointer { sb in
-                    [S].filled(count: n * 2 * h, grain: Parallelism.rowGrain(width: 2 * h)) { range, o in
-                        guard let g0 = gv.baseAddress, let keep = sb.baseAddress else { return }
-                        for row in (range.lowerBound / (2 * h))..<(range.upperBound / (2 * h)) {
-                            let (incoming, a) = (g0 + row * h, keep + row * h)
-                            let (p, s) = (keep + n * h + row * h, keep + 2 * n * h + row * h)
-                            let (gateGrad, valueGrad) = (o + row * 2 * h, o + row * 2 * h + h)
-                            for j in 0..<h {
-                                gateGrad[j] = incoming[j] * p[j] * a[j] * (1 - a[j])
-                                valueGrad[j] = incoming[j] * a[j] * s[j]
-                            }
+        return (out, saved)
+    }
+
+    /// The gated softplus's backward: g [n, h] and the kept arrays of `gatedForward` → the gradient [n, 2h] of its
+    /// input (of the affine step's output when it had one).
+    static func gatedBackward(_ g: [S], saved: [S], rows n: Int, width h: Int) -> [S] {
+        g.withUnsafeBufferPointer { gv in
+            saved.withUnsafeBufferPointer { sb in
+                [S].filled(count: n * 2 * h, grain: Parallelism.rowGrain(width: 2 * h)) { range, o in
+                    guard let g0 = gv.baseAddress, let keep = sb.baseAddress else { return }
+                    for row in (range.lowerBound / (2 * h))..<(range.upperBound / (2 * h)) {
+                        let (incoming, a) = (g0 + row * h, keep + row * h)
+                        let (p, s) = (keep + n * h + row * h, keep + 2 * n * h + row * h)
+                        let (gateGrad, valueGrad) = (o + row * 2 * h, o + row * 2 * h + h)
+                        for j in 0..<h {
+                            gateGrad[j] = incoming[j] * p[j] * a[j] * (1 - a[j])
+                            valueGrad[j] = incoming[j] * a[j] * s[j]
                         }
                     }
                 }
             }
-            return [Tensor(shape: [n, 2 * h], values: grad)]
         }
     }
 
-    /// σ(x[r, :h]) ⊙ softplus(x[r, h:]) for `rows` rows of x [rows, 2h] into out [rows, h].
+    /// σ(z[r, :h]) ⊙ softplus(z[r, h:]) for `rows` rows of x [rows, 2h] into out [rows, h], with z = x · a + b per
+    /// column when `affine` gives a and b ([2h]; the product rounded, then the sum, as `affine` computes) or z = x.
     ///
     /// When `keep` is given it receives σ(gate), softplus(value) and σ(value) at keep[r·h + j],
     /// keep[stride + r·h + j] and keep[2·stride + r·h + j]. The C loop for Float (`xtal_gated_softplus`), the same
     /// formulas on libm for Double.
     @inline(__always)
     static func gatedRows(
-        _ x: UnsafePointer<S>, into out: UnsafeMutablePointer<S>, keeping keep: UnsafeMutablePointer<S>?,
-        keepStride: Int, rows: Int, width h: Int
+        _ x: UnsafePointer<S>, affine: (UnsafePointer<S>, UnsafePointer<S>)?, into out: UnsafeMutablePointer<S>,
+        keeping keep: UnsafeMutablePointer<S>?, keepStride: Int, rows: Int, width h: Int
     ) {
         if S.self == Float.self {
-            xtal_gated_softplus(floatPointer(x), floatPointer(out), keep.map(floatPointer), keepStride, rows, h)
+            xtal_gated_softplus(
+                floatPointer(x), affine.map { floatPointer($0.0) }, affine.map { floatPointer($0.1) },
+                floatPointer(out), keep.map(floatPointer), keepStride, rows, h)
             return
         }
         for row in 0..<rows {
             let (gate, value, target) = (x + row * 2 * h, x + row * 2 * h + h, out + row * h)
             for j in 0..<h {
+                let (g, v) =
+                    affine.map { (scale, shift) in
+                        (gate[j] * scale[j] + shift[j], value[j] * scale[h + j] + shift[h + j])
+                    } ?? (gate[j], value[j])
                 // σ(v) and softplus(v) from one e^−|v|.
-                let e = S.exp(-Swift.abs(value[j]))
-                let (a, p) = (SigmoidKernel.forward(gate[j]), Swift.max(value[j], 0) + S.log1p(e))
+                let e = S.exp(-Swift.abs(v))
+                let (a, p) = (SigmoidKernel.forward(g), Swift.max(v, 0) + S.log1p(e))
                 if let keep {
                     (keep[row * h + j], keep[keepStride + row * h + j]) = (a, p)
-                    keep[2 * keepStride + row * h + j] = value[j] >= 0 ? 1 / (1 + e) : e / (1 + e)
+                    keep[2 * keepStride + row * h + j] = v >= 0 ? 1 / (1 + e) : e / (1 + e)
                 }
                 target[j] = a * p
             }

@@ -12,9 +12,43 @@ extension Tensor {
     public func batchNormalized(scale gamma: Tensor, shift beta: Tensor, epsilon: S) -> (
         output: Tensor, mean: [S], variance: [S]
     ) {
+        let statistics = batchStatistics(gamma, beta, epsilon: epsilon, op: "batchNormalized")
+        let (n, f, x) = (shape[0], shape[1], values)
+        let out = Self.rowMap(n, f, x, statistics.a, statistics.b)
+        let result = Self.result(shape: shape, values: out, inputs: [self, gamma, beta]) { grad in
+            Self.batchNormalizedBackward(grad.values, x, n, f, gamma: gamma.values, statistics)
+        }
+        return (result, statistics.mean, statistics.variance)
+    }
+
+    /// `batchNormalized(…).output.sigmoidGatedSoftplus()` in one pass over x [n, 2h] → [n, h], μ and σ².
+    ///
+    /// The normalised matrix [n, 2h] is neither written nor read back; the backward is the two ops' in turn, so
+    /// the bits are theirs.
+    @_specialize(where S == Float)
+    public func batchNormalizedGatedSoftplus(scale gamma: Tensor, shift beta: Tensor, epsilon: S) -> (
+        output: Tensor, mean: [S], variance: [S]
+    ) {
+        precondition(
+            shape.count == 2 && shape[1] % 2 == 0, "batchNormalizedGatedSoftplus: shape \(shape) has no even width")
+        let statistics = batchStatistics(gamma, beta, epsilon: epsilon, op: "batchNormalizedGatedSoftplus")
+        let (n, f, h, x) = (shape[0], shape[1], shape[1] / 2, values)
+        let (out, saved) = Self.gatedForward(
+            x, rows: n, width: h, affine: (statistics.a, statistics.b),
+            keep: isTracked || gamma.isTracked || beta.isTracked)
+        let result = Self.result(shape: [n, h], values: out, inputs: [self, gamma, beta]) { grad in
+            let normalisedGrad = Self.gatedBackward(grad.values, saved: saved, rows: n, width: h)
+            return Self.batchNormalizedBackward(normalisedGrad, x, n, f, gamma: gamma.values, statistics)
+        }
+        return (result, statistics.mean, statistics.variance)
+    }
+
+    /// The batch's column means μ and biased variances σ² of this [n, f] matrix (n > 0), 1/√(σ² + ε), and the
+    /// affine step they make of the normalisation with γ and β: y = x·a + b, a = γ/√(σ² + ε), b = β − μ·a.
+    func batchStatistics(_ gamma: Tensor, _ beta: Tensor, epsilon: S, op: String) -> BatchStatistics<S> {
         precondition(
             rank == 2 && gamma.shape == [shape[1]] && beta.shape == [shape[1]] && shape[0] > 0,
-            "batchNormalized: x \(shape), γ \(gamma.shape), β \(beta.shape)")
+            "\(op): x \(shape), γ \(gamma.shape), β \(beta.shape)")
         let (n, f) = (shape[0], shape[1])
         let x = values
         // One pass of sums shifted by the first row, K: μ = K + Σ(x − K)/n, σ² = (Σ(x − K)² − (Σ(x − K))²/n)/n, which
@@ -26,33 +60,33 @@ extension Tensor {
         let mean = (0..<f).map { shift[$0] + shifted[$0] / S(n) }
         let variance = (0..<f).map { Swift.max(0, (squares[$0] - shifted[$0] * shifted[$0] / S(n)) / S(n)) }
         let inverse = variance.map { 1 / ($0 + epsilon).squareRoot() }
-        // y = x·a + b with a = γ/√(σ² + ε), b = β − μ·a.
         let a = zip(gamma.values, inverse).map { $0 * $1 }
         let b = (0..<f).map { beta.values[$0] - mean[$0] * a[$0] }
-        let out = Self.rowMap(n, f, x, a, b)
-        let gammaValues = gamma.values
-        let result = Self.result(shape: shape, values: out, inputs: [self, gamma, beta]) { grad in
-            let g = grad.values
-            let (dGamma, dBeta) = g.withUnsafeBufferPointer { gv in
-                x.withUnsafeBufferPointer { xv in
-                    mean.withUnsafeBufferPointer { mu in
-                        inverse.withUnsafeBufferPointer { inv in
-                            Self.columnSums(n, f, gv, xv, TimesNormalised(mean: mu, inverse: inv))
-                        }
+        return BatchStatistics(mean: mean, variance: variance, inverse: inverse, a: a, b: b)
+    }
+
+    /// Batch normalisation's backward for the gradient g of its output, x [n, f] its input: dx, dγ and dβ.
+    static func batchNormalizedBackward(
+        _ g: [S], _ x: [S], _ n: Int, _ f: Int, gamma: [S], _ statistics: BatchStatistics<S>
+    ) -> [Tensor?] {
+        let (mean, inverse) = (statistics.mean, statistics.inverse)
+        let (dGamma, dBeta) = g.withUnsafeBufferPointer { gv in
+            x.withUnsafeBufferPointer { xv in
+                mean.withUnsafeBufferPointer { mu in
+                    inverse.withUnsafeBufferPointer { inv in
+                        Self.columnSums(n, f, gv, xv, TimesNormalised(mean: mu, inverse: inv))
                     }
                 }
             }
-            // dx = c1·g + c2·x + c3 per column, with c1 = γ·inv, c2 = −c1·inv·mean(g·x̂), c3 = −c1·(mean(g) − μ·inv·mean(g·x̂)).
-            let c1 = (0..<f).map { gammaValues[$0] * inverse[$0] }
-            let c2 = (0..<f).map { -c1[$0] * inverse[$0] * dGamma[$0] / S(n) }
-            let c3 = (0..<f).map { -c1[$0] * dBeta[$0] / S(n) - c2[$0] * mean[$0] }
-            let dx = Self.rowMap(n, f, g, c1, x, c2, c3)
-            return [
-                Tensor(shape: [n, f], values: dx), Tensor(shape: [f], values: dGamma),
-                Tensor(shape: [f], values: dBeta),
-            ]
         }
-        return (result, mean, variance)
+        // dx = c1·g + c2·x + c3 per column, with c1 = γ·inv, c2 = −c1·inv·mean(g·x̂), c3 = −c1·(mean(g) − μ·inv·mean(g·x̂)).
+        let c1 = (0..<f).map { gamma[$0] * inverse[$0] }
+        let c2 = (0..<f).map { -c1[$0] * inverse[$0] * dGamma[$0] / S(n) }
+        let c3 = (0..<f).map { -c1[$0] * dBeta[$0] / S(n) - c2[$0] * mean[$0] }
+        let dx = Self.rowMap(n, f, g, c1, x, c2, c3)
+        return [
+            Tensor(shape: [n, f], values: dx), Tensor(shape: [f], values: dGamma), Tensor(shape: [f], values: dBeta),
+        ]
     }
 
     /// Σ over rows of the two terms term(g[r, j], x[r, j], j) per column j of two [n, f] matrices, in one pass.
@@ -195,4 +229,14 @@ struct TimesNormalised<Scalar: TensorScalar>: ColumnTerm {
     @inline(__always) func callAsFunction(_ g: Scalar, _ x: Scalar, _ column: Int) -> (Scalar, Scalar) {
         (g * (x - mean[column]) * inverse[column], g)
     }
+}
+
+/// A batch's column statistics for batch normalisation: mean μ, biased variance σ², 1/√(σ² + ε), and the affine
+/// step y = x·a + b they make with γ and β.
+struct BatchStatistics<S: TensorScalar> {
+    var mean: [S]
+    var variance: [S]
+    var inverse: [S]
+    var a: [S]
+    var b: [S]
 }

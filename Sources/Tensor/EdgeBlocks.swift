@@ -114,12 +114,13 @@ public struct EdgeBlocks<S: TensorScalar>: Sendable {
         (self.chunks, self.blocks, self.packed) = (chunks, blocks, packed)
     }
 
-    /// Runs `body` for every chunk, on `Parallelism.threads` threads when there are enough edges.
+    /// Runs `body` for every chunk (its index and itself), on `Parallelism.threads` threads when there are enough
+    /// edges.
     ///
     /// Chunks are independent (each writes only its own rows), so results never depend on which thread runs which.
-    func forEachChunk(_ body: (Chunk) -> Void) {
+    func forEachChunk(_ body: (Int, Chunk) -> Void) {
         let threads = features.shape[0] >= 2 * Parallelism.gemmRows ? Parallelism.threads : 1
-        parallelFor(chunks.count, threads: threads) { body(chunks[$0]) }
+        parallelFor(chunks.count, threads: threads) { body($0, chunks[$0]) }
     }
 
     /// The mean number of columns a block multiplies, weighted by its rows (u's depth when nothing is dropped).

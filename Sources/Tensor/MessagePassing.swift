@@ -169,7 +169,7 @@ extension Tensor {
                     return
                 }
                 nonisolated(unsafe) let out = o
-                blocks.forEachChunk { chunk in
+                blocks.forEachChunk { _, chunk in
                     let z = UnsafeMutablePointer<S>.allocate(capacity: Parallelism.gemmRows * width)
                     defer { z.deallocate() }
                     for block in blocks.blocks[chunk.blocks] {
@@ -185,15 +185,54 @@ extension Tensor {
             }
         }
         let (na, nb) = (a.shape[0], b.shape[0])
-        let (uConstant, wConstant) = (u.detached, w.detached)
+        let wConstant = w.detached
         let (needU, needW) = (u.isTracked, w.isTracked)
         return result(shape: [edges, width], values: out, inputs: [a, b, u, w]) { g in
             let plain = g.detached
             return [
                 plain.scatterAdd(rows: aRows, count: na), plain.scatterAdd(rows: bRows, count: nb),
-                needU ? plain.matmul(wConstant) : nil, needW ? plain.matmul(uConstant, transposeSelf: true) : nil,
+                needU ? plain.matmul(wConstant) : nil, needW ? productWeightGradient(plain, blocks) : nil,
             ]
         }
+    }
+
+    /// gᵀ u [f, k] for g [e, f] and u = `blocks.features` [e, k]: the product form's gradient for w, over the
+    /// same blocks and columns as its forward.
+    ///
+    /// Each block adds its rows' gᵀ u in its columns (g's rows gathered in the block's order) onto its chunk's
+    /// partial sum; the partials are added in chunk order, so the bits never depend on the thread count. The
+    /// columns a block skips are exact zeros of u, so nothing is lost; 0.6× the multiply-adds of `matmul` for
+    /// CGCNN's Gaussians.
+    static func productWeightGradient(_ g: Tensor, _ blocks: EdgeBlocks<S>) -> Tensor {
+        let (width, depth, chunks) = (g.shape[1], blocks.features.shape[1], blocks.chunks.count)
+        let size = width * depth
+        var partials = [S](repeating: 0, count: chunks * size)
+        partials.withUnsafeMutableBufferPointer { pp in
+            withBaseAddresses([g.values, blocks.packed]) { p in
+                guard let base = pp.baseAddress, let g0 = p[0], let u0 = p[1] else { return }
+                nonisolated(unsafe) let partial = base
+                blocks.forEachChunk { index, chunk in
+                    let rows = UnsafeMutablePointer<S>.allocate(capacity: Parallelism.gemmRows * width)
+                    defer { rows.deallocate() }
+                    for block in blocks.blocks[chunk.blocks] {
+                        for (i, position) in block.positions.enumerated() {
+                            (rows + i * width).update(from: g0 + Int(blocks.order[position]) * width, count: width)
+                        }
+                        Parallelism.prepareBLAS()
+                        S.gemm(
+                            transposeA: true, transposeB: false, m: width, n: block.columns.count,
+                            k: block.positions.count, alpha: 1, a: rows, lda: width, b: u0 + block.packed,
+                            ldb: block.columns.count, beta: 1, c: partial + index * size + block.columns.lowerBound,
+                            ldc: depth)
+                    }
+                }
+            }
+        }
+        var sum = [S](repeating: 0, count: size)
+        for chunk in 0..<chunks {
+            for j in 0..<size { sum[j] += partials[chunk * size + j] }
+        }
+        return Tensor(shape: [width, depth], values: sum)
     }
 }
 
@@ -230,7 +269,7 @@ extension Tensor {
                 initialized = segments * h
                 guard let o = buffer.baseAddress else { return }
                 nonisolated(unsafe) let out = o
-                blocks.forEachChunk { chunk in
+                blocks.forEachChunk { _, chunk in
                     let edges = offsets[chunk.segments.lowerBound]..<offsets[chunk.segments.upperBound]
                     let scratch = Parallelism.gemmRows * width
                     let z = UnsafeMutablePointer<S>.allocate(capacity: scratch + edges.count * h)
@@ -241,18 +280,13 @@ extension Tensor {
                             blockProduct(
                                 block, blocks.order, a0, aRows, b0, bRows, packed: u0, w0, depth: depth, width: width,
                                 into: z)
-                            // As `affine`'s x·a + b: a product rounded, then a sum.
-                            if affine != nil, let s0 = p[4], let t0 = p[5] {
-                                for r in 0..<block.positions.count {
-                                    let target = z + r * width
-                                    for j in 0..<width { target[j] = target[j] * s0[j] + t0[j] }
-                                }
-                            }
+                            // The affine step as `affine` computes it: a product rounded, then a sum.
+                            let scaling = affine != nil ? p[4].flatMap { s0 in p[5].map { (s0, $0) } } : nil
                             for (i, position) in block.positions.enumerated() {
                                 let row = Int(blocks.order[position]) - edges.lowerBound
                                 gatedRows(
-                                    z + i * width, into: messages + row * h, keeping: nil, keepStride: 0, rows: 1,
-                                    width: h)
+                                    z + i * width, affine: scaling, into: messages + row * h, keeping: nil,
+                                    keepStride: 0, rows: 1, width: h)
                             }
                         }
                     }

@@ -94,8 +94,10 @@ import Testing
         let fused = Tensor.gatedMessageSums(a, rows: dst, b, rows: src, plus: blocks, times: w, affine: (scale, shift))
         #expect(fused.shape == [atoms, width / 2])
         let reference = sum.affine(scale: scale, shift: shift).sigmoidGatedSoftplus().segmentSum(offsets: offsets)
-        #expect(fused.values == reference.values, "\(S.self)")
+        let same = fused.values == reference.values  // a Bool: on failure, not two arrays of 2400 values printed
+        #expect(same, "\(S.self)")
         let bare = Tensor.gatedMessageSums(a, rows: dst, b, rows: src, plus: blocks, times: w, affine: nil)
-        #expect(bare.values == sum.sigmoidGatedSoftplus().segmentSum(offsets: offsets).values, "\(S.self), no scale")
+        let bareSame = bare.values == sum.sigmoidGatedSoftplus().segmentSum(offsets: offsets).values
+        #expect(bareSame, "\(S.self), no scale")
     }
 }

@@ -68,6 +68,46 @@ import _TensorTesting
             $0[0].batchNormalized(scale: $0[1], shift: $0[2], epsilon: 1e-5).output
         }
         #expect(x.affine(scale: scale, shift: shift).values == (x * scale + shift).values)
+        // The batch norm fused with the gated softplus, against finite differences and against the two ops.
+        let wide = random([5, 4], seed: 83)
+        let (gamma, beta) = (random([4], in: 0.5...1.5, seed: 84), random([4], seed: 85))
+        checkGradients([wide, gamma, beta], "batchNormalizedGatedSoftplus") {
+            $0[0].batchNormalizedGatedSoftplus(scale: $0[1], shift: $0[2], epsilon: 1e-5).output
+        }
+    }
+
+    /// `batchNormalizedGatedSoftplus` gives the bits of `batchNormalized` then `sigmoidGatedSoftplus`: outputs,
+    /// statistics and the gradients of all three inputs, in Float (the C kernel) and Double.
+    @Test func batchNormalizedGatedSoftplusEqualsTheTwoOps() {
+        func check<S: TensorScalar>(_: S.Type) {
+            var generator = SeededGenerator(seed: 86)
+            let x = Tensor<S>.uniform([300, 38], bound: 3, using: &generator)
+            let gamma = Tensor<S>.uniform([38], bound: 2, using: &generator)
+            let beta = Tensor<S>.uniform([38], bound: 1, using: &generator)
+            let seed = Tensor<S>.uniform([300, 19], bound: 1, using: &generator)
+            func run(fused: Bool) -> ([S], [S], [[S]]) {
+                let tape = Tape<S>()
+                let (tx, tg, tb) = (tape.track(x), tape.track(gamma), tape.track(beta))
+                let (y, mean, variance): (Tensor<S>, [S], [S])
+                if fused {
+                    (y, mean, variance) = tx.batchNormalizedGatedSoftplus(scale: tg, shift: tb, epsilon: 1e-5)
+                } else {
+                    let normalised = tx.batchNormalized(scale: tg, shift: tb, epsilon: 1e-5)
+                    (y, mean, variance) = (
+                        normalised.output.sigmoidGatedSoftplus(), normalised.mean, normalised.variance
+                    )
+                }
+                let gradients = tape.gradients(of: y, seed: seed)
+                return (y.values, mean + variance, [gradients[tx].values, gradients[tg].values, gradients[tb].values])
+            }
+            let (fused, composed) = (run(fused: true), run(fused: false))
+            let same = fused.0 == composed.0 && fused.1 == composed.1 && fused.2 == composed.2
+            #expect(same, "\(S.self)")
+        }
+        Parallelism.$threads.withValue(2) {
+            check(Float.self)
+            check(Double.self)
+        }
     }
 
     @Test func matrixProductsWithTransposeFlags() {

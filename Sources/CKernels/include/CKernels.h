@@ -19,9 +19,11 @@ void xtal_silu(const float *x, float *y, ptrdiff_t n);
 /// dx = g · σ(x)(1 + x(1 − σ(x))): SiLU's backward.
 void xtal_silu_backward(const float *g, const float *x, float *dx, ptrdiff_t n);
 
-/// CGCNN's gated message over `rows` rows of x [rows, 2h]: y[r, j] = σ(x[r, j]) · softplus(x[r, h + j]), y [rows, h].
-/// When `keep` is not NULL it receives, for the backward, σ(gate) at keep[r·h + j], softplus(value) at
-/// keep[keep_stride + r·h + j] and σ(value) at keep[2·keep_stride + r·h + j].
-void xtal_gated_softplus(const float *x, float *y, float *keep, ptrdiff_t keep_stride, ptrdiff_t rows, ptrdiff_t h);
+/// CGCNN's gated message over `rows` rows of x [rows, 2h]: y[r, j] = σ(z[r, j]) · softplus(z[r, h + j]), y [rows, h],
+/// with z = x · scale + shift per column (scale and shift [2h], the product and the sum rounded apart, as a batch
+/// norm's affine step) or z = x when `scale` is NULL. When `keep` is not NULL it receives, for the backward, σ(gate)
+/// at keep[r·h + j], softplus(value) at keep[keep_stride + r·h + j] and σ(value) at keep[2·keep_stride + r·h + j].
+void xtal_gated_softplus(const float *x, const float *scale, const float *shift, float *y, float *keep,
+                         ptrdiff_t keep_stride, ptrdiff_t rows, ptrdiff_t h);
 
 #endif
