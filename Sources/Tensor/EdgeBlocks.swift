@@ -35,6 +35,8 @@ public struct EdgeBlocks<S: TensorScalar>: Sendable {
     let offsets: [Int]
     /// order[p]: the edge at sorted position p; a chunk's positions hold that chunk's edges.
     let order: [Int32]
+    /// position[e]: the sorted position of edge e (order's inverse).
+    let position: [Int32]
     let chunks: [Chunk]
     let blocks: [Block]
     /// Each block's u, packed: the A of its gemm, made once for every product over these edges.
@@ -49,68 +51,67 @@ public struct EdgeBlocks<S: TensorScalar>: Sendable {
                 && zip(offsets, offsets.dropFirst()).allSatisfy(<=) && chunkEdges > 0,
             "EdgeBlocks: u \(u.shape), offsets \(offsets.prefix(4))…, chunkEdges \(chunkEdges)")
         let (edges, depth) = (u.shape[0], u.shape[1])
-        // Each row's first and last nonzero column; a row without any sorts last and adds no columns.
-        var first = [Int](repeating: depth, count: edges)
-        var last = [Int](repeating: -1, count: edges)
-        u.values.withUnsafeBufferPointer { v in
-            guard let v0 = v.baseAddress else { return }
-            for e in 0..<edges {
-                let row = v0 + e * depth
-                guard let low = (0..<depth).first(where: { row[$0] != 0 }) else { continue }
-                first[e] = low
-                last[e] = (low..<depth).last { row[$0] != 0 } ?? low
-            }
-        }
-        var (order, chunks, blocks) = ([Int32](), [Chunk](), [Block]())
+        var (order, chunks, blocks, packed) = ([Int32](), [Chunk](), [Block](), [S]())
         order.reserveCapacity(edges)
-        var packedCount = 0
+        packed.reserveCapacity(edges * depth / 2)
+        // Per chunk: each row's first and last nonzero column (a row without any sorts last and adds no columns),
+        // the counting sort, the blocks and their packing, while the chunk's rows of u are in cache.
+        var (first, last) = ([Int](), [Int]())
         var counts = [Int](repeating: 0, count: depth + 2)
         var segment = 0
         let segmentCount = offsets.count - 1
-        while segment < segmentCount {
-            var end = segment + 1
-            while end < segmentCount && offsets[end] - offsets[segment] < chunkEdges { end += 1 }
-            let span = offsets[segment]..<offsets[end]
-            // Counting sort by first nonzero column: stable, so the order depends on the data alone.
-            for c in counts.indices { counts[c] = 0 }
-            for e in span { counts[first[e] + 1] += 1 }
-            for c in 1..<counts.count { counts[c] += counts[c - 1] }
-            let start = order.count
-            order.append(contentsOf: repeatElement(0, count: span.count))
-            for e in span {
-                order[start + counts[first[e]]] = Int32(e)
-                counts[first[e]] += 1
-            }
-            let firstBlock = blocks.count
-            let pieces = (span.count + Parallelism.gemmRows - 1) / Parallelism.gemmRows
-            for piece in 0..<pieces {
-                let lower = span.lowerBound + span.count * piece / pieces
-                let positions = lower..<(span.lowerBound + span.count * (piece + 1) / pieces)
-                let low = positions.lazy.map { first[Int(order[$0])] }.min() ?? depth
-                let high = positions.lazy.map { last[Int(order[$0])] }.max() ?? -1
-                // A block of zero rows still makes one (zero) column's call: it adds +0, as a full product does.
-                let columns = low <= high ? low..<(high + 1) : 0..<1
-                blocks.append(Block(positions: positions, columns: columns, packed: packedCount))
-                packedCount += positions.count * columns.count
-            }
-            chunks.append(Chunk(segments: segment..<end, blocks: firstBlock..<blocks.count))
-            segment = end
-        }
-        let packed = u.values.withUnsafeBufferPointer { v in
-            [S](unsafeUninitializedCapacity: packedCount) { buffer, initialized in
-                initialized = packedCount
-                guard let v0 = v.baseAddress, let p0 = buffer.baseAddress else { return }
-                for block in blocks {
-                    var target = p0 + block.packed
-                    for position in block.positions {
-                        let row = v0 + Int(order[position]) * depth + block.columns.lowerBound
-                        for j in 0..<block.columns.count { target[j] = row[j] }
-                        target += block.columns.count
+        u.values.withUnsafeBufferPointer { v in
+            while segment < segmentCount {
+                var end = segment + 1
+                while end < segmentCount && offsets[end] - offsets[segment] < chunkEdges { end += 1 }
+                let span = offsets[segment]..<offsets[end]
+                (first, last) = ([Int](repeating: depth, count: span.count), [Int](repeating: -1, count: span.count))
+                if let v0 = v.baseAddress {
+                    for e in span {
+                        let row = v0 + e * depth
+                        var low = 0
+                        while low < depth && row[low] == 0 { low += 1 }
+                        guard low < depth else { continue }
+                        var high = depth - 1
+                        while row[high] == 0 { high -= 1 }
+                        (first[e - span.lowerBound], last[e - span.lowerBound]) = (low, high)
                     }
                 }
+                // Counting sort by first nonzero column: stable, so the order depends on the data alone.
+                for c in counts.indices { counts[c] = 0 }
+                for key in first { counts[key + 1] += 1 }
+                for c in 1..<counts.count { counts[c] += counts[c - 1] }
+                let start = order.count
+                order.append(contentsOf: repeatElement(0, count: span.count))
+                for (i, key) in first.enumerated() {
+                    order[start + counts[key]] = Int32(span.lowerBound + i)
+                    counts[key] += 1
+                }
+                let firstBlock = blocks.count
+                let pieces = (span.count + Parallelism.gemmRows - 1) / Parallelism.gemmRows
+                for piece in 0..<pieces {
+                    let lower = span.lowerBound + span.count * piece / pieces
+                    let positions = lower..<(span.lowerBound + span.count * (piece + 1) / pieces)
+                    var (low, high) = (depth, -1)
+                    for position in positions {
+                        let local = Int(order[position]) - span.lowerBound
+                        (low, high) = (Swift.min(low, first[local]), Swift.max(high, last[local]))
+                    }
+                    // A block of zero rows still makes one (zero) column's call: it adds +0, as a full product does.
+                    let columns = low <= high ? low..<(high + 1) : 0..<1
+                    blocks.append(Block(positions: positions, columns: columns, packed: packed.count))
+                    for position in positions {
+                        let row = Int(order[position]) * depth + columns.lowerBound
+                        packed.append(contentsOf: v[row..<(row + columns.count)])
+                    }
+                }
+                chunks.append(Chunk(segments: segment..<end, blocks: firstBlock..<blocks.count))
+                segment = end
             }
         }
-        (self.features, self.offsets, self.order) = (u, offsets, order)
+        var position = [Int32](repeating: 0, count: edges)
+        for (p, e) in order.enumerated() { position[Int(e)] = Int32(p) }
+        (self.features, self.offsets, self.order, self.position) = (u, offsets, order, position)
         (self.chunks, self.blocks, self.packed) = (chunks, blocks, packed)
     }
 

@@ -280,14 +280,13 @@ extension Tensor {
                             blockProduct(
                                 block, blocks.order, a0, aRows, b0, bRows, packed: u0, w0, depth: depth, width: width,
                                 into: z)
-                            // The affine step as `affine` computes it: a product rounded, then a sum.
+                            // The affine step as `affine` computes it: a product rounded, then a sum. The
+                            // messages stay in the blocks' order (the chunk's edges begin at its first position).
                             let scaling = affine != nil ? p[4].flatMap { s0 in p[5].map { (s0, $0) } } : nil
-                            for (i, position) in block.positions.enumerated() {
-                                let row = Int(blocks.order[position]) - edges.lowerBound
-                                gatedRows(
-                                    z + i * width, affine: scaling, into: messages + row * h, keeping: nil,
-                                    keepStride: 0, rows: 1, width: h)
-                            }
+                            gatedRows(
+                                z, affine: scaling,
+                                into: messages + (block.positions.lowerBound - edges.lowerBound) * h,
+                                keeping: nil, keepStride: 0, rows: block.positions.count, width: h)
                         }
                     }
                     // As `segmentSum`: each segment's rows added in edge order onto zeros.
@@ -295,7 +294,7 @@ extension Tensor {
                         let target = out + s * h
                         target.initialize(repeating: 0, count: h)
                         for e in offsets[s]..<offsets[s + 1] {
-                            let source = messages + (e - edges.lowerBound) * h
+                            let source = messages + (Int(blocks.position[e]) - edges.lowerBound) * h
                             for j in 0..<h { target[j] += source[j] }
                         }
                     }
