@@ -40,6 +40,8 @@ public struct EdgeBlocks<S: TensorScalar>: Sendable {
     let chunks: [Chunk]
     let blocks: [Block]
     /// Each block's u, packed: the A of its gemm, made once for every product over these edges.
+    ///
+    /// A chunk's blocks start where its edges' rows of u would ([e, k] elements in all; the rest is never read).
     let packed: [S]
 
     /// The blocks of features u [e, k] over segments `offsets` (CSR, offsets.last == e); which entries of u are
@@ -51,68 +53,92 @@ public struct EdgeBlocks<S: TensorScalar>: Sendable {
                 && zip(offsets, offsets.dropFirst()).allSatisfy(<=) && chunkEdges > 0,
             "EdgeBlocks: u \(u.shape), offsets \(offsets.prefix(4))…, chunkEdges \(chunkEdges)")
         let (edges, depth) = (u.shape[0], u.shape[1])
-        var (order, chunks, blocks, packed) = ([Int32](), [Chunk](), [Block](), [S]())
-        order.reserveCapacity(edges)
-        packed.reserveCapacity(edges * depth / 2)
-        // Per chunk: each row's first and last nonzero column (a row without any sorts last and adds no columns),
-        // the counting sort, the blocks and their packing, while the chunk's rows of u are in cache.
-        var (first, last) = ([Int](), [Int]())
-        var counts = [Int](repeating: 0, count: depth + 2)
-        var segment = 0
+        // Chunks of whole segments, at least `chunkEdges` edges each (the last may have fewer), and how many
+        // blocks each makes.
+        var chunks: [Chunk] = []
+        var (segment, blockCount) = (0, 0)
         let segmentCount = offsets.count - 1
+        while segment < segmentCount {
+            var end = segment + 1
+            while end < segmentCount && offsets[end] - offsets[segment] < chunkEdges { end += 1 }
+            let pieces = (offsets[end] - offsets[segment] + Parallelism.gemmRows - 1) / Parallelism.gemmRows
+            chunks.append(Chunk(segments: segment..<end, blocks: blockCount..<(blockCount + pieces)))
+            (segment, blockCount) = (end, blockCount + pieces)
+        }
+        // Each chunk fills its own part of every array, on its own (so in parallel): its positions in `order`, its
+        // blocks, and its packed rows from its edges' place in u's layout on (they take at most as much).
+        var order = [Int32](repeating: 0, count: edges)
+        var blocks = [Block](repeating: Block(positions: 0..<0, columns: 0..<0, packed: 0), count: blockCount)
+        var packed = [S](unsafeUninitializedCapacity: edges * depth) { _, initialized in initialized = edges * depth }
         u.values.withUnsafeBufferPointer { v in
-            while segment < segmentCount {
-                var end = segment + 1
-                while end < segmentCount && offsets[end] - offsets[segment] < chunkEdges { end += 1 }
-                let span = offsets[segment]..<offsets[end]
-                (first, last) = ([Int](repeating: depth, count: span.count), [Int](repeating: -1, count: span.count))
-                if let v0 = v.baseAddress {
-                    for e in span {
-                        let row = v0 + e * depth
-                        var low = 0
-                        while low < depth && row[low] == 0 { low += 1 }
-                        guard low < depth else { continue }
-                        var high = depth - 1
-                        while row[high] == 0 { high -= 1 }
-                        (first[e - span.lowerBound], last[e - span.lowerBound]) = (low, high)
+            order.withUnsafeMutableBufferPointer { o in
+                blocks.withUnsafeMutableBufferPointer { b in
+                    packed.withUnsafeMutableBufferPointer { p in
+                        guard let v0 = v.baseAddress, let o0 = o.baseAddress, let b0 = b.baseAddress,
+                            let p0 = p.baseAddress
+                        else { return }
+                        nonisolated(unsafe) let (order, blocks, packed) = (o0, b0, p0)
+                        let threads = edges >= 2 * Parallelism.gemmRows ? Parallelism.threads : 1
+                        parallelFor(chunks.count, threads: threads) { c in
+                            let chunk = chunks[c]
+                            Self.fill(
+                                offsets[chunk.segments.lowerBound]..<offsets[chunk.segments.upperBound], v0,
+                                depth: depth, order: order, blocks: blocks + chunk.blocks.lowerBound,
+                                count: chunk.blocks.count, packed: packed)
+                        }
                     }
                 }
-                // Counting sort by first nonzero column: stable, so the order depends on the data alone.
-                for c in counts.indices { counts[c] = 0 }
-                for key in first { counts[key + 1] += 1 }
-                for c in 1..<counts.count { counts[c] += counts[c - 1] }
-                let start = order.count
-                order.append(contentsOf: repeatElement(0, count: span.count))
-                for (i, key) in first.enumerated() {
-                    order[start + counts[key]] = Int32(span.lowerBound + i)
-                    counts[key] += 1
-                }
-                let firstBlock = blocks.count
-                let pieces = (span.count + Parallelism.gemmRows - 1) / Parallelism.gemmRows
-                for piece in 0..<pieces {
-                    let lower = span.lowerBound + span.count * piece / pieces
-                    let positions = lower..<(span.lowerBound + span.count * (piece + 1) / pieces)
-                    var (low, high) = (depth, -1)
-                    for position in positions {
-                        let local = Int(order[position]) - span.lowerBound
-                        (low, high) = (Swift.min(low, first[local]), Swift.max(high, last[local]))
-                    }
-                    // A block of zero rows still makes one (zero) column's call: it adds +0, as a full product does.
-                    let columns = low <= high ? low..<(high + 1) : 0..<1
-                    blocks.append(Block(positions: positions, columns: columns, packed: packed.count))
-                    for position in positions {
-                        let row = Int(order[position]) * depth + columns.lowerBound
-                        packed.append(contentsOf: v[row..<(row + columns.count)])
-                    }
-                }
-                chunks.append(Chunk(segments: segment..<end, blocks: firstBlock..<blocks.count))
-                segment = end
             }
         }
         var position = [Int32](repeating: 0, count: edges)
         for (p, e) in order.enumerated() { position[Int(e)] = Int32(p) }
         (self.features, self.offsets, self.order, self.position) = (u, offsets, order, position)
         (self.chunks, self.blocks, self.packed) = (chunks, blocks, packed)
+    }
+
+    /// One chunk's part, its edges `span`: each row's first and last nonzero column (a row without any sorts last
+    /// and adds no columns), the counting sort into order[span], its `count` blocks, and their packed rows from
+    /// packed[span.lowerBound · depth] on — while the chunk's rows of u are in cache.
+    private static func fill(
+        _ span: Range<Int>, _ u: UnsafePointer<S>, depth: Int, order: UnsafeMutablePointer<Int32>,
+        blocks: UnsafeMutablePointer<Block>, count pieces: Int, packed: UnsafeMutablePointer<S>
+    ) {
+        var (first, last) = ([Int](repeating: depth, count: span.count), [Int](repeating: -1, count: span.count))
+        for e in span {
+            let row = u + e * depth
+            var low = 0
+            while low < depth && row[low] == 0 { low += 1 }
+            guard low < depth else { continue }
+            var high = depth - 1
+            while row[high] == 0 { high -= 1 }
+            (first[e - span.lowerBound], last[e - span.lowerBound]) = (low, high)
+        }
+        // Counting sort by first nonzero column: stable, so the order depends on the data alone.
+        var counts = [Int](repeating: 0, count: depth + 2)
+        for key in first { counts[key + 1] += 1 }
+        for c in 1..<counts.count { counts[c] += counts[c - 1] }
+        for (i, key) in first.enumerated() {
+            order[span.lowerBound + counts[key]] = Int32(span.lowerBound + i)
+            counts[key] += 1
+        }
+        var target = span.lowerBound * depth
+        for piece in 0..<pieces {
+            let lower = span.lowerBound + span.count * piece / pieces
+            let positions = lower..<(span.lowerBound + span.count * (piece + 1) / pieces)
+            var (low, high) = (depth, -1)
+            for position in positions {
+                let local = Int(order[position]) - span.lowerBound
+                (low, high) = (Swift.min(low, first[local]), Swift.max(high, last[local]))
+            }
+            // A block of zero rows still makes one (zero) column's call: it adds +0, as a full product does.
+            let columns = low <= high ? low..<(high + 1) : 0..<1
+            blocks[piece] = Block(positions: positions, columns: columns, packed: target)
+            for position in positions {
+                (packed + target).update(
+                    from: u + Int(order[position]) * depth + columns.lowerBound, count: columns.count)
+                target += columns.count
+            }
+        }
     }
 
     /// Runs `body` for every chunk (its index and itself), on `Parallelism.threads` threads when there are enough

@@ -38,6 +38,13 @@ import Testing
             }
         }
         #expect(blocks.meanColumns < 30, "\(blocks.meanColumns)")
+        // Chunks are made in parallel: the same blocks, order and packed rows on two threads.
+        let parallel = Parallelism.$threads.withValue(2) { EdgeBlocks(u, segments: offsets, chunkEdges: 700) }
+        #expect(parallel.order == blocks.order && parallel.blocks == blocks.blocks)
+        for block in blocks.blocks {
+            let used = block.packed..<(block.packed + block.positions.count * block.columns.count)
+            #expect(parallel.packed[used] == blocks.packed[used])
+        }
     }
 
     /// A batch without edges: the fused op gives zero sums for its atoms, and the blocked product's backward
