@@ -79,7 +79,8 @@ extension Tensor {
                 }
             }
         }
-        // dx = c1·g + c2·x + c3 per column, with c1 = γ·inv, c2 = −c1·inv·mean(g·x̂), c3 = −c1·(mean(g) − μ·inv·mean(g·x̂)).
+        // dx = c1·g + c2·x + c3 per column, with c1 = γ·inv, c2 = −c1·inv·mean(g·x̂),
+        // c3 = −c1·(mean(g) − μ·inv·mean(g·x̂)).
         let c1 = (0..<f).map { gamma[$0] * inverse[$0] }
         let c2 = (0..<f).map { -c1[$0] * inverse[$0] * dGamma[$0] / S(n) }
         let c3 = (0..<f).map { -c1[$0] * dBeta[$0] / S(n) - c2[$0] * mean[$0] }

@@ -151,7 +151,7 @@ public struct EdgeBlocks<S: TensorScalar>: Sendable {
     }
 
     /// The mean number of columns a block multiplies, weighted by its rows (u's depth when nothing is dropped).
-    public var meanColumns: Double {
+    var meanColumns: Double {
         let rows = blocks.reduce(0) { $0 + $1.positions.count }
         return rows == 0 ? 0 : Double(blocks.reduce(0) { $0 + $1.positions.count * $1.columns.count }) / Double(rows)
     }

@@ -241,12 +241,12 @@ extension Tensor {
     /// z = (a[aRows[e]] + b[bRows[e]] + (u wᵀ)[e]) · scale + shift: a gated convolution's aggregation in one pass.
     ///
     /// a, b [n, 2h], u = `blocks.features` [e, k], w [2h, k], `affine` scale and shift [2h] (nil: none); the
-    /// segments are the blocks'; the result is [segments, h]. What `gatheredSum(…, blocks:)`, an evaluation-mode batch norm's
-    /// `affine`, `sigmoidGatedSoftplus` and `segmentSum` compute, chunk by chunk of `blocks`: neither z [e, 2h] nor
-    /// the messages [e, h] are ever stored whole (a block's z and a chunk's messages stay in cache), which saves
-    /// writing and reading them and the page faults of their fresh memory. The same operations in the same order
-    /// (each segment's messages added in edge order onto zeros), so the same bits as the four ops. Inference only:
-    /// no input may be tracked.
+    /// segments are the blocks'; the result is [segments, h]. What `gatheredSum(…, plus: blocks, times: w)`, an
+    /// evaluation-mode batch norm's `affine`, `sigmoidGatedSoftplus` and `segmentSum` compute, chunk by chunk of
+    /// `blocks`: neither z [e, 2h] nor the messages [e, h] are ever stored whole (a block's z and a chunk's
+    /// messages stay in cache), which saves writing and reading them and the page faults of their fresh memory.
+    /// The same operations in the same order (each segment's messages added in edge order onto zeros), so the same
+    /// bits as the four ops. Inference only: no input may be tracked.
     @_specialize(where S == Float)
     public static func gatedMessageSums(
         _ a: Tensor, rows aRows: [Int32], _ b: Tensor, rows bRows: [Int32], plus blocks: EdgeBlocks<S>, times w: Tensor,
