@@ -6,13 +6,14 @@ import Parallel
 ///
 /// Consecutive segments (a segment: the edges into one atom) are grouped into chunks of at least `chunkEdges`
 /// edges. A chunk's edges are ordered by their first nonzero column (stably), cut into blocks of at most
-/// `Parallelism.gemmRows` rows, and each block multiplies only the columns where its rows have nonzeros: about 23 of
-/// 41 for CGCNN's features, 45 % fewer multiply-adds. Dropping exact zero terms changes no sum: gemm adds an
-/// element's terms in column order onto +0 (checked on OpenBLAS's Zen, Haswell, Sandy Bridge, Nehalem and Prescott
-/// kernels). But OpenBLAS rounds a row's product differently depending on where in a call the row lies, so the two
-/// forms of the product — `gatheredSum(…, blocks:)` for training, `gatedMessageSums` for inference — run these
-/// very blocks and agree to the bit. The blocks depend on u's zeros and the segments alone, never on the thread
-/// count. Chunks whole segments so that the inference form can sum each segment's messages while they are in cache.
+/// `Parallelism.gemmRows` rows, and each block multiplies only the columns where its rows have nonzeros: about 22
+/// of 41 for CGCNN's features on the dielectric set, 47 % fewer multiply-adds. Dropping exact zero terms changes
+/// no sum: gemm adds an element's terms in column order onto +0 (checked on OpenBLAS's Zen, Haswell, Sandy
+/// Bridge, Nehalem and Prescott kernels). But OpenBLAS rounds a row's product differently depending on where in
+/// a call the row lies, so the two forms of the product — `gatheredSum(…, plus: blocks, times:)` for training,
+/// `gatedMessageSums` for inference — run these very blocks and agree to the bit. The blocks depend on u's zeros
+/// and the segments alone, never on the thread count. Chunks hold whole segments, so that the inference form can
+/// sum each segment's messages while they are in cache.
 public struct EdgeBlocks<S: TensorScalar>: Sendable {
     /// One gemm call: the sorted positions `positions` (indices into `order`), the columns it multiplies, and
     /// where in `packed` its rows' u in those columns start ([positions.count, columns.count], row-major).

@@ -201,7 +201,7 @@ extension Tensor {
     ///
     /// Each block adds its rows' gᵀ u in its columns (g's rows gathered in the block's order) onto its chunk's
     /// partial sum; the partials are added in chunk order, so the bits never depend on the thread count. The
-    /// columns a block skips are exact zeros of u, so nothing is lost; 0.6× the multiply-adds of `matmul` for
+    /// columns a block skips are exact zeros of u, so nothing is lost; 0.53× the multiply-adds of `matmul` for
     /// CGCNN's Gaussians.
     static func productWeightGradient(_ g: Tensor, _ blocks: EdgeBlocks<S>) -> Tensor {
         let (width, depth, chunks) = (g.shape[1], blocks.features.shape[1], blocks.chunks.count)
