@@ -79,8 +79,7 @@ public struct EdgeBlocks<S: TensorScalar>: Sendable {
                             let p0 = p.baseAddress
                         else { return }
                         nonisolated(unsafe) let (order, blocks, packed) = (o0, b0, p0)
-                        let threads = edges >= 2 * Parallelism.gemmRows ? Parallelism.threads : 1
-                        parallelFor(chunks.count, threads: threads) { c in
+                        parallelFor(chunks.count, threads: Self.threads(edges: edges)) { c in
                             let chunk = chunks[c]
                             Self.fill(
                                 offsets[chunk.segments.lowerBound]..<offsets[chunk.segments.upperBound], v0,
@@ -147,9 +146,11 @@ public struct EdgeBlocks<S: TensorScalar>: Sendable {
     ///
     /// Chunks are independent (each writes only its own rows), so results never depend on which thread runs which.
     func forEachChunk(_ body: (Int, Chunk) -> Void) {
-        let threads = features.shape[0] >= 2 * Parallelism.gemmRows ? Parallelism.threads : 1
-        parallelFor(chunks.count, threads: threads) { body($0, chunks[$0]) }
+        parallelFor(chunks.count, threads: Self.threads(edges: features.shape[0])) { body($0, chunks[$0]) }
     }
+
+    /// `Parallelism.threads` when there are at least two blocks' worth of edges to share, else 1.
+    private static func threads(edges: Int) -> Int { edges >= 2 * Parallelism.gemmRows ? Parallelism.threads : 1 }
 
     /// The mean number of columns a block multiplies, weighted by its rows (u's depth when nothing is dropped).
     var meanColumns: Double {

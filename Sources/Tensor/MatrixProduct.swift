@@ -96,13 +96,19 @@ extension Tensor {
                 }
             }
         }
-        var c = [S](repeating: 0, count: m * n)
+        return sumInOrder(partials, parts: slices, size: m * n)
+    }
+
+    /// The element-wise sum of `parts` consecutive arrays of `size` values in `partials`, added in part order onto
+    /// zeros: how partial products cut by a fixed rule are combined, the same bits for any thread count.
+    static func sumInOrder(_ partials: [S], parts: Int, size: Int) -> [S] {
+        var c = [S](repeating: 0, count: size)
         partials.withUnsafeBufferPointer { pp in
             c.withUnsafeMutableBufferPointer { pc in
                 guard let p = pp.baseAddress, let c = pc.baseAddress else { return }
-                for slice in 0..<slices {
-                    let part = p + slice * m * n
-                    for i in 0..<(m * n) { c[i] += part[i] }
+                for part in 0..<parts {
+                    let values = p + part * size
+                    for i in 0..<size { c[i] += values[i] }
                 }
             }
         }

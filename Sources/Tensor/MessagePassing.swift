@@ -228,11 +228,7 @@ extension Tensor {
                 }
             }
         }
-        var sum = [S](repeating: 0, count: size)
-        for chunk in 0..<chunks {
-            for j in 0..<size { sum[j] += partials[chunk * size + j] }
-        }
-        return Tensor(shape: [width, depth], values: sum)
+        return Tensor(shape: [width, depth], values: sumInOrder(partials, parts: chunks, size: size))
     }
 }
 
