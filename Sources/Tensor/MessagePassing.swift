@@ -1,3 +1,4 @@
+import CKernels
 import Parallel
 
 // Gather and scatter over rows, and sums over CSR segments: the message-passing primitives of GNNs.
@@ -12,11 +13,11 @@ extension Tensor {
         let (n, f) = (shape[0], shape[1])
         for index in indices { precondition(index >= 0 && Int(index) < n, "gather: row \(index) of \(n)") }
         let out = values.withUnsafeBufferPointer { x in
-            [S].filled(count: indices.count * f, grain: Parallelism.rowGrain(width: f)) {
-                range, o in
-                guard let x0 = x.baseAddress else { return }
-                for e in (range.lowerBound / f)..<(range.upperBound / f) {
-                    (o + e * f).update(from: x0 + Int(indices[e]) * f, count: f)
+            indices.withUnsafeBufferPointer { i in
+                [S].filled(count: indices.count * f, grain: Parallelism.rowGrain(width: f)) { range, o in
+                    guard let x0 = x.baseAddress, let i0 = i.baseAddress else { return }
+                    let edges = (range.lowerBound / f)..<(range.upperBound / f)
+                    Self.gatherRows(x0, i0 + edges.lowerBound, count: edges.count, width: f, into: o + range.lowerBound)
                 }
             }
         }
@@ -30,6 +31,9 @@ extension Tensor {
     /// The destination rows are split into one contiguous block per thread; each block walks every edge in
     /// order and adds those that land in it. Race-free, and every row adds its edges in edge order whatever the
     /// number of blocks, so the sums are the same bits on any number of threads. Backward gathers.
+    ///
+    /// (Cutting the edges into two halves instead, each summed into its own array and the two added, so that each
+    /// thread reads only half the edge rows, was slower on 1 thread and no faster on 2: Sapphire Rapids, 2026-12-02.)
     @_specialize(where S == Float)
     public func scatterAdd(rows indices: [Int32], count: Int) -> Tensor {
         precondition(rank == 2 && shape[0] == indices.count, "scatterAdd: shape \(shape), \(indices.count) rows")
@@ -39,22 +43,50 @@ extension Tensor {
         var out = [S](repeating: 0, count: count * f)
         out.withUnsafeMutableBufferPointer { ov in
             values.withUnsafeBufferPointer { x in
-                guard let o = ov.baseAddress, let x0 = x.baseAddress else { return }
-                nonisolated(unsafe) let target = o
-                forEachChunk(blocks, grain: 1, threads: blocks) { chunk in
-                    for block in chunk {
-                        let (low, high) = (count * block / blocks, count * (block + 1) / blocks)
-                        for (e, index) in indices.enumerated()
-                        where UInt(bitPattern: Int(index) &- low) < UInt(high - low) {
-                            let (row, source) = (target + Int(index) * f, x0 + e * f)
-                            for j in 0..<f { row[j] += source[j] }
-                        }
+                indices.withUnsafeBufferPointer { i in
+                    guard let o = ov.baseAddress, let x0 = x.baseAddress, let i0 = i.baseAddress else { return }
+                    nonisolated(unsafe) let target = o
+                    parallelFor(blocks, threads: blocks) { block in
+                        let rows = (count * block / blocks)..<(count * (block + 1) / blocks)
+                        Self.scatterAddRows(x0, i0, count: indices.count, width: f, within: rows, into: target)
                     }
                 }
             }
         }
         return Self.result(shape: [count, f], values: out, inputs: [self]) { g in
             [g.detached.gather(rows: indices)]
+        }
+    }
+
+    /// Rows index[0..<count] of x (rows of `width`), in order, into `out` [count, width]: the C loop for Float
+    /// (`xtal_gather_rows`, which prefetches the rows ahead), a copy per row for Double.
+    @inline(__always)
+    static func gatherRows(
+        _ x: UnsafePointer<S>, _ index: UnsafePointer<Int32>, count: Int, width: Int, into out: UnsafeMutablePointer<S>
+    ) {
+        if S.self == Float.self {
+            xtal_gather_rows(floatPointer(x), index, count, width, floatPointer(out))
+            return
+        }
+        for e in 0..<count { (out + e * width).update(from: x + Int(index[e]) * width, count: width) }
+    }
+
+    /// Adds row e of x [count, width] into row index[e] of `out` for each e, in order, whose index lies in `rows`
+    /// (the others are skipped): the C loop for Float (`xtal_scatter_add_rows`, which prefetches the rows ahead),
+    /// the same additions in Swift for Double.
+    @inline(__always)
+    static func scatterAddRows(
+        _ x: UnsafePointer<S>, _ index: UnsafePointer<Int32>, count: Int, width: Int, within rows: Range<Int>,
+        into out: UnsafeMutablePointer<S>
+    ) {
+        if S.self == Float.self {
+            xtal_scatter_add_rows(
+                floatPointer(x), index, count, width, Int32(rows.lowerBound), Int32(rows.upperBound), floatPointer(out))
+            return
+        }
+        for e in 0..<count where rows.contains(Int(index[e])) {
+            let (target, source) = (out + Int(index[e]) * width, x + e * width)
+            for j in 0..<width { target[j] += source[j] }
         }
     }
 
@@ -163,11 +195,8 @@ extension Tensor {
         let (edges, width, depth) = checkGatheredProduct(a, aRows, b, bRows, blocks, w, op: "gatheredSum")
         let u = blocks.features
         let out = withBaseAddresses([a.values, b.values, blocks.packed, w.values]) { p in
-            [S](unsafeUninitializedCapacity: edges * width) { buffer, initialized in
-                initialized = edges * width
-                guard let o = buffer.baseAddress, let a0 = p[0], let b0 = p[1], let u0 = p[2], let w0 = p[3] else {
-                    return
-                }
+            [S].uninitialized(count: edges * width) { o in
+                guard let a0 = p[0], let b0 = p[1], let u0 = p[2], let w0 = p[3] else { return }
                 nonisolated(unsafe) let out = o
                 blocks.forEachChunk { _, chunk in
                     let z = UnsafeMutablePointer<S>.allocate(capacity: Parallelism.gemmRows * width)
@@ -261,9 +290,7 @@ extension Tensor {
         // Empty when there is no affine step (an empty array may still have a base address: test `affine`).
         let (scales, shifts) = (affine?.scale.values ?? [], affine?.shift.values ?? [])
         let out = withBaseAddresses([a.values, b.values, blocks.packed, w.values, scales, shifts]) { p in
-            [S](unsafeUninitializedCapacity: segments * h) { buffer, initialized in
-                initialized = segments * h
-                guard let o = buffer.baseAddress else { return }
+            [S].uninitialized(count: segments * h) { o in
                 nonisolated(unsafe) let out = o
                 blocks.forEachChunk { _, chunk in
                     let edges = offsets[chunk.segments.lowerBound]..<offsets[chunk.segments.upperBound]

@@ -1,12 +1,14 @@
-// Float32 activation loops for the Tensor module, compiled once per instruction set (x86-64-v4 with AVX-512,
-// x86-64-v3 with AVX2 and FMA, baseline x86-64) and chosen when the program loads (clang `target_clones`, an ELF
-// ifunc). The v3 and v4 clones do the same IEEE operations in the same order, fused multiply-adds included, so
-// results are bit-identical on every CPU from Haswell and Zen on; the baseline clone, without FMA, differs by an
-// ulp or so. Each function covers n contiguous elements; callers split work across threads.
+// Float32 loops for the Tensor module: activations (Activations.c) and row gathers and scatter-adds (Rows.c),
+// compiled once per instruction set (x86-64-v4 with AVX-512, x86-64-v3 with AVX2 and FMA, baseline x86-64) and
+// chosen when the program loads (clang `target_clones`, an ELF ifunc). The v3 and v4 clones do the same IEEE
+// operations in the same order, fused multiply-adds included, so results are bit-identical on every CPU from Haswell
+// and Zen on; the baseline clone, without FMA, differs by an ulp or so in the activations. Each function covers the
+// elements or rows it is given; callers split work across threads.
 #ifndef XTAL_CKERNELS_H
 #define XTAL_CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// y = log(1 + eˣ), as max(x, 0) + log1p(e^−|x|).
 void xtal_softplus(const float *x, float *y, ptrdiff_t n);
@@ -25,5 +27,12 @@ void xtal_silu_backward(const float *g, const float *x, float *dx, ptrdiff_t n);
 /// at keep[r·h + j], softplus(value) at keep[keep_stride + r·h + j] and σ(value) at keep[2·keep_stride + r·h + j].
 void xtal_gated_softplus(const float *x, const float *scale, const float *shift, float *y, float *keep,
                          ptrdiff_t keep_stride, ptrdiff_t rows, ptrdiff_t h);
+
+/// out[e, :] = x[index[e], :] for e in 0..<n: rows of f floats, gathered.
+void xtal_gather_rows(const float *x, const int32_t *index, ptrdiff_t n, ptrdiff_t f, float *out);
+/// out[index[e], :] += x[e, :] for each e in 0..<n, in order, whose index lies in low..<high (the others are
+/// skipped): rows of f floats. x and out must not overlap.
+void xtal_scatter_add_rows(const float *x, const int32_t *index, ptrdiff_t n, ptrdiff_t f, int32_t low, int32_t high,
+                           float *out);
 
 #endif
