@@ -188,7 +188,7 @@ extension Tensor {
         let kept = keep ? 3 * n * h : 0
         // Not zeroed first: `gatedRows` writes every element (a serial zeroing pass over 3 [n, h] arrays was 3 % of
         // CGCNN training), and the first touch of each page then happens on the thread that fills it.
-        var saved = [S](unsafeUninitializedCapacity: kept) { _, initialized in initialized = kept }
+        var saved = [S].uninitialized(count: kept) { _ in }
         let (a, b) = (affine?.a ?? [], affine?.b ?? [])
         let out = withBaseAddresses([x, a, b]) { p in
             saved.withUnsafeMutableBufferPointer { sb in

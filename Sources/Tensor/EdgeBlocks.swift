@@ -70,7 +70,7 @@ public struct EdgeBlocks<S: TensorScalar>: Sendable {
         // blocks, and its packed rows from its edges' place in u's layout on (they take at most as much).
         var order = [Int32](repeating: 0, count: edges)
         var blocks = [Block](repeating: Block(positions: 0..<0, columns: 0..<0, packed: 0), count: blockCount)
-        var packed = [S](unsafeUninitializedCapacity: edges * depth) { _, initialized in initialized = edges * depth }
+        var packed = [S].uninitialized(count: edges * depth) { _ in }
         u.values.withUnsafeBufferPointer { v in
             order.withUnsafeMutableBufferPointer { o in
                 blocks.withUnsafeMutableBufferPointer { b in

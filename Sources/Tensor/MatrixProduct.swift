@@ -47,12 +47,11 @@ extension Tensor {
         if m <= Parallelism.gemmRows && k >= 2 * Parallelism.gemmDepth {
             return splitDepthGemm(a, lda, transposeA, b, bShape[1], transposeB, m: m, n: n, k: k)
         }
-        // With beta 0, gemm writes every element of C without reading it: no zeroing pass first.
-        return [S](unsafeUninitializedCapacity: m * n) { pc, initialized in
-            initialized = m * n
+        // With beta 0, gemm writes every element of C without reading its old values.
+        return [S].uninitialized(count: m * n) { base in
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
-                    guard let a = pa.baseAddress, let b = pb.baseAddress, let base = pc.baseAddress else { return }
+                    guard let a = pa.baseAddress, let b = pb.baseAddress else { return }
                     nonisolated(unsafe) let c = base
                     // Fixed blocks of rows of the product, whatever the thread count: the same gemm calls,
                     // so the same bits. Row i of op(A) starts at row i of A, or at column i when transposed.

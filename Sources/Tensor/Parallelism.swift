@@ -62,11 +62,20 @@ extension Array {
     )
         -> [Element]
     {
+        uninitialized(count: count) { base in
+            nonisolated(unsafe) let out = base
+            Parallelism.forEachRange(count, grain: grain) { range in fill(range, out) }
+        }
+    }
+
+    /// An array of `count` elements, all written by `write` (not called when `count` is 0), its memory advised
+    /// for huge pages first when large (`Allocator.adviseHugePages`).
+    @inline(__always)
+    static func uninitialized(count: Int, _ write: (UnsafeMutablePointer<Element>) -> Void) -> [Element] {
         [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
-            if let base = buffer.baseAddress {
+            if let base = buffer.baseAddress, count > 0 {
                 Allocator.adviseHugePages(UnsafeMutableRawPointer(base), bytes: count * MemoryLayout<Element>.stride)
-                nonisolated(unsafe) let out = base
-                Parallelism.forEachRange(count, grain: grain) { range in fill(range, out) }
+                write(base)
             }
             initialized = count
         }
