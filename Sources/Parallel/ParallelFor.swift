@@ -9,22 +9,29 @@ import Synchronization
 /// then never depend on it). A fixed assignment (index i to worker i % workers) left a worker idle while the
 /// other, sharing its core with ingest's reader or writer thread, finished its half of the batch.
 ///
+/// Every thread runs its share with subnormal floats flushed to zero (`withSubnormalsFlushed`), the calling
+/// thread included, so an element's value never depends on which thread computed it.
+///
 /// This is the one place that hands a non-`Sendable` closure to `concurrentPerform`; callers keep
 /// their per-index writes disjoint.
 public func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
     let workers = min(max(threads, 1), count)
     guard workers > 1 else {
-        for index in 0..<count { body(index) }
+        withSubnormalsFlushed {
+            for index in 0..<count { body(index) }
+        }
         return
     }
     withoutActuallyEscaping(body) { body in
         nonisolated(unsafe) let work = body
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard index < count else { return }
-                work(index)
+            withSubnormalsFlushed {
+                while true {
+                    let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    guard index < count else { return }
+                    work(index)
+                }
             }
         }
     }
