@@ -43,6 +43,14 @@ void xtal_gather_rows(const float *x, const int32_t *index, ptrdiff_t n, ptrdiff
 }
 
 XTAL_VECTORISED
+void xtal_scatter_rows(const float *x, const int32_t *index, ptrdiff_t n, ptrdiff_t f, float *out) {
+    for (ptrdiff_t e = 0; e < n; e++) {
+        if (e + XTAL_AHEAD < n) prefetch_row(out + (ptrdiff_t)index[e + XTAL_AHEAD] * f, f, 1);
+        copy_row(out + (ptrdiff_t)index[e] * f, x + e * f, f);
+    }
+}
+
+XTAL_VECTORISED
 void xtal_scatter_add_rows(const float *x, const int32_t *index, ptrdiff_t n, ptrdiff_t f, int32_t low, int32_t high,
                            float *out) {
     for (ptrdiff_t e = 0; e < n; e++) {

@@ -71,6 +71,19 @@ extension Tensor {
         for e in 0..<count { (out + e * width).update(from: x + Int(index[e]) * width, count: width) }
     }
 
+    /// Row e of x [count, width] into row index[e] of `out` for each e (no index twice): the C loop for Float
+    /// (`xtal_scatter_rows`, which prefetches the rows ahead for writing), a copy per row for Double.
+    @inline(__always)
+    static func scatterRows(
+        _ x: UnsafePointer<S>, _ index: UnsafePointer<Int32>, count: Int, width: Int, into out: UnsafeMutablePointer<S>
+    ) {
+        if S.self == Float.self {
+            xtal_scatter_rows(floatPointer(x), index, count, width, floatPointer(out))
+            return
+        }
+        for e in 0..<count { (out + Int(index[e]) * width).update(from: x + e * width, count: width) }
+    }
+
     /// Adds row e of x [count, width] into row index[e] of `out` for each e, in order, whose index lies in `rows`
     /// (the others are skipped): the C loop for Float (`xtal_scatter_add_rows`, which prefetches the rows ahead),
     /// the same additions in Swift for Double.
@@ -206,8 +219,11 @@ extension Tensor {
                             block, blocks.order, a0, aRows, b0, bRows, packed: u0, w0, depth: depth, width: width,
                             into: z)
                         // Each row to its edge's place: `order` is a permutation, so every row is written once.
-                        for (i, position) in block.positions.enumerated() {
-                            (out + Int(blocks.order[position]) * width).initialize(from: z + i * width, count: width)
+                        blocks.order.withUnsafeBufferPointer { order in
+                            guard let order0 = order.baseAddress else { return }
+                            scatterRows(
+                                z, order0 + block.positions.lowerBound, count: block.positions.count, width: width,
+                                into: out)
                         }
                     }
                 }
@@ -244,8 +260,11 @@ extension Tensor {
                     let rows = UnsafeMutablePointer<S>.allocate(capacity: Parallelism.gemmRows * width)
                     defer { rows.deallocate() }
                     for block in blocks.blocks[chunk.blocks] {
-                        for (i, position) in block.positions.enumerated() {
-                            (rows + i * width).update(from: g0 + Int(blocks.order[position]) * width, count: width)
+                        blocks.order.withUnsafeBufferPointer { order in
+                            guard let order0 = order.baseAddress else { return }
+                            gatherRows(
+                                g0, order0 + block.positions.lowerBound, count: block.positions.count, width: width,
+                                into: rows)
                         }
                         Parallelism.prepareBLAS()
                         S.gemm(

@@ -30,6 +30,8 @@ void xtal_gated_softplus(const float *x, const float *scale, const float *shift,
 
 /// out[e, :] = x[index[e], :] for e in 0..<n: rows of f floats, gathered.
 void xtal_gather_rows(const float *x, const int32_t *index, ptrdiff_t n, ptrdiff_t f, float *out);
+/// out[index[e], :] = x[e, :] for e in 0..<n: rows of f floats, scattered (index without repeats).
+void xtal_scatter_rows(const float *x, const int32_t *index, ptrdiff_t n, ptrdiff_t f, float *out);
 /// out[index[e], :] += x[e, :] for each e in 0..<n, in order, whose index lies in low..<high (the others are
 /// skipped): rows of f floats. x and out must not overlap.
 void xtal_scatter_add_rows(const float *x, const int32_t *index, ptrdiff_t n, ptrdiff_t f, int32_t low, int32_t high,
