@@ -1,7 +1,7 @@
-// Row gathers and scatter-adds over Float32 matrices (see CKernels.h): the message-passing primitives' inner
-// loops. Their rows are picked by an index array, so the hardware prefetcher cannot follow them and each row would
-// wait for memory; the loops ask for the rows `XTAL_AHEAD` edges ahead. Copies and single additions round the same
-// in every clone and vector width, so every clone gives the same bits.
+// Row gathers, scatters and scatter-adds over Float32 matrices (see CKernels.h): the message-passing primitives'
+// inner loops. Their rows are picked by an index array, so the hardware prefetcher cannot follow them and each row
+// would wait for memory; the loops ask for the rows `XTAL_AHEAD` edges ahead. Copies and single additions round the
+// same in every clone and vector width, so every clone gives the same bits.
 #include "CKernels.h"
 
 #if defined(__x86_64__)

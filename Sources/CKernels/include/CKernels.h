@@ -1,6 +1,6 @@
-// Float32 loops for the Tensor module: activations (Activations.c) and row gathers and scatter-adds (Rows.c),
-// compiled once per instruction set (x86-64-v4 with AVX-512, x86-64-v3 with AVX2 and FMA, baseline x86-64) and
-// chosen when the program loads (clang `target_clones`, an ELF ifunc). The v3 and v4 clones do the same IEEE
+// Float32 loops for the Tensor module: activations (Activations.c) and row gathers, scatters and scatter-adds
+// (Rows.c), compiled once per instruction set (x86-64-v4 with AVX-512, x86-64-v3 with AVX2 and FMA, baseline x86-64)
+// and chosen when the program loads (clang `target_clones`, an ELF ifunc). The v3 and v4 clones do the same IEEE
 // operations in the same order, fused multiply-adds included, so results are bit-identical on every CPU from Haswell
 // and Zen on; the baseline clone, without FMA, differs by an ulp or so in the activations. Each function covers the
 // elements or rows it is given; callers split work across threads.
