@@ -13,12 +13,10 @@ extension Tensor {
         let (n, f) = (shape[0], shape[1])
         for index in indices { precondition(index >= 0 && Int(index) < n, "gather: row \(index) of \(n)") }
         let out = values.withUnsafeBufferPointer { x in
-            indices.withUnsafeBufferPointer { i in
-                [S].filled(count: indices.count * f, grain: Parallelism.rowGrain(width: f)) { range, o in
-                    guard let x0 = x.baseAddress, let i0 = i.baseAddress else { return }
-                    let edges = (range.lowerBound / f)..<(range.upperBound / f)
-                    Self.gatherRows(x0, i0 + edges.lowerBound, count: edges.count, width: f, into: o + range.lowerBound)
-                }
+            [S].filled(count: indices.count * f, grain: Parallelism.rowGrain(width: f)) { range, o in
+                guard let x0 = x.baseAddress else { return }
+                let edges = (range.lowerBound / f)..<(range.upperBound / f)
+                Self.gatherRows(x0, rows: indices[edges], width: f, into: o + range.lowerBound)
             }
         }
         return Self.result(shape: [indices.count, f], values: out, inputs: [self]) { g in
@@ -43,13 +41,11 @@ extension Tensor {
         var out = [S](repeating: 0, count: count * f)
         out.withUnsafeMutableBufferPointer { ov in
             values.withUnsafeBufferPointer { x in
-                indices.withUnsafeBufferPointer { i in
-                    guard let o = ov.baseAddress, let x0 = x.baseAddress, let i0 = i.baseAddress else { return }
-                    nonisolated(unsafe) let target = o
-                    parallelFor(blocks, threads: blocks) { block in
-                        let rows = (count * block / blocks)..<(count * (block + 1) / blocks)
-                        Self.scatterAddRows(x0, i0, count: indices.count, width: f, within: rows, into: target)
-                    }
+                guard let o = ov.baseAddress, let x0 = x.baseAddress else { return }
+                nonisolated(unsafe) let target = o
+                parallelFor(blocks, threads: blocks) { block in
+                    let rows = (count * block / blocks)..<(count * (block + 1) / blocks)
+                    Self.scatterAddRows(x0, rows: indices[...], width: f, within: rows, into: target)
                 }
             }
         }
@@ -58,48 +54,57 @@ extension Tensor {
         }
     }
 
-    /// Rows index[0..<count] of x (rows of `width`), in order, into `out` [count, width]: the C loop for Float
+    /// Rows `index` of x (rows of `width`), in order, into `out` [index.count, width]: the C loop for Float
     /// (`xtal_gather_rows`, which prefetches the rows ahead), a copy per row for Double.
     @inline(__always)
     static func gatherRows(
-        _ x: UnsafePointer<S>, _ index: UnsafePointer<Int32>, count: Int, width: Int, into out: UnsafeMutablePointer<S>
+        _ x: UnsafePointer<S>, rows index: ArraySlice<Int32>, width: Int, into out: UnsafeMutablePointer<S>
     ) {
-        if S.self == Float.self {
-            xtal_gather_rows(floatPointer(x), index, count, width, floatPointer(out))
+        guard S.self == Float.self else {
+            for (e, row) in index.enumerated() { (out + e * width).update(from: x + Int(row) * width, count: width) }
             return
         }
-        for e in 0..<count { (out + e * width).update(from: x + Int(index[e]) * width, count: width) }
+        index.withUnsafeBufferPointer { i in
+            guard let i0 = i.baseAddress else { return }
+            xtal_gather_rows(floatPointer(x), i0, i.count, width, floatPointer(out))
+        }
     }
 
-    /// Row e of x [count, width] into row index[e] of `out` for each e (no index twice): the C loop for Float
+    /// Row e of x [index.count, width] into row index[e] of `out` for each e (no index twice): the C loop for Float
     /// (`xtal_scatter_rows`, which prefetches the rows ahead for writing), a copy per row for Double.
     @inline(__always)
     static func scatterRows(
-        _ x: UnsafePointer<S>, _ index: UnsafePointer<Int32>, count: Int, width: Int, into out: UnsafeMutablePointer<S>
+        _ x: UnsafePointer<S>, rows index: ArraySlice<Int32>, width: Int, into out: UnsafeMutablePointer<S>
     ) {
-        if S.self == Float.self {
-            xtal_scatter_rows(floatPointer(x), index, count, width, floatPointer(out))
+        guard S.self == Float.self else {
+            for (e, row) in index.enumerated() { (out + Int(row) * width).update(from: x + e * width, count: width) }
             return
         }
-        for e in 0..<count { (out + Int(index[e]) * width).update(from: x + e * width, count: width) }
+        index.withUnsafeBufferPointer { i in
+            guard let i0 = i.baseAddress else { return }
+            xtal_scatter_rows(floatPointer(x), i0, i.count, width, floatPointer(out))
+        }
     }
 
-    /// Adds row e of x [count, width] into row index[e] of `out` for each e, in order, whose index lies in `rows`
-    /// (the others are skipped): the C loop for Float (`xtal_scatter_add_rows`, which prefetches the rows ahead),
-    /// the same additions in Swift for Double.
+    /// Adds row e of x [index.count, width] into row index[e] of `out` for each e, in order, whose index lies in
+    /// `rows` (the others are skipped): the C loop for Float (`xtal_scatter_add_rows`, which prefetches the rows
+    /// ahead), the same additions in Swift for Double.
     @inline(__always)
     static func scatterAddRows(
-        _ x: UnsafePointer<S>, _ index: UnsafePointer<Int32>, count: Int, width: Int, within rows: Range<Int>,
+        _ x: UnsafePointer<S>, rows index: ArraySlice<Int32>, width: Int, within rows: Range<Int>,
         into out: UnsafeMutablePointer<S>
     ) {
-        if S.self == Float.self {
-            xtal_scatter_add_rows(
-                floatPointer(x), index, count, width, Int32(rows.lowerBound), Int32(rows.upperBound), floatPointer(out))
+        guard S.self == Float.self else {
+            for (e, row) in index.enumerated() where rows.contains(Int(row)) {
+                let (target, source) = (out + Int(row) * width, x + e * width)
+                for j in 0..<width { target[j] += source[j] }
+            }
             return
         }
-        for e in 0..<count where rows.contains(Int(index[e])) {
-            let (target, source) = (out + Int(index[e]) * width, x + e * width)
-            for j in 0..<width { target[j] += source[j] }
+        index.withUnsafeBufferPointer { i in
+            guard let i0 = i.baseAddress else { return }
+            xtal_scatter_add_rows(
+                floatPointer(x), i0, i.count, width, Int32(rows.lowerBound), Int32(rows.upperBound), floatPointer(out))
         }
     }
 
@@ -219,12 +224,7 @@ extension Tensor {
                             block, blocks.order, a0, aRows, b0, bRows, packed: u0, w0, depth: depth, width: width,
                             into: z)
                         // Each row to its edge's place: `order` is a permutation, so every row is written once.
-                        blocks.order.withUnsafeBufferPointer { order in
-                            guard let order0 = order.baseAddress else { return }
-                            scatterRows(
-                                z, order0 + block.positions.lowerBound, count: block.positions.count, width: width,
-                                into: out)
-                        }
+                        scatterRows(z, rows: blocks.order[block.positions], width: width, into: out)
                     }
                 }
             }
@@ -260,12 +260,7 @@ extension Tensor {
                     let rows = UnsafeMutablePointer<S>.allocate(capacity: Parallelism.gemmRows * width)
                     defer { rows.deallocate() }
                     for block in blocks.blocks[chunk.blocks] {
-                        blocks.order.withUnsafeBufferPointer { order in
-                            guard let order0 = order.baseAddress else { return }
-                            gatherRows(
-                                g0, order0 + block.positions.lowerBound, count: block.positions.count, width: width,
-                                into: rows)
-                        }
+                        gatherRows(g0, rows: blocks.order[block.positions], width: width, into: rows)
                         Parallelism.prepareBLAS()
                         S.gemm(
                             transposeA: true, transposeB: false, m: width, n: block.columns.count,

@@ -68,8 +68,10 @@ extension Array {
         }
     }
 
-    /// An array of `count` elements, all written by `write` (not called when `count` is 0), its memory advised
-    /// for huge pages first when large (`Allocator.adviseHugePages`).
+    /// An array of `count` uninitialised elements, handed to `write` (not called when `count` is 0).
+    ///
+    /// The memory is advised for huge pages first when large (`Allocator.adviseHugePages`). Every element must be
+    /// written before it is read, by `write` or by the caller afterwards.
     @inline(__always)
     static func uninitialized(count: Int, _ write: (UnsafeMutablePointer<Element>) -> Void) -> [Element] {
         [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
