@@ -26,8 +26,9 @@ public struct Linear: Sendable {
     /// x [n, inputs] → [n, outputs].
     public func callAsFunction<S>(_ x: Tensor<S>, _ parameters: Parameters<S>) -> Tensor<S> {
         precondition(x.rank == 2 && x.shape[1] == inputs, "Linear \(name): input \(x.shape), expects [n, \(inputs)]")
-        let y = x.matmul(parameters["\(name).weight"], transposeOther: true)
-        return bias ? y + parameters["\(name).bias"] : y
+        let weight = parameters["\(name).weight"]
+        return bias
+            ? x.linear(weight: weight, bias: parameters["\(name).bias"]) : x.matmul(weight, transposeOther: true)
     }
 }
 

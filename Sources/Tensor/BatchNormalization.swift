@@ -209,6 +209,11 @@ protocol ColumnTerm<Scalar> {
     func callAsFunction(_ g: Scalar, _ x: Scalar, _ column: Int) -> (Scalar, Scalar)
 }
 
+/// (g, 0): a plain column sum (a bias gradient); the second sum is left at zero.
+struct Sum<Scalar: TensorScalar>: ColumnTerm {
+    @inline(__always) func callAsFunction(_ g: Scalar, _ x: Scalar, _ column: Int) -> (Scalar, Scalar) { (g, 0) }
+}
+
 /// (g · x, g): the weight and bias gradients of x · scale + shift.
 struct Product<Scalar: TensorScalar>: ColumnTerm {
     @inline(__always) func callAsFunction(_ g: Scalar, _ x: Scalar, _ column: Int) -> (Scalar, Scalar) { (g * x, g) }

@@ -54,11 +54,7 @@ enum Broadcasting {
         if grad.rank == 2 {
             let (n, f) = (grad.shape[0], grad.shape[1])
             if input == [f] || input == [1, f] {  // a row broadcast: sum over rows
-                var out = [S](repeating: 0, count: f)
-                grad.values.withUnsafeBufferPointer { g in
-                    for r in 0..<n { for j in 0..<f { out[j] += g[r * f + j] } }
-                }
-                return Tensor(shape: input, values: out)
+                return Tensor(shape: input, values: Tensor.rowSum(grad.values, rows: n, columns: f))
             }
             if input == [n, 1] {  // a column broadcast: sum over columns
                 let out = grad.values.withUnsafeBufferPointer { g in

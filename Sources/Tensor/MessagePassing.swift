@@ -271,7 +271,8 @@ extension Tensor {
                 }
             }
         }
-        return Tensor(shape: [width, depth], values: sumInOrder(partials, parts: chunks, size: size))
+        return Tensor(
+            shape: [width, depth], values: sumInOrder(partials, parts: chunks, onto: [S](repeating: 0, count: size)))
     }
 }
 

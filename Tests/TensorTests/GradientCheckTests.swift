@@ -123,6 +123,28 @@ import _TensorTesting
         #expect(at.matmul(b, transposeSelf: true).values == at.transposed().matmul(b).values)
     }
 
+    @Test func linearLayerProduct() {
+        let x = random([3, 4], seed: 34)
+        let w = random([5, 4], seed: 35)
+        let b = random([5], seed: 36)
+        checkGradients([x, w, b], "linear") { $0[0].linear(weight: $0[1], bias: $0[2]) }
+        // The bias written into the rows before gemm adds onto them gives a product plus a broadcast bias, on the
+        // row-block path (many rows) and on the inner-dimension-split path (few rows, a long inner dimension), and
+        // the same bits for one and two threads.
+        for (rows, inner) in [(600, 7), (3, 2 * Parallelism.gemmDepth + 5)] {
+            let x = Tensor<Float>(
+                shape: [rows, inner], values: random([rows, inner], seed: 37).values.map { Float($0) })
+            let w = Tensor<Float>(shape: [6, inner], values: random([6, inner], seed: 38).values.map { Float($0) })
+            let b = Tensor<Float>(shape: [6], values: random([6], seed: 39).values.map { Float($0) })
+            let fused = Parallelism.$threads.withValue(1) { x.linear(weight: w, bias: b) }
+            let composed = x.matmul(w, transposeOther: true) + b
+            #expect(fused.shape == [rows, 6])
+            let error = zip(fused.values, composed.values).map { abs($0 - $1) }.max() ?? 0
+            #expect(error <= 1e-4 * Float(inner).squareRoot(), "linear \(rows)×\(inner): \(error)")
+            #expect(Parallelism.$threads.withValue(2) { x.linear(weight: w, bias: b) }.values == fused.values)
+        }
+    }
+
     @Test func shapeOps() {
         let x = random([4, 3], seed: 40)
         let y = random([2, 3], seed: 41)
