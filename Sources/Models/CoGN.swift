@@ -163,18 +163,32 @@ public struct CoGN: Sendable {
         layers.reduce(x) { h, layer in layer(h, parameters).silu() }
     }
 
-    /// swish(W [x ‖ y_a ‖ y_b] + b) for rows (a, b) of `y`, with the products of `y` computed per row of `y`
-    /// and gathered, not per pair: the same sums up to rounding, with a third of the multiply-adds.
+    /// W_x e_ij for every edge, W_x the columns of a block's first edge layer that read the edge embedding
+    /// e = W_e g + b_e [edges, width] of the distance basis g [edges, distanceBasis.count]: computed as
+    /// (W_x W_e) g + W_x b_e, a product with the 32 basis columns instead of the `width` embedding columns — the same
+    /// function up to rounding, with a quarter of the multiply-adds and no gradient product back into e.
+    private func edgeEmbeddingProduct(_ layer: Linear, _ g: Tensor<Float>, _ parameters: Parameters<Float>)
+        -> Tensor<Float>
+    {
+        let w = configuration.width
+        let weight = parameters["\(layer.name).weight"].narrow(axis: 1, range: 0..<w)
+        let embedding = edgeInput.name
+        let bias = weight.matmul(parameters["\(embedding).bias"].reshaped([w, 1])).reshaped([w])
+        return g.linear(weight: weight.matmul(parameters["\(embedding).weight"]), bias: bias)
+    }
+
+    /// swish(W [x ‖ y_a ‖ y_b] + b) for rows (a, b) of `y`, given `own` = W_x x, with the products of `y`
+    /// computed per row of `y` and gathered, not per pair: the same sums up to rounding, with a third of the
+    /// multiply-adds.
     ///
-    /// `x` [pairs, X], `y` [rows, width]; `layer` reads X + 2·width columns in that order.
+    /// `own` [pairs, width], `y` [rows, width]; `layer` reads x's columns, then 2·width columns for y_a and y_b.
     private func pairLayer(
-        _ layer: Linear, _ x: Tensor<Float>, _ y: Tensor<Float>, a: [Int32], b: [Int32],
+        _ layer: Linear, own: Tensor<Float>, _ y: Tensor<Float>, a: [Int32], b: [Int32],
         _ parameters: Parameters<Float>
     ) -> Tensor<Float> {
         let w = configuration.width
-        let xWidth = x.shape[1]
+        let xWidth = layer.inputs - 2 * w
         let weight = parameters["\(layer.name).weight"]
-        let own = x.matmul(weight.narrow(axis: 1, range: 0..<xWidth), transposeOther: true)
         let first = y.matmul(weight.narrow(axis: 1, range: xWidth..<(xWidth + w)), transposeOther: true)
         let second = y.matmul(weight.narrow(axis: 1, range: (xWidth + w)..<(xWidth + 2 * w)), transposeOther: true)
         return Tensor.gatheredSum(first + parameters["\(layer.name).bias"], rows: a, second, rows: b, plus: own).silu()
@@ -209,16 +223,18 @@ public struct CoGN: Sendable {
         let elements = parameters["atom_embedding.weight"].gather(rows: batch.atomicNumbers.map { Int32($0) })
         let input = c.elementProperties > 0 ? Tensor.concat([elements, batch.atomFeatures], axis: 1) : elements
         var h = atomInput(input, parameters)
-        let edges = edgeInput(distanceFeatures, parameters)
         let angles = c.nested.map { $0.angleBasis.expand(batch.tripletAngle) }
         var layers = [h]
         for k in 0..<c.blocks {
             let edge = edgeLayers(k)
-            var m = pairLayer(edge[0], edges, h, a: batch.edgeDst, b: batch.edgeSrc, parameters)
+            let own = edgeEmbeddingProduct(edge[0], distanceFeatures, parameters)
+            var m = pairLayer(edge[0], own: own, h, a: batch.edgeDst, b: batch.edgeSrc, parameters)
             m = swishMLP(m, edge.dropFirst(), parameters)
             if let nested = c.nested, let angles {
                 let n = nestedLayers(k, nested)
-                var u = pairLayer(n.edge[0], angles, m, a: batch.tripletEdgeA, b: batch.tripletEdgeB, parameters)
+                let weight = parameters["\(n.edge[0].name).weight"].narrow(axis: 1, range: 0..<angles.shape[1])
+                let own = angles.matmul(weight, transposeOther: true)
+                var u = pairLayer(n.edge[0], own: own, m, a: batch.tripletEdgeA, b: batch.tripletEdgeB, parameters)
                 u = swishMLP(u, n.edge.dropFirst(), parameters)
                 let update = swishMLP(u.segmentSum(offsets: batch.tripletOffsets), n.node[...], parameters)
                 m = n.gru(update, m, parameters)
