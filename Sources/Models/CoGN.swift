@@ -8,7 +8,8 @@ import Tensor
 ///
 /// Input block: h⁰_i = W_a [E(Z_i) ‖ p(Z_i)] + b, with E a learned element embedding [120, width] (row 0 for
 /// an atom masked in pretraining) and p the element properties (`AtomFeatures.elementProperties()`, read from
-/// the batch's atom features); edges e_ij = W_e g(d_ij) + b with g the Gaussian distance basis (32 centres, 0.25 … 8 Å, σ = 0.5 Å).
+/// the batch's atom features); edges e_ij = W_e g(d_ij) + b with g the Gaussian distance basis (32 centres,
+/// 0.25 … 8 Å, σ = 0.5 Å), which reach the blocks only through each block's first edge layer.
 ///
 /// Each of `blocks` graph-network blocks, with every MLP layer followed by swish:
 /// m_ij = MLP_e([e_ij ‖ h_i ‖ h_j]) for the edge from neighbour j into centre i (edges keep e_ij: they are not
