@@ -32,8 +32,8 @@ public struct GRUCell: Sendable {
         precondition(
             x.rank == 2 && h.rank == 2 && x.shape[1] == inputs && h.shape[1] == hidden && x.shape[0] == h.shape[0],
             "GRUCell \(name): x \(x.shape), h \(h.shape), expects [n, \(inputs)] and [n, \(hidden)]")
-        let gi = x.matmul(parameters["\(name).weight_ih"], transposeOther: true) + parameters["\(name).bias_ih"]
-        let gh = h.matmul(parameters["\(name).weight_hh"], transposeOther: true) + parameters["\(name).bias_hh"]
+        let gi = x.linear(weight: parameters["\(name).weight_ih"], bias: parameters["\(name).bias_ih"])
+        let gh = h.linear(weight: parameters["\(name).weight_hh"], bias: parameters["\(name).bias_hh"])
         let i = gi.split([hidden, hidden, hidden], axis: 1)
         let g = gh.split([hidden, hidden, hidden], axis: 1)
         let r = (i[0] + g[0]).sigmoid()
