@@ -49,6 +49,7 @@ public struct Tensor<S: TensorScalar>: Sendable {
     /// across modules, which took a quarter of a coGN training epoch (the trainer checks every gradient each step).
     public var isFinite: Bool { Self.allFinite(values) }
 
+    /// Whether every one of `values` is finite; stops at the first that is not.
     @_specialize(where S == Float)
     static func allFinite(_ values: [S]) -> Bool {
         values.withUnsafeBufferPointer { buffer in
@@ -56,6 +57,7 @@ public struct Tensor<S: TensorScalar>: Sendable {
             return true
         }
     }
+
     /// Number of axes.
     public var rank: Int { shape.count }
     /// The single value of a one-element tensor.
