@@ -81,8 +81,8 @@ void xtal_softplus(const float *restrict x, float *restrict y, ptrdiff_t n) {
 }
 
 XTAL_VECTORISED
-void xtal_softplus_backward(const float *restrict g, const float *restrict x, float *restrict dx, ptrdiff_t n) {
-    for (ptrdiff_t i = 0; i < n; i++) dx[i] = g[i] * sigmoid(x[i]);
+void xtal_softplus_backward(float *restrict g, const float *restrict x, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) g[i] *= sigmoid(x[i]);
 }
 
 XTAL_VECTORISED
@@ -96,10 +96,10 @@ void xtal_silu(const float *restrict x, float *restrict y, ptrdiff_t n) {
 }
 
 XTAL_VECTORISED
-void xtal_silu_backward(const float *restrict g, const float *restrict x, float *restrict dx, ptrdiff_t n) {
+void xtal_silu_backward(float *restrict g, const float *restrict x, ptrdiff_t n) {
     for (ptrdiff_t i = 0; i < n; i++) {
         float s = sigmoid(x[i]);
-        dx[i] = g[i] * (s * (1.0f + x[i] * (1.0f - s)));
+        g[i] *= s * (1.0f + x[i] * (1.0f - s));
     }
 }
 

@@ -18,12 +18,11 @@ extension ActivationKernel {
     static var float32: Float32Loops? { nil }
 }
 
-/// An activation's C loops over n contiguous Float elements: forward y = f(x), backward dx = g · f′(x) (nil: the
-/// generic backward, for derivatives of y alone, which memory bandwidth bounds).
+/// An activation's C loops over n contiguous Float elements: forward y = f(x), backward g ← g · f′(x) in place
+/// (nil: the generic backward, for derivatives of y alone, which memory bandwidth bounds).
 struct Float32Loops {
     let forward: @convention(c) (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void
-    let backward:
-        (@convention(c) (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void)?
+    let backward: (@convention(c) (UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, Int) -> Void)?
 }
 
 /// log(1 + eˣ) = max(x, 0) + log1p(e^−|x|), which neither overflows nor loses small values; derivative σ(x).
@@ -94,24 +93,26 @@ extension Tensor {
             }
         }
         return Self.result(shape: shape, values: out, inputs: [self]) { g in
-            let grad = g.values.withUnsafeBufferPointer { gv in
-                x.withUnsafeBufferPointer { xv in
-                    out.withUnsafeBufferPointer { yv in
-                        [S].filled(count: g.count) { range, o in
-                            guard let backward = loops?.backward, let g0 = gv.baseAddress, let x0 = xv.baseAddress
-                            else {
-                                for i in range { o[i] = gv[i] * K.derivative(xv[i], yv[i]) }
+            // dx = g · f′ overwrites g where the tape hands over the only reference to it.
+            let shape = g.shape
+            var grad = Self.takeValues(&g)
+            x.withUnsafeBufferPointer { xv in
+                out.withUnsafeBufferPointer { yv in
+                    grad.withUnsafeMutableBufferPointer { gv in
+                        nonisolated(unsafe) let o = gv.baseAddress
+                        Parallelism.forEachRange(gv.count) { range in
+                            guard let o else { return }
+                            guard let backward = loops?.backward, let x0 = xv.baseAddress else {
+                                for i in range { o[i] *= K.derivative(xv[i], yv[i]) }
                                 return
                             }
                             let start = range.lowerBound
-                            backward(
-                                floatPointer(g0 + start), floatPointer(x0 + start), floatPointer(o + start),
-                                range.count)
+                            backward(floatPointer(o + start), floatPointer(x0 + start), range.count)
                         }
                     }
                 }
             }
-            return [Tensor(shape: g.shape, values: grad)]
+            return [Tensor(shape: shape, values: grad)]
         }
     }
 

@@ -5,9 +5,12 @@
 /// sits next to its forward code), then call `gradients(of:)`.
 public final class Tape<S: TensorScalar>: @unchecked Sendable {
     /// One recorded operation: its inputs' node ids and how to turn the output's gradient into theirs.
+    ///
+    /// `backward` receives the output's gradient `inout`: the tape holds no other reference to it, so an op whose
+    /// input gradient has the output's shape may take its storage (`Tensor.takeValues`) and write in place.
     struct Node {
         let inputs: [Int?]
-        let backward: (Tensor<S>) -> [Tensor<S>?]
+        let backward: (inout Tensor<S>) -> [Tensor<S>?]
         let shape: [Int]
     }
 
@@ -25,7 +28,8 @@ public final class Tape<S: TensorScalar>: @unchecked Sendable {
     /// Records an op: `output` was computed from `inputs`; `backward` maps the gradient of `output` to one
     /// gradient per input (nil where none flows), each of its input's shape.
     func record(
-        _ output: (shape: [Int], values: [S]), inputs: [Tensor<S>], backward: @escaping (Tensor<S>) -> [Tensor<S>?]
+        _ output: (shape: [Int], values: [S]), inputs: [Tensor<S>],
+        backward: @escaping (inout Tensor<S>) -> [Tensor<S>?]
     ) -> Tensor<S> {
         let ids = inputs.map { input -> Int? in
             guard let node = input.node, let tape = node.tape else { return nil }
@@ -46,25 +50,34 @@ public final class Tape<S: TensorScalar>: @unchecked Sendable {
 
     /// The gradients of Σ seed ⊙ output (a vector–Jacobian product, as PyTorch's `output.backward(seed)`):
     /// `seed` is the gradient arriving at `output`, of its shape.
+    ///
+    /// Gradients are kept for tracked tensors only: each op's output gradient is released once its backward has
+    /// run, and a seed the caller hands over (not kept elsewhere) may become storage for an input's gradient.
     @_specialize(where S == Float)
-    public func gradients(of output: Tensor<S>, seed: Tensor<S>) -> Gradients<S> {
+    public func gradients(of output: Tensor<S>, seed: consuming Tensor<S>) -> Gradients<S> {
         guard let start = output.node, start.tape === self else {
             preconditionFailure("Tape.gradients: the output is not recorded on this tape")
         }
         precondition(seed.shape == output.shape, "Tape.gradients: seed \(seed.shape) for output \(output.shape)")
         var grads = [Tensor<S>?](repeating: nil, count: nodes.count)
-        grads[start.id] = seed.detached
+        grads[start.id] = (consume seed).detached
         for id in stride(from: start.id, through: 0, by: -1) {
-            guard let grad = grads[id] else { continue }
             let node = nodes[id]
-            guard !node.inputs.isEmpty else { continue }
-            let inputGrads = node.backward(grad)
+            guard !node.inputs.isEmpty, var grad = grads[id] else { continue }
+            grads[id] = nil
+            let inputGrads = node.backward(&grad)
             for (input, inputGrad) in zip(node.inputs, inputGrads) {
                 guard let input, let inputGrad else { continue }
                 precondition(
                     inputGrad.shape == nodes[input].shape,
                     "Tape.gradients: gradient of shape \(inputGrad.shape) for an input of shape \(nodes[input].shape)")
-                grads[input] = grads[input].map { $0.adding(inputGrad) } ?? inputGrad
+                if var sum = grads[input] {
+                    grads[input] = nil
+                    sum.accumulate(inputGrad)
+                    grads[input] = sum
+                } else {
+                    grads[input] = inputGrad
+                }
             }
         }
         return Gradients(byNode: grads)

@@ -12,14 +12,14 @@
 
 /// y = log(1 + eˣ), as max(x, 0) + log1p(e^−|x|).
 void xtal_softplus(const float *x, float *y, ptrdiff_t n);
-/// dx = g · σ(x): softplus's backward.
-void xtal_softplus_backward(const float *g, const float *x, float *dx, ptrdiff_t n);
+/// g ← g · σ(x), in place: softplus's backward (the gradient arriving at y becomes the one at x).
+void xtal_softplus_backward(float *g, const float *x, ptrdiff_t n);
 /// y = σ(x) = 1 / (1 + e⁻ˣ), from e^−|x| so nothing overflows.
 void xtal_sigmoid(const float *x, float *y, ptrdiff_t n);
 /// y = x · σ(x) (SiLU, swish).
 void xtal_silu(const float *x, float *y, ptrdiff_t n);
-/// dx = g · σ(x)(1 + x(1 − σ(x))): SiLU's backward.
-void xtal_silu_backward(const float *g, const float *x, float *dx, ptrdiff_t n);
+/// g ← g · σ(x)(1 + x(1 − σ(x))), in place: SiLU's backward.
+void xtal_silu_backward(float *g, const float *x, ptrdiff_t n);
 
 /// CGCNN's gated message over `rows` rows of x [rows, 2h]: y[r, j] = σ(z[r, j]) · softplus(z[r, h + j]), y [rows, h],
 /// with z = x · scale + shift per column (scale and shift [2h], the product and the sum rounded apart, as a batch
