@@ -80,16 +80,24 @@ public final class Tape<S: TensorScalar>: @unchecked Sendable {
                 }
             }
         }
-        return Gradients(byNode: grads)
+        return Gradients(byNode: grads, tracked: nodes.map { $0.inputs.isEmpty })
     }
 }
 
 /// Gradients from `Tape.gradients(of:)`, looked up by the tracked tensor they belong to.
 public struct Gradients<S: TensorScalar>: Sendable {
     let byNode: [Tensor<S>?]
+    /// Whether each node is a tracked tensor (`Tape.track`), whose gradient is kept.
+    let tracked: [Bool]
 
     /// The gradient with respect to `tensor` (zeros of its shape when the output does not depend on it).
+    ///
+    /// - Precondition: `tensor` is a tracked tensor or untracked; an op's result's gradient is not kept.
     public subscript(_ tensor: Tensor<S>) -> Tensor<S> {
+        if let node = tensor.node, node.id < tracked.count {
+            precondition(
+                tracked[node.id], "Gradients: a \(tensor.shape) op result; only tracked tensors' gradients are kept")
+        }
         guard let node = tensor.node, node.id < byNode.count, let grad = byNode[node.id] else {
             return Tensor(repeating: 0, shape: tensor.shape)
         }
