@@ -57,12 +57,6 @@ extension Tensor {
         }
     }
 
-    /// Σ over the rows of an [rows, columns] matrix, in fixed blocks of rows (`columnSums`): the same bits for any
-    /// number of threads.
-    static func rowSum(_ values: [S], rows: Int, columns: Int) -> [S] {
-        values.withUnsafeBufferPointer { v in Self.columnSums(rows, columns, v, v, Sum()).0 }
-    }
-
     /// op(A) · op(B) with A, B row-major of the given stored shapes; the result is [m, n], every row of it
     /// starting at `rowsStartAt` ([n]) when given and at zero otherwise.
     static func gemm(
