@@ -16,7 +16,7 @@ ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 
 
 def openblas(path, prefix):
-    """(name, set_threads, sgemm) for the OpenBLAS at `path`, whose symbols start with `prefix`."""
+    """(name, set_threads, product) for the OpenBLAS at `path`, whose symbols start with `prefix`."""
     library = ctypes.CDLL(path)
     sgemm = getattr(library, prefix + "cblas_sgemm")
     pointer, integer, real = ctypes.c_void_p, ctypes.c_int, ctypes.c_float
@@ -37,11 +37,12 @@ def openblas(path, prefix):
 
 
 def pytorch():
-    """(name, set_threads, sgemm) for PyTorch's own matrix product (MKL in the pip wheel)."""
+    """(name, set_threads, product) for PyTorch's own matrix product (MKL in the pip wheel)."""
     def product(out, a, trans_a, b, trans_b):
         torch.mm(a.T if trans_a else a, b.T if trans_b else b, out=out)
 
-    return f"PyTorch {torch.__version__} (MKL)", torch.set_num_threads, product
+    blas = "MKL" if torch.backends.mkl.is_available() else "its own BLAS"
+    return f"PyTorch {torch.__version__} ({blas})", torch.set_num_threads, product
 
 
 def main():
