@@ -71,6 +71,22 @@ import Testing
         if crystal.id == "Mo" { #expect(graph.edgeCount == 16) }
     }
 
+    @Test func knnKeepsAShellSplitByRoundedCoordinates() {
+        // hcp Mg as a structure file prints it: 1/3 and 2/3 to six decimals. Each atom's six nearest neighbours
+        // (the atoms of the other layer, 3.197 Å) then lie 4 + 2 at distances about 5·10⁻⁶ Å apart; the next
+        // shell (in-plane, 3.21 Å) is 0.013 Å farther. k = 3 must keep the whole first shell.
+        let lattice = Lattice(lengths: SIMD3(3.21, 3.21, 5.21), anglesInDegrees: SIMD3(90, 90, 120))
+        let mg = NamedCrystals.element("Mg")
+        let crystal = Crystal(
+            id: "Mg", lattice: lattice,
+            sites: [Site(mg, SIMD3(0.333333, 0.666667, 0.25)), Site(mg, SIMD3(0.666667, 0.333333, 0.75))])
+        let all = bruteForceNeighbors(of: 0, in: crystal, cutoff: 4)
+        #expect(all[5].distance - all[0].distance > 1e-6, "the rounding splits the shell")
+        let graph = buildGraph(for: crystal, parameters: GraphParameters(method: .knn, k: 3))
+        #expect(graph.edgeCount == 12)
+        #expect(graph.edgeDistance.allSatisfy { abs($0 - 3.197) < 1e-3 })
+    }
+
     @Test(arguments: NamedCrystals.all)
     func minImageKeepsOneEdgePerPair(crystal: Crystal) {
         let graph = buildGraph(for: crystal, parameters: GraphParameters(method: .minImage))

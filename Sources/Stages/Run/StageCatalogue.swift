@@ -1,4 +1,5 @@
 import Foundation
+import Graph
 import Pipeline
 
 /// The stages a pipeline file can name, with the keys each accepts (their executables' long flags) and the
@@ -29,7 +30,7 @@ public enum StageCatalogue {
     }
 
     static let graph = StageSchema(
-        kind: "graph", version: 1, multiProcess: .shards,
+        kind: "graph", version: GraphParameters.version, multiProcess: .shards,
         parameters: [
             .init("method", .string), .init("cutoff", .number), .init("max-neighbors", .integer), .init("k", .integer),
             .init("cgcnn-compat", .flag), .init("asymmetric-unit", .flag), .init("spacegroup", .flag),
