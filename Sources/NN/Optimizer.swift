@@ -67,32 +67,85 @@ public struct Optimizer<S: TensorScalar>: Sendable {
             steps[name] = t
             var theta = parameters[name].values
             precondition(grad.count == theta.count, "Optimizer: gradient \(grad.shape) for \(name)")
-            let g = grad.values
+            // The moments leave their dictionaries while they are updated, so that writing them copies nothing;
+            // the loops run over buffers, where the compiler vectorises them (the same operations per element, so
+            // the same bits as element by element).
+            let zeros = { [S](repeating: 0, count: grad.count) }
             switch kind {
             case .sgd(let momentum):
-                var v = first[name] ?? [S](repeating: 0, count: g.count)
-                for i in g.indices {
-                    v[i] = momentum * v[i] + g[i]
-                    theta[i] -= learningRate * v[i]
-                }
+                var v = first.removeValue(forKey: name) ?? zeros()
+                Self.sgd(
+                    theta: &theta, velocity: &v, gradient: grad.values, momentum: momentum, learningRate: learningRate)
                 first[name] = v
             case .adam(let b1, let b2, let eps, let decay), .adamW(let b1, let b2, let eps, let decay):
+                var m = first.removeValue(forKey: name) ?? zeros()
+                var v = second.removeValue(forKey: name) ?? zeros()
                 let decoupled = if case .adamW = kind { true } else { false }
-                var m = first[name] ?? [S](repeating: 0, count: g.count)
-                var v = second[name] ?? [S](repeating: 0, count: g.count)
-                let c1 = 1 - S(pow(Double(b1), Double(t)))
-                let c2 = 1 - S(pow(Double(b2), Double(t)))
-                for i in g.indices {
-                    let gi = decoupled ? g[i] : g[i] + decay * theta[i]
-                    if decoupled { theta[i] -= learningRate * decay * theta[i] }
-                    m[i] = b1 * m[i] + (1 - b1) * gi
-                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                    theta[i] -= learningRate * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
-                }
+                let moments = AdamMoments(beta1: b1, beta2: b2, epsilon: eps, step: t)
+                moments.update(
+                    theta: &theta, first: &m, second: &v, gradient: grad.values, learningRate: learningRate,
+                    weightDecay: decay, decoupled: decoupled)
                 first[name] = m
                 second[name] = v
             }
             parameters[name] = Tensor(shape: parameters[name].shape, values: theta)
+        }
+    }
+
+    /// v ← μv + g; θ ← θ − lr·v, element by element.
+    private static func sgd(theta: inout [S], velocity: inout [S], gradient: [S], momentum: S, learningRate: S) {
+        theta.withUnsafeMutableBufferPointer { theta in
+            velocity.withUnsafeMutableBufferPointer { v in
+                gradient.withUnsafeBufferPointer { g in
+                    for i in 0..<g.count {
+                        v[i] = momentum * v[i] + g[i]
+                        theta[i] -= learningRate * v[i]
+                    }
+                }
+            }
+        }
+    }
+
+    /// One Adam step's constants: the decay rates, ε, and the bias corrections 1 − βᵗ of the parameter's step t.
+    private struct AdamMoments {
+        let beta1: S, beta2: S, epsilon: S, correction1: S, correction2: S
+
+        init(beta1: S, beta2: S, epsilon: S, step t: Int) {
+            (self.beta1, self.beta2, self.epsilon) = (beta1, beta2, epsilon)
+            correction1 = 1 - S(pow(Double(beta1), Double(t)))
+            correction2 = 1 - S(pow(Double(beta2), Double(t)))
+        }
+
+        /// m ← β₁m + (1 − β₁)g′, v ← β₂v + (1 − β₂)g′², θ ← θ − lr·m̂/(√v̂ + ε), with g′ = g + λθ (Adam's L2 decay)
+        /// or g′ = g and θ ← θ − lr·λ·θ first (AdamW, `decoupled`).
+        func update(
+            theta: inout [S], first: inout [S], second: inout [S], gradient: [S], learningRate lr: S, weightDecay: S,
+            decoupled: Bool
+        ) {
+            let (b1, b2, eps, c1, c2) = (beta1, beta2, epsilon, correction1, correction2)
+            theta.withUnsafeMutableBufferPointer { theta in
+                first.withUnsafeMutableBufferPointer { m in
+                    second.withUnsafeMutableBufferPointer { v in
+                        gradient.withUnsafeBufferPointer { g in
+                            if decoupled {
+                                for i in 0..<g.count {
+                                    theta[i] -= lr * weightDecay * theta[i]
+                                    m[i] = b1 * m[i] + (1 - b1) * g[i]
+                                    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                                    theta[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
+                                }
+                            } else {
+                                for i in 0..<g.count {
+                                    let gi = g[i] + weightDecay * theta[i]
+                                    m[i] = b1 * m[i] + (1 - b1) * gi
+                                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                                    theta[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }
