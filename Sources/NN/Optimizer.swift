@@ -67,9 +67,8 @@ public struct Optimizer<S: TensorScalar>: Sendable {
             steps[name] = t
             var theta = parameters[name].values
             precondition(grad.count == theta.count, "Optimizer: gradient \(grad.shape) for \(name)")
-            // The moments leave their dictionaries while they are updated, so that writing them copies nothing;
-            // the loops run over buffers, where the compiler vectorises them (the same operations per element, so
-            // the same bits as element by element).
+            // The moments leave their dictionaries while they are updated, so that writing them copies nothing,
+            // and the loops run over buffers, without bounds checks (the same operations per element as ever).
             let zeros = { [S](repeating: 0, count: grad.count) }
             switch kind {
             case .sgd(let momentum):

@@ -73,7 +73,7 @@ import Testing
 
     @Test func knnKeepsAShellSplitByRoundedCoordinates() {
         // hcp Mg as a structure file prints it: 1/3 and 2/3 to six decimals. Each atom's six nearest neighbours
-        // (the atoms of the other layer, 3.197 Å) then lie 4 + 2 at distances about 5·10⁻⁶ Å apart; the next
+        // (the atoms of the other layer, 3.197 Å) then lie 4 + 2 at distances 3·10⁻⁶ Å apart; the next
         // shell (in-plane, 3.21 Å) is 0.013 Å farther. k = 3 must keep the whole first shell.
         let lattice = Lattice(lengths: SIMD3(3.21, 3.21, 5.21), anglesInDegrees: SIMD3(90, 90, 120))
         let mg = NamedCrystals.element("Mg")
