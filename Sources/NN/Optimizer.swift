@@ -126,20 +126,13 @@ public struct Optimizer<S: TensorScalar>: Sendable {
                 first.withUnsafeMutableBufferPointer { m in
                     second.withUnsafeMutableBufferPointer { v in
                         gradient.withUnsafeBufferPointer { g in
-                            if decoupled {
-                                for i in 0..<g.count {
-                                    theta[i] -= lr * weightDecay * theta[i]
-                                    m[i] = b1 * m[i] + (1 - b1) * g[i]
-                                    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                                    theta[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
-                                }
-                            } else {
-                                for i in 0..<g.count {
-                                    let gi = g[i] + weightDecay * theta[i]
-                                    m[i] = b1 * m[i] + (1 - b1) * gi
-                                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                                    theta[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
-                                }
+                            // One loop for both: `decoupled` does not change inside it (the compiler unswitches it).
+                            for i in 0..<g.count {
+                                let gi = decoupled ? g[i] : g[i] + weightDecay * theta[i]
+                                if decoupled { theta[i] -= lr * weightDecay * theta[i] }
+                                m[i] = b1 * m[i] + (1 - b1) * gi
+                                v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                                theta[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
                             }
                         }
                     }
