@@ -275,6 +275,9 @@ import _TestSupport
         #expect(
             try parameters(["--targets", "a", "--split", "matbench:matbench_jdft2d:2"]).split
                 == .matbench(task: "matbench_jdft2d", fold: 2))
+        #expect(
+            try parameters(["--targets", "a", "--split", "matbench:2", "--validation-fraction", "0"]).validationFraction
+                == 0)
         // coGN and coNGN default to the paper's recipe; flags given still win.
         let cogn = try parameters(["--targets", "a", "--model", "congn", "--lr", "0.001"])
         #expect(cogn.loss == "l1" && cogn.batchSize == 64 && cogn.learningRate == 0.001)
@@ -286,6 +289,8 @@ import _TestSupport
             ["--targets", "a", "--schedule", "sometimes"], ["--targets", "a,a"], ["--targets", "a", "--model", "gin"],
             ["--targets", "a", "--task-weight", "z=1"], ["--targets", "a", "--name", "../x"],
             ["--targets", "a", "--optimizer", "sgd", "--weight-decay", "0.1"],
+            ["--targets", "a", "--validation-fraction", "0"],
+            ["--targets", "a", "--split", "matbench:1", "--validation-fraction", "1"],
         ] {
             #expect(throws: (any Error).self, "\(bad)") { try parameters(bad) }
         }

@@ -59,9 +59,9 @@ public struct TrainCommand: ParsableCommand {
     var split = "random:0.8,0.1,0.1"
 
     @Option(
-        name: .customLong("validation-fraction"), help: "With a MatBench split: training crystals held out to validate."
-    )
-    var validationFraction = 0.1
+        name: .customLong("validation-fraction"),
+        help: "With a MatBench split: training crystals held out to validate (default 0.1).")
+    var validationFraction: Double?
 
     @Option(name: .customLong("matbench-splits"), help: "MatBench v0.1 validation file (official folds).")
     var matbenchSplits = "data/matbench_v0.1_validation.json.gz"
@@ -206,10 +206,17 @@ public struct TrainCommand: ParsableCommand {
                 "--split must be random:TRAIN,VAL,TEST (summing to 1) or matbench:[TASK:]FOLD, not '\(split)'")
         }
         p.split = kind
-        guard validationFraction >= 0 && validationFraction < 1 else {
-            throw ValidationError("--validation-fraction must be in [0, 1)")
+        if let validationFraction {
+            guard case .matbench = kind else {
+                throw ValidationError(
+                    "--validation-fraction applies to --split matbench:…; a random split takes its validation share "
+                        + "from --split random:TRAIN,VAL,TEST")
+            }
+            guard validationFraction >= 0 && validationFraction < 1 else {
+                throw ValidationError("--validation-fraction must be in [0, 1)")
+            }
+            p.validationFraction = validationFraction
         }
-        p.validationFraction = validationFraction
         guard ["sgd", "adam", "adamw"].contains(optimizer) else {
             throw ValidationError("--optimizer must be sgd, adam or adamw")
         }
