@@ -127,7 +127,7 @@ let package = Package(
         /** Times `buildGraph` alone on a store's crystals; scripts/bench/graph reports it next to the whole command. */
         .executableTarget(name: "graph-bench", dependencies: ["Graph", "Store"], path: "Benchmarks/GraphBench"),
         /** Times the engine's ops forward + backward at GNN sizes; scripts/bench/ops compares with PyTorch. */
-        .executableTarget(name: "ops-bench", dependencies: ["NN", "Tensor", "CBLAS"], path: "Benchmarks/OpsBench"),
+        .executableTarget(name: "ops-bench", dependencies: ["NN", "Tensor"], path: "Benchmarks/OpsBench"),
 
         // MARK: Tests
 
@@ -135,7 +135,7 @@ let package = Package(
         .target(name: "_TestSupport", path: "Tests/_TestSupport"),
         .testTarget(name: "CrystalTests", dependencies: ["Crystal"], exclude: ["Fixtures"]),
         .testTarget(name: "GraphTests", dependencies: ["Graph"], exclude: ["Fixtures"]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "_TensorTesting"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS", "CKernels", "_TensorTesting"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Store", "_TensorTesting", "_TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Graph", "Crystal", "Tensor"]),
         /** Finite-difference gradient checks in Double, shared by the numeric engine's test targets. */

@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 import NN
 import Tensor
@@ -9,8 +8,14 @@ import Tensor
 //     one JSON line per op and repeat;
 //   ops-bench --serve [--edges E] [--atoms N]
 //     reads lines "NAME THREADS" from standard input and answers each with one timed run as a JSON line, so that a
-//     driver can alternate our runs with PyTorch's (scripts/bench/ops_paired.py).
+//     driver can alternate our runs with PyTorch's (scripts/bench/ops_paired.py);
+//   ops-bench --blas-core
+//     prints the OpenBLAS kernel set the engine's products use (BLASKernels) and nothing else.
 let arguments = CommandLine.arguments
+if arguments.contains("--blas-core") {
+    print(BLASKernels.coreName)
+    exit(0)
+}
 /// The argument after `name`, if any.
 func value(_ name: String) -> String? {
     arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
@@ -74,7 +79,7 @@ func report(_ op: Op, threads: Int) {
     FileHandle.standardOutput.write(Data(line.utf8))
 }
 
-let core = String(cString: openblas_get_corename())
+let core = BLASKernels.coreName
 FileHandle.standardError.write(Data("ops-bench: OpenBLAS core \(core)\n".utf8))
 if arguments.contains("--serve") {
     while let line = readLine() {

@@ -32,8 +32,9 @@ public enum Parallelism {
     /// Inner-dimension slice of a product with at most `gemmRows` rows (weight gradients over every edge).
     static let gemmDepth = 8192
 
-    /// Keeps OpenBLAS single-threaded: the blocks are the parallelism.
+    /// Keeps OpenBLAS single-threaded (the blocks are the parallelism), with kernels for this CPU (`BLASKernels`).
     static func prepareBLAS() {
+        _ = BLASKernels.chosen
         if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
     }
 
@@ -44,8 +45,10 @@ public enum Parallelism {
     /// of a second, before it sleeps: a core taken from every short stage (a quarter of the CPU time of a
     /// 2-core ingest of the dielectric set). `blas_thread_shutdown_`
     /// is the function OpenBLAS itself calls before a fork; it is looked up at run time, so builds without it
-    /// (serial, OpenMP) are left as they are.
+    /// (serial, OpenMP) are left as they are. The process's kernels are chosen here too (`BLASKernels`), before
+    /// other threads run.
     public static func stopBLASThreads() {
+        _ = BLASKernels.chosen
         openblas_set_num_threads(1)
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") else { return }
         typealias Shutdown = @convention(c) () -> Int32

@@ -4,6 +4,7 @@
 // operations in the same order, fused multiply-adds included, so results are bit-identical on every CPU from Haswell
 // and Zen on; the baseline clone, without FMA, differs by an ulp or so in the activations. Each function covers the
 // elements or rows it is given; callers split work across threads.
+// CPUFeatures.c reports which of those instruction sets this CPU has (for Tensor's BLASKernels).
 #ifndef XTAL_CKERNELS_H
 #define XTAL_CKERNELS_H
 
@@ -36,5 +37,14 @@ void xtal_scatter_rows(const float *x, const int32_t *index, ptrdiff_t n, ptrdif
 /// skipped): rows of f floats. x and out must not overlap.
 void xtal_scatter_add_rows(const float *x, const int32_t *index, ptrdiff_t n, ptrdiff_t f, int32_t low, int32_t high,
                            float *out);
+
+/// Bits of `xtal_cpu_vector_features`: AVX; AVX2 with FMA; AVX-512 F, CD, BW, DQ and VL (the set OpenBLAS's SkylakeX
+/// kernels use); AVX-512 BF16.
+#define XTAL_CPU_AVX 1u
+#define XTAL_CPU_AVX2_FMA 2u
+#define XTAL_CPU_AVX512 4u
+#define XTAL_CPU_AVX512_BF16 8u
+/// This CPU's vector instruction sets that the operating system has enabled, as XTAL_CPU_* bits (0 off x86-64).
+unsigned xtal_cpu_vector_features(void);
 
 #endif
