@@ -33,10 +33,15 @@ public struct Element: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var mass: Double { periodicTable[atomicNumber - 1].mass }
     /// The empirical atomic radius (Slater, 1964), Å; `nil` where none is tabulated (most noble gases, At, Fr, Z > 95).
     public var atomicRadius: Double? { periodicTable[atomicNumber - 1].radius }
+    /// The van der Waals radius (pymatgen's, from the CRC Handbook's table after Bondi, 1964), Å; `nil` for Lr.
+    public var vanDerWaalsRadius: Double? { periodicTable[atomicNumber - 1].vanDerWaalsRadius }
     /// The first ionisation energy, eV; `nil` where none is tabulated.
     public var ionizationEnergy: Double? { periodicTable[atomicNumber - 1].ionizationEnergy }
     /// The known oxidation states, ascending (empty for the noble gases He, Ne, Ar).
     public var oxidationStates: [Int] { periodicTable[atomicNumber - 1].oxidationStates }
+    /// The common oxidation states (pymatgen's list), ascending, such as O: [−2], Fe: [+2, +3]; empty for He, Ne,
+    /// Ar and Rn.
+    public var commonOxidationStates: [Int] { periodicTable[atomicNumber - 1].commonOxidationStates }
 
     public var description: String { symbol }
 

@@ -116,10 +116,15 @@ import _TestSupport
             let values = rows.rows.map { Double($0[column]) }
             #expect(abs(values.reduce(0, +) / Double(values.count)) < 0.05, "column \(column)")
         }
-        // Fe: −2 … +6 known, so the columns of −4, −3, +7 and +8 are 0.
-        let iron = try table.features([26]).values
-        let states = Array(iron[4...]).enumerated().filter { $0.element == 1 }.map { $0.offset - 4 }
-        #expect(states == Element(atomicNumber: 26)?.oxidationStates)
+        // The common states: Fe +2 and +3, O −2 (not the rarer −1, +1, +2 that oxidationStates also lists).
+        for (z, common) in [(26, [2, 3]), (8, [-2])] {
+            let row = try table.features([z]).values
+            #expect(Array(row[4...]).enumerated().filter { $0.element == 1 }.map { $0.offset - 4 } == common)
+        }
+        // The radius column is the van der Waals radius: He has one (1.4 Å, below the mean) but no empirical
+        // radius; Lr has none, so it stands at the mean.
+        #expect(try table.features([2]).values[1] < -0.5)
+        #expect(try table.features([103]).values[1] == 0)
     }
 
     static func regraph(_ dir: TemporaryDirectory, _ arguments: [String]) throws {
