@@ -33,7 +33,7 @@ public struct Element: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var mass: Double { periodicTable[atomicNumber - 1].mass }
     /// The empirical atomic radius (Slater, 1964), Å; `nil` where none is tabulated (most noble gases, At, Fr, Z > 95).
     public var atomicRadius: Double? { periodicTable[atomicNumber - 1].radius }
-    /// The van der Waals radius (pymatgen's, from the CRC Handbook's table after Bondi, 1964), Å; `nil` for Lr.
+    /// The van der Waals radius as pymatgen tabulates it (`Element.van_der_waals_radius`), Å; `nil` for Lr.
     public var vanDerWaalsRadius: Double? { periodicTable[atomicNumber - 1].vanDerWaalsRadius }
     /// The first ionisation energy, eV; `nil` where none is tabulated.
     public var ionizationEnergy: Double? { periodicTable[atomicNumber - 1].ionizationEnergy }
