@@ -117,7 +117,8 @@ import _TestSupport
             #expect(abs(values.reduce(0, +) / Double(values.count)) < 0.05, "column \(column)")
         }
         // The common states: Fe +2 and +3, O −2 (not the rarer −1, +1, +2 that oxidationStates also lists).
-        for (z, common) in [(26, [2, 3]), (8, [-2])] {
+        let commonStates: [(z: UInt8, states: [Int])] = [(26, [2, 3]), (8, [-2])]
+        for (z, common) in commonStates {
             let row = try table.features([z]).values
             #expect(Array(row[4...]).enumerated().filter { $0.element == 1 }.map { $0.offset - 4 } == common)
         }
