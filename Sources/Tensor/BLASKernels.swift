@@ -7,9 +7,9 @@ import Glibc
 /// OpenBLAS built for many CPUs (`DYNAMIC_ARCH`, as Debian ships it) picks its kernels when it loads, from the
 /// CPU's model number. A CPU newer than the library can get the x86-64 fallback, `Prescott`, whose SSE3 kernels
 /// leave AVX-512 unused: Intel Emerald Rapids (family 6, model 207) under Debian 12's OpenBLAS 0.3.21, measured
-/// there: a one-thread product [100 000, 128] · [128, 128]ᵀ took 0.13–0.20 s against 0.034–0.047 s with the
-/// kernels OpenBLAS picks for Sapphire Rapids (Cooperlake), and an epoch of coGN training on MatBench phonons
-/// 7.3–7.8 s against 2.5–2.9 s. So before the first product of a process (`Parallelism.prepareBLAS`), a fallback
+/// there: a Linear layer's one-thread products at 300 000 rows ran at 22–28 GFLOP/s against 89–92 with the
+/// kernels OpenBLAS picks for Sapphire Rapids (Cooperlake; `scripts/bench/sgemm`), and an epoch of coGN training
+/// on MatBench phonons took 7.3–7.8 s against 2.5–2.9 s. So before the first product of a process (`Parallelism.prepareBLAS`), a fallback
 /// is replaced by the kernels of the CPU's widest instruction set, chosen by OpenBLAS's own loader
 /// (`gotoblas_dynamic_init`) under the variable it reads for a user's choice (`OPENBLAS_CORETYPE`, set for that
 /// call only). Every process of a run, test processes included, makes the same choice on the same CPU. Products
