@@ -31,7 +31,8 @@ public struct Element: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var electronegativity: Double? { periodicTable[atomicNumber - 1].electronegativity }
     /// The standard atomic mass, u.
     public var mass: Double { periodicTable[atomicNumber - 1].mass }
-    /// The empirical atomic radius (Slater, 1964), Å; `nil` where none is tabulated (most noble gases, At, Fr, Z > 95).
+    /// The empirical atomic radius (Slater, 1964), Å; `nil` where none is tabulated (most noble gases, At, Fr,
+    /// Z > 95).
     public var atomicRadius: Double? { periodicTable[atomicNumber - 1].radius }
     /// The van der Waals radius as pymatgen tabulates it (`Element.van_der_waals_radius`), Å; `nil` for Lr.
     public var vanDerWaalsRadius: Double? { periodicTable[atomicNumber - 1].vanDerWaalsRadius }

@@ -9,11 +9,12 @@ import Glibc
 /// leave AVX-512 unused: Intel Emerald Rapids (family 6, model 207) under Debian 12's OpenBLAS 0.3.21, measured
 /// there: a Linear layer's one-thread products at 300 000 rows ran at 22–28 GFLOP/s against 89–92 with the
 /// kernels OpenBLAS picks for Sapphire Rapids (Cooperlake; `scripts/bench/sgemm`), and an epoch of coGN training
-/// on MatBench phonons took 7.3–7.8 s against 2.5–2.9 s. So before the first product of a process (`Parallelism.prepareBLAS`), a fallback
-/// is replaced by the kernels of the CPU's widest instruction set, chosen by OpenBLAS's own loader
-/// (`gotoblas_dynamic_init`) under the variable it reads for a user's choice (`OPENBLAS_CORETYPE`, set for that
-/// call only). Every process of a run, test processes included, makes the same choice on the same CPU. Products
-/// round differently under different kernels, as on different CPUs; they still do not depend on the thread count.
+/// on MatBench phonons took 7.3–7.8 s against 2.5–2.9 s. So before the first product of a process
+/// (`Parallelism.prepareBLAS`), a fallback is replaced by the kernels of the CPU's widest instruction set, chosen
+/// by OpenBLAS's own loader (`gotoblas_dynamic_init`) under the variable it reads for a user's choice
+/// (`OPENBLAS_CORETYPE`, set for that call only). Every process of a run, test processes included, makes the
+/// same choice on the same CPU. Products round differently under different kernels, as on different CPUs; they
+/// still do not depend on the thread count.
 public enum BLASKernels {
     /// The kernel set OpenBLAS uses for this process's products (`openblas_get_corename()`: "Cooperlake", …),
     /// after the fallback is replaced.
