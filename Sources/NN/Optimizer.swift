@@ -7,9 +7,13 @@ public struct Optimizer<S: TensorScalar>: Sendable {
         /// v ← μv + g; θ ← θ − lr·v (PyTorch's SGD with momentum μ, no dampening).
         case sgd(momentum: S)
         /// Adam (Kingma & Ba 2015) with L2 weight decay added to the gradient.
-        case adam(beta1: S, beta2: S, epsilon: S, weightDecay: S)
-        /// AdamW (Loshchilov & Hutter 2019): decay applied to the weights, not the gradient.
-        case adamW(beta1: S, beta2: S, epsilon: S, weightDecay: S)
+        ///
+        /// `epsilonHat` false: ε as in the paper's Algorithm 1, added to √v̂ (PyTorch). True: ε is the paper's ε̂
+        /// (the form just before its §2.1), added to the uncorrected √v with the bias corrections folded into the
+        /// step size (TensorFlow/Keras, so kgcnn); the same as Algorithm 1 with ε = ε̂/√(1 − β₂ᵗ).
+        case adam(beta1: S, beta2: S, epsilon: S, weightDecay: S, epsilonHat: Bool = false)
+        /// AdamW (Loshchilov & Hutter 2019): decay applied to the weights, not the gradient; ε as for `adam`.
+        case adamW(beta1: S, beta2: S, epsilon: S, weightDecay: S, epsilonHat: Bool = false)
     }
 
     public let kind: Kind
@@ -76,11 +80,12 @@ public struct Optimizer<S: TensorScalar>: Sendable {
                 Self.sgd(
                     theta: &theta, velocity: &v, gradient: grad.values, momentum: momentum, learningRate: learningRate)
                 first[name] = v
-            case .adam(let b1, let b2, let eps, let decay), .adamW(let b1, let b2, let eps, let decay):
+            case .adam(let b1, let b2, let eps, let decay, let hat),
+                .adamW(let b1, let b2, let eps, let decay, let hat):
                 var m = first.removeValue(forKey: name) ?? zeros()
                 var v = second.removeValue(forKey: name) ?? zeros()
                 let decoupled = if case .adamW = kind { true } else { false }
-                let moments = AdamMoments(beta1: b1, beta2: b2, epsilon: eps, step: t)
+                let moments = AdamMoments(beta1: b1, beta2: b2, epsilon: eps, epsilonHat: hat, step: t)
                 moments.update(
                     theta: &theta, first: &m, second: &v, gradient: grad.values, learningRate: learningRate,
                     weightDecay: decay, decoupled: decoupled)
@@ -105,34 +110,42 @@ public struct Optimizer<S: TensorScalar>: Sendable {
         }
     }
 
-    /// One Adam step's constants: the decay rates, ε, and the bias corrections 1 − βᵗ of the parameter's step t.
+    /// One Adam step's constants: the decay rates, ε, its form, and the bias corrections 1 − βᵗ of the parameter's
+    /// step t.
     private struct AdamMoments {
-        let beta1: S, beta2: S, epsilon: S, correction1: S, correction2: S
+        let beta1: S, beta2: S, epsilon: S, epsilonHat: Bool, correction1: S, correction2: S
 
-        init(beta1: S, beta2: S, epsilon: S, step t: Int) {
-            (self.beta1, self.beta2, self.epsilon) = (beta1, beta2, epsilon)
+        init(beta1: S, beta2: S, epsilon: S, epsilonHat: Bool, step t: Int) {
+            (self.beta1, self.beta2, self.epsilon, self.epsilonHat) = (beta1, beta2, epsilon, epsilonHat)
             correction1 = 1 - S(pow(Double(beta1), Double(t)))
             correction2 = 1 - S(pow(Double(beta2), Double(t)))
         }
 
-        /// m ← β₁m + (1 − β₁)g′, v ← β₂v + (1 − β₂)g′², θ ← θ − lr·m̂/(√v̂ + ε), with g′ = g + λθ (Adam's L2 decay)
-        /// or g′ = g and θ ← θ − lr·λ·θ first (AdamW, `decoupled`).
+        /// m ← β₁m + (1 − β₁)g′, v ← β₂v + (1 − β₂)g′², then θ ← θ − lr·m̂/(√v̂ + ε), or with `epsilonHat`
+        /// θ ← θ − lr·(√(1 − β₂ᵗ)/(1 − β₁ᵗ))·m/(√v + ε̂); g′ = g + λθ (Adam's L2 decay) or g′ = g and θ ← θ − lr·λ·θ
+        /// first (AdamW, `decoupled`).
         func update(
             theta: inout [S], first: inout [S], second: inout [S], gradient: [S], learningRate lr: S, weightDecay: S,
             decoupled: Bool
         ) {
             let (b1, b2, eps, c1, c2) = (beta1, beta2, epsilon, correction1, correction2)
+            let hat = epsilonHat
+            let hatStep = lr * c2.squareRoot() / c1
             theta.withUnsafeMutableBufferPointer { theta in
                 first.withUnsafeMutableBufferPointer { m in
                     second.withUnsafeMutableBufferPointer { v in
                         gradient.withUnsafeBufferPointer { g in
-                            // One loop for both: the test of `decoupled` stays in it (objdump), one well-predicted branch per element.
+                            // One loop for every form; `decoupled` and `hat` are well-predicted branches per element.
                             for i in 0..<g.count {
                                 let gi = decoupled ? g[i] : g[i] + weightDecay * theta[i]
                                 if decoupled { theta[i] -= lr * weightDecay * theta[i] }
                                 m[i] = b1 * m[i] + (1 - b1) * gi
                                 v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                                theta[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
+                                if hat {
+                                    theta[i] -= hatStep * m[i] / (v[i].squareRoot() + eps)
+                                } else {
+                                    theta[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
+                                }
                             }
                         }
                     }

@@ -107,6 +107,43 @@ import Testing
         #expect(zip(p["w"].values, decayed).allSatisfy { abs($0 - $1) < 1e-12 })
     }
 
+    @Test func adamEpsilonHatIsKerasForm() {
+        // Kingma & Ba's ε̂ (TensorFlow/Keras): θ ← θ − lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)·m/(√v + ε̂). On the first step with
+        // g = 1 and ε̂ = 0.1 that moves θ by lr/(1 + ε̂/√(1 − β₂)) = lr/4.162…, where Algorithm 1's ε = 0.1 moves it
+        // lr/1.1.
+        let (b1, b2, lr, eps) = (0.9, 0.999, 0.01, 0.1)
+        var parameters = Parameters<Double>()
+        parameters["w"] = Tensor(shape: [1], values: [0])
+        let one = ["w": Tensor<Double>(shape: [1], values: [1])]
+        var hat = Optimizer<Double>(
+            .adam(beta1: b1, beta2: b2, epsilon: eps, weightDecay: 0, epsilonHat: true), learningRate: lr)
+        var p = parameters
+        hat.update(&p, gradients: one)
+        #expect(abs(p["w"].values[0] + lr / (1 + eps / (1 - b2).squareRoot())) < 1e-15)
+        var plain = Optimizer<Double>(.adam(beta1: b1, beta2: b2, epsilon: eps, weightDecay: 0), learningRate: lr)
+        p = parameters
+        plain.update(&p, gradients: one)
+        #expect(abs(p["w"].values[0] + lr / (1 + eps)) < 1e-15)
+        // Five steps of changing gradients against the formula written out, for adam and adamw alike.
+        let gradients: [Double] = [0.3, -1.2, 0.05, 2.0, -0.4]
+        var (theta, m, v) = (0.5, 0.0, 0.0)
+        for (t, g) in zip(1..., gradients) {
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
+            let step = lr * (1 - pow(b2, Double(t))).squareRoot() / (1 - pow(b1, Double(t)))
+            theta -= step * m / (v.squareRoot() + eps)
+        }
+        for kind in [
+            Optimizer<Double>.Kind.adam(beta1: b1, beta2: b2, epsilon: eps, weightDecay: 0, epsilonHat: true),
+            .adamW(beta1: b1, beta2: b2, epsilon: eps, weightDecay: 0, epsilonHat: true),
+        ] {
+            var optimizer = Optimizer<Double>(kind, learningRate: lr)
+            p["w"] = Tensor(shape: [1], values: [0.5])
+            for g in gradients { optimizer.update(&p, gradients: ["w": Tensor(shape: [1], values: [g])]) }
+            #expect(abs(p["w"].values[0] - theta) < 1e-14, "\(kind)")
+        }
+    }
+
     @Test func sameSeedSameTrainingBitForBit() {
         func run() -> [Float] {
             var generator = SeededGenerator(seed: 9)

@@ -283,12 +283,17 @@ import _TestSupport
         #expect(cogn.loss == "l1" && cogn.batchSize == 64 && cogn.learningRate == 0.001)
         #expect(cogn.schedule == .fixed(.polynomial(epochs: 30, power: 1, minimum: 1e-5)))
         #expect(cogn.graphNetwork?.width == 160 && cogn.graphNetwork?.blocks == 5 && cogn.graphNetwork?.nested != nil)
+        // ε in Keras's form only when asked for, so that the parameter hashes of earlier runs stay the same.
+        #expect(cogn.adamEpsilonHat == nil)
+        #expect(try parameters(["--targets", "a", "--adam-epsilon-hat", "1e-7"]).adamEpsilonHat == 1e-7)
         for bad in [
             ["--targets", ""], ["--targets", "a", "--split", "random:0.5,0.1"],
             ["--targets", "a", "--split", "matbench:5"],
             ["--targets", "a", "--schedule", "sometimes"], ["--targets", "a,a"], ["--targets", "a", "--model", "gin"],
             ["--targets", "a", "--task-weight", "z=1"], ["--targets", "a", "--name", "../x"],
             ["--targets", "a", "--optimizer", "sgd", "--weight-decay", "0.1"],
+            ["--targets", "a", "--optimizer", "sgd", "--adam-epsilon-hat", "1e-7"],
+            ["--targets", "a", "--adam-epsilon-hat", "0"],
             ["--targets", "a", "--validation-fraction", "0"],
             ["--targets", "a", "--split", "matbench:1", "--validation-fraction", "1"],
         ] {

@@ -84,6 +84,7 @@ public enum StageCatalogue {
             .init("task-weight", .repeated), .init("loss", .string), .init("split", .string),
             .init("validation-fraction", .number), .init("matbench-splits", .string), .init("optimizer", .string),
             .init("lr", .number), .init("momentum", .number), .init("weight-decay", .number),
+            .init("adam-epsilon-hat", .number),
             .init("schedule", .string), .init("epochs", .integer), .init("batch-size", .integer),
             .init("patience", .integer), .init("clip-norm", .number), .init("seed", .integer),
             .init("ensemble", .integer), .init("width", .integer), .init("convolutions", .integer),

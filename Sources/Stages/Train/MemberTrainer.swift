@@ -107,11 +107,12 @@ struct MemberTrainer {
 
     private func makeOptimizer() -> Optimizer<Float> {
         let decay = Float(parameters.weightDecay)
+        let (epsilon, hat) = parameters.adamEpsilonHat.map { (Float($0), true) } ?? (1e-8, false)
         let kind: Optimizer<Float>.Kind =
             switch parameters.optimizer {
             case "sgd": .sgd(momentum: Float(parameters.momentum))
-            case "adamw": .adamW(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: decay)
-            default: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: decay)
+            case "adamw": .adamW(beta1: 0.9, beta2: 0.999, epsilon: epsilon, weightDecay: decay, epsilonHat: hat)
+            default: .adam(beta1: 0.9, beta2: 0.999, epsilon: epsilon, weightDecay: decay, epsilonHat: hat)
             }
         return Optimizer(kind, learningRate: Float(parameters.learningRate))
     }

@@ -79,6 +79,15 @@ public struct TrainCommand: ParsableCommand {
     var weightDecay = 0.0
 
     @Option(
+        name: .customLong("adam-epsilon-hat"),
+        help: ArgumentHelp(
+            "adam, adamw: add this ε̂ to the uncorrected √v, with the bias corrections in the step size, as "
+                + "TensorFlow/Keras (and so kgcnn, with 1e-7) do; default: ε = 1e-8 added to the corrected √v̂, as "
+                + "PyTorch.",
+            valueName: "EPSILON"))
+    var adamEpsilonHat: Double?
+
+    @Option(
         help: ArgumentHelp(
             "constant, step:EVERY:GAMMA, cosine[:MIN], polynomial:POWER[:MIN] or plateau:FACTOR:PATIENCE "
                 + "(default: constant; cogn, congn: polynomial:1:1e-5).",
@@ -228,6 +237,10 @@ public struct TrainCommand: ParsableCommand {
             throw ValidationError("--weight-decay applies to adam and adamw, not sgd")
         }
         (p.learningRate, p.momentum, p.weightDecay, p.clipNorm) = (lr, momentum, weightDecay, clipNorm)
+        if let hat = adamEpsilonHat, optimizer == "sgd" || !(hat > 0) {
+            throw ValidationError("--adam-epsilon-hat must be positive and applies to adam and adamw, not sgd")
+        }
+        p.adamEpsilonHat = adamEpsilonHat
         guard epochs >= 1, batchSize >= 2, patience >= 0, ensemble >= 1 else {
             throw ValidationError("--epochs and --ensemble must be at least 1, --batch-size at least 2, --patience ≥ 0")
         }

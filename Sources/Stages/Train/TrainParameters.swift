@@ -26,6 +26,9 @@ struct TrainParameters: Sendable, Hashable, Codable {
     var learningRate = 0.001
     var momentum = 0.9
     var weightDecay = 0.0
+    /// adam, adamw: ε̂ of the TensorFlow/Keras form (`Optimizer.Kind.adam`); nil for ε = 1e-8 in PyTorch's form (and
+    /// then not encoded, so the parameter hashes of older runs stay the same).
+    var adamEpsilonHat: Double? = nil
     var schedule = ScheduleSpec.constant
     var epochs = 30
     var batchSize = 256
