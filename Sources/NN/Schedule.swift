@@ -12,18 +12,19 @@ public enum Schedule: Sendable, Hashable, Codable {
     /// (1 − epoch/epochs)^power from the initial rate down to `minimum` (polynomial decay).
     case polynomial(epochs: Int, power: Double, minimum: Double)
 
-    /// The learning rate at `epoch` (0-based) for initial rate `initial`.
-    public func rate(epoch: Int, initial: Double) -> Double {
+    /// The learning rate at `epoch` (0-based; fractional within an epoch when the rate is set every step, as Keras's
+    /// decay schedules do) for initial rate `initial`.
+    public func rate(epoch: Double, initial: Double) -> Double {
         switch self {
         case .constant:
             return initial
         case .step(let every, let gamma):
-            return initial * pow(gamma, Double(epoch / max(every, 1)))
+            return initial * pow(gamma, Double(Int(epoch) / max(every, 1)))
         case .cosine(let epochs, let minimum):
-            let t = min(Double(epoch), Double(epochs)) / Double(max(epochs, 1))
+            let t = min(epoch, Double(epochs)) / Double(max(epochs, 1))
             return minimum + (initial - minimum) * (1 + cos(Double.pi * t)) / 2
         case .polynomial(let epochs, let power, let minimum):
-            let t = min(Double(epoch), Double(epochs)) / Double(max(epochs, 1))
+            let t = min(epoch, Double(epochs)) / Double(max(epochs, 1))
             return minimum + (initial - minimum) * pow(1 - t, power)
         }
     }

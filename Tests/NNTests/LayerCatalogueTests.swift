@@ -106,6 +106,9 @@ import _TestSupport
         #expect(abs(Schedule.cosine(epochs: 10, minimum: 0.1).rate(epoch: 5, initial: 1) - 0.55) < 1e-12)
         #expect(abs(Schedule.cosine(epochs: 10, minimum: 0.1).rate(epoch: 10, initial: 1) - 0.1) < 1e-12)
         #expect(abs(Schedule.polynomial(epochs: 4, power: 2, minimum: 0).rate(epoch: 2, initial: 1) - 0.25) < 1e-12)
+        // Fractional epochs (the rate set every step): linear from 1 to 0 over 4 epochs is 0.625 at 1.5.
+        #expect(abs(Schedule.polynomial(epochs: 4, power: 1, minimum: 0).rate(epoch: 1.5, initial: 1) - 0.625) < 1e-12)
+        #expect(Schedule.step(every: 2, gamma: 0.5).rate(epoch: 3.9, initial: 1) == 0.5)
         var plateau = PlateauReducer(factor: 0.5, patience: 2)
         var rate = 1.0
         for metric in [1.0, 0.9, 0.95, 0.95, 0.95] { rate = plateau.step(metric: metric, rate: rate) }

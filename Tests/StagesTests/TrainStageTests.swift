@@ -199,6 +199,26 @@ import _TestSupport
         #expect(history.epochs == 2 && history.validationScore.allSatisfy { $0.isNaN })
     }
 
+    @Test func scheduleEveryStepFollowsTheOptimiserStep() throws {
+        // 20 crystals in batches of 8: 3 steps an epoch, so epoch e starts at step 3e, the fractional epoch 3e·8/20.
+        let dir = try TemporaryDirectory()
+        try Self.makeStore(dir, count: 20)
+        let flags = ["--targets", "a", "--epochs", "3", "--split", "random:1,0,0", "--lr", "0.01"]
+        let linear = ["--schedule", "polynomial:1:0"]
+        try Self.train(dir, flags + linear + ["--name", "epoch"])
+        try Self.train(dir, flags + linear + ["--name", "step", "--schedule-every-step"])
+        let rates = try ["epoch", "step"].map { name in
+            try #require(try TrainedModel(path: dir.file("models/\(name).h5")).members.first?.history.learningRate)
+        }
+        for (rate, expected) in zip(rates, [[0.01, 0.01 * 2 / 3, 0.01 / 3], [0.01, 0.006, 0.002]]) {
+            #expect(rate.count == 3 && zip(rate, expected).allSatisfy { abs($0 - $1) < 1e-12 }, "\(rate)")
+        }
+        #expect(throws: (any Error).self) {
+            try TrainCommand.parse(["--targets", "a", "--schedule", "plateau:0.5:2", "--schedule-every-step"])
+                .parameters()
+        }
+    }
+
     @Test func weightsDoNotDependOnTheThreadCount() throws {
         let dir = try TemporaryDirectory()
         try Self.makeStore(dir, count: 96)

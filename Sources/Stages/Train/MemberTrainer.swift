@@ -69,9 +69,7 @@ struct MemberTrainer {
         while !state.finished && state.epoch < parameters.epochs {
             let started = Date()
             let epoch = state.epoch
-            if case .fixed(let schedule) = parameters.schedule {
-                state.learningRate = schedule.rate(epoch: epoch, initial: parameters.learningRate)
-            }
+            if let rate = scheduledRate(epoch: epoch, step: optimizer.step) { state.learningRate = rate }
             optimizer.learningRate = Float(state.learningRate)
             let trainLoss = try trainEpoch(epoch, &current, &buffers, &optimizer)
             let evaluation = evaluate(split.validation, parameters: current, buffers: buffers)
@@ -103,6 +101,20 @@ struct MemberTrainer {
             log(progressLine(state, evaluation: evaluation))
         }
         return TrainedModel.Member(parameters: best.0, buffers: best.1, history: state.history)
+    }
+
+    /// A fixed schedule's rate for epoch `epoch` (0-based), or for the optimiser's next step; nil with a plateau
+    /// schedule.
+    ///
+    /// With `scheduleEveryStep`, the rate after `step` steps taken is the schedule's at the fractional epoch
+    /// step · batch size / training crystals, as Keras's `PolynomialDecay` over `epochs · n / batch size` steps
+    /// (kgcnn's coGN recipe).
+    private func scheduledRate(epoch: Int, step: Int) -> Double? {
+        guard case .fixed(let schedule) = parameters.schedule else { return nil }
+        let at =
+            parameters.scheduleEveryStep == true
+            ? Double(step) * Double(parameters.batchSize) / Double(max(split.train.count, 1)) : Double(epoch)
+        return schedule.rate(epoch: at, initial: parameters.learningRate)
     }
 
     private func makeOptimizer() -> Optimizer<Float> {
@@ -162,6 +174,9 @@ struct MemberTrainer {
                 gradients = gradients.filter { initialization.weights[$0.key] == nil }
             }
             if parameters.clipNorm > 0 { clipGradients(&gradients, maxNorm: Float(parameters.clipNorm)) }
+            if parameters.scheduleEveryStep == true, let rate = scheduledRate(epoch: epoch, step: optimizer.step) {
+                optimizer.learningRate = Float(rate)
+            }
             optimizer.update(&current, gradients: gradients)
             total += value * Double(members.count)
             count += members.count

@@ -94,6 +94,13 @@ public struct TrainCommand: ParsableCommand {
             valueName: "SCHEDULE"))
     var schedule: String?
 
+    @Flag(
+        name: .customLong("schedule-every-step"),
+        help: ArgumentHelp(
+            "Set the scheduled rate before every optimiser step, at the fractional epoch step · batch size / "
+                + "training crystals, as Keras's decay schedules (and so kgcnn's recipe) do; default: once per epoch."))
+    var scheduleEveryStep = false
+
     @Option(help: "Epochs.")
     var epochs = 30
 
@@ -249,6 +256,10 @@ public struct TrainCommand: ParsableCommand {
             throw ValidationError("--schedule '\(schedule)' is not one of the forms in --help")
         }
         p.schedule = parsed
+        if scheduleEveryStep, case .plateau = parsed {
+            throw ValidationError("--schedule-every-step needs a fixed schedule, not plateau (set once per epoch)")
+        }
+        p.scheduleEveryStep = scheduleEveryStep ? true : nil
         guard width ?? 1 >= 1, convolutions >= 1, hidden >= 1, headLayers >= 1 else {
             throw ValidationError("--width, --convolutions, --hidden and --head-layers must be at least 1")
         }

@@ -30,6 +30,9 @@ struct TrainParameters: Sendable, Hashable, Codable {
     /// then not encoded, so the parameter hashes of older runs stay the same).
     var adamEpsilonHat: Double? = nil
     var schedule = ScheduleSpec.constant
+    /// true: a fixed schedule's rate is set before every optimiser step, at the fractional epoch step · batch size /
+    /// training crystals (Keras); nil: once per epoch (and then not encoded, so earlier runs' hashes stay the same).
+    var scheduleEveryStep: Bool? = nil
     var epochs = 30
     var batchSize = 256
     /// Epochs without a better validation score before stopping (0: never stop early).
