@@ -38,12 +38,18 @@ def row_of(mb_id):
     return int(mb_id.rsplit("-", 1)[1]) - 1
 
 
-def score(task, run, folds, splits):
-    """Per-fold (mae, rmse, max_error, data) for the task's run directory."""
+def crystal_labels(task, run):
+    """(position, labels) of the task's run directory: position maps a 0-based MatBench row to the crystal's index
+    in crystals.h5, labels [crystals] are the task's targets in that order."""
     crystals = h5py.File(os.path.join(run, "crystals.h5"), "r")
     labels = crystals["labels"][LABELS[task]][:]
-    records = crystals["graph_source_record"][:]
-    position = {int(r): i for i, r in enumerate(records)}
+    position = {int(r): i for i, r in enumerate(crystals["graph_source_record"][:])}
+    return position, labels
+
+
+def score(task, run, folds, splits):
+    """Per-fold (mae, rmse, max_error, data) for the task's run directory."""
+    position, labels = crystal_labels(task, run)
     predictions = h5py.File(os.path.join(run, "predictions.h5"), "r")
     official = task_folds(splits, task)
     out = {}
