@@ -39,14 +39,21 @@ def main():
     parser.add_argument("--top", type=int, default=5, help="crystals listed per fold")
     args = parser.parse_args()
 
-    runs, labels = {}, {}
+    for spec in args.run + ([args.reference] if args.reference else []):
+        if "=" not in spec:
+            parser.error(f"expected NAME=…, got {spec!r}")
+    runs = {}
     for spec in args.run:
         name, dirs = spec.split("=", 1)
         runs[name] = {}
         for d in dirs.split(","):
-            runs[name].update(fold_predictions(os.path.join(d, "results.json.gz"), args.task))
-            position, values = crystal_labels(args.task, os.path.join(d, args.task))
-            labels.update({row: float(values[i]) for row, i in position.items()})
+            path = os.path.join(d, "results.json.gz")
+            if not os.path.isfile(path):
+                parser.error(f"{path}: no such file (is {d} a finished scripts/matbench run?)")
+            runs[name].update(fold_predictions(path, args.task))
+    # Every run directory holds the same task's crystals: the targets are read from the first.
+    position, values = crystal_labels(args.task, os.path.join(args.run[0].split("=", 1)[1].split(",")[0], args.task))
+    labels = {row: float(values[i]) for row, i in position.items()}
     reference_name, reference = None, None
     if args.reference:
         reference_name, path = args.reference.split("=", 1)
