@@ -26,8 +26,9 @@ import Tensor
 public struct CoGN: Sendable {
     /// Hyper-parameters; `cogn()` and `congn()` give the paper's.
     public struct Configuration: Sendable, Hashable, Codable {
-        /// Element-property columns of the batch's atom features (0: the element embedding alone).
-        public var elementProperties = 17
+        /// Element-property columns of the batch's atom features (0: the element embedding alone; models saved before
+        /// the PubChem table have 17).
+        public var elementProperties = 18
         public var width = 128
         public var blocks = 5
         /// Layers of the edge MLP in each block.

@@ -1,34 +1,34 @@
-import Crystal
-
 extension AtomFeatures {
-    /// The oxidation states one-hot encoded by `elementProperties()`, −4 … +8 (the common states span −4 … +7;
-    /// the +8 column, always 0, keeps the width of models trained on the earlier table).
-    public static let oxidationStateRange = -4...8
+    /// The oxidation states one-hot encoded by `elementProperties()`: −4 … +9, every state PubChem lists.
+    public static let oxidationStateRange = -4...9
 
-    /// coGN's atomic properties (Ruff and others, 2023, after PubChem's periodic table) for Z = 1…103: atomic
-    /// mass, van der Waals radius, Pauling electronegativity and first ionisation energy, each standardised over
-    /// the elements (mean 0, std 1; a missing value is the mean, so 0), then one column per oxidation state in
-    /// `oxidationStateRange` (1 when it is one of the element's common states): 4 + 13 = 17 columns.
+    /// What kgcnn's `PeriodicTable` puts where PubChem has no value, before standardising: the mean radius
+    /// (209.46 pm), an electronegativity of 1.18 (a guess from neighbouring elements) and the mean ionisation
+    /// energy (8 eV).
+    static let imputed = (radius: 209.46, electronegativity: 1.18, ionizationEnergy: 8.0)
+
+    /// coGN's and coNGN's element properties (Ruff and others, 2023) for Z = 1…118, from PubChem's periodic table
+    /// (`pubChemElements`) as kgcnn's `PeriodicTable` builds them for the paper's runs: atomic mass, atomic radius,
+    /// electronegativity and first ionisation energy, a missing value replaced by `imputed`'s, each column
+    /// standardised over the 118 elements (mean 0, sample standard deviation 1); then one column per oxidation state
+    /// in `oxidationStateRange`, 1 where PubChem lists the state: 4 + 14 = 18 columns.
     public static func elementProperties() -> AtomFeatures {
-        let elements = (1...103).compactMap { Element(atomicNumber: $0) }
-        let columns: [[Double?]] = [
-            elements.map(\.mass), elements.map(\.vanDerWaalsRadius), elements.map(\.electronegativity),
-            elements.map(\.ionizationEnergy),
-        ]
-        let standardized = columns.map(standardize)
-        let rows = elements.indices.map { i in
-            standardized.map { Float($0[i]) }
-                + oxidationStateRange.map { elements[i].commonOxidationStates.contains($0) ? Float(1) : 0 }
+        let columns = [
+            pubChemElements.map(\.mass), pubChemElements.map { $0.radius ?? imputed.radius },
+            pubChemElements.map { $0.electronegativity ?? imputed.electronegativity },
+            pubChemElements.map { $0.ionizationEnergy ?? imputed.ionizationEnergy },
+        ].map(standardize)
+        let rows = pubChemElements.indices.map { i in
+            columns.map { Float($0[i]) }
+                + oxidationStateRange.map { pubChemElements[i].oxidationStates.contains($0) ? Float(1) : 0 }
         }
-        return AtomFeatures(atomicNumbers: elements.map(\.atomicNumber), rows: rows)
+        return AtomFeatures(atomicNumbers: Array(1...pubChemElements.count), rows: rows)
     }
 
-    /// (x − mean) / std over the known values (sample std); missing values become 0.
-    private static func standardize(_ values: [Double?]) -> [Double] {
-        let known = values.compactMap { $0 }
-        let mean = known.reduce(0, +) / Double(known.count)
-        let variance = known.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(known.count - 1)
-        let std = variance > 0 ? variance.squareRoot() : 1
-        return values.map { $0.map { ($0 - mean) / std } ?? 0 }
+    /// (x − mean) / std with the sample standard deviation.
+    private static func standardize(_ values: [Double]) -> [Double] {
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
+        return values.map { ($0 - mean) / variance.squareRoot() }
     }
 }
