@@ -3,11 +3,10 @@ import Foundation
 
 /// Builds the graph of `crystal` as `parameters` say.
 ///
-/// Steps: spglib's symmetry (when `parameters.needsSymmetry`: the space group, and the orbits of an
-/// asymmetric unit), the centres
-/// (every atom, or one representative per orbit), their neighbours (`NeighborFinder`), CGCNN padding if
-/// asked, and the line graph if asked. A symmetry failure with `asymmetricUnit` falls back to the full cell
-/// and says so in `note`.
+/// Steps: spglib's symmetry (when `parameters.needsSymmetry`: the space group, the orbits of an asymmetric unit,
+/// the idealised crystal for `symmetrize`), the centres (every atom, or one representative per orbit), their
+/// neighbours (`NeighborFinder`), CGCNN padding if asked, and the line graph if asked. A symmetry failure falls
+/// back to the full cell and the positions as given, and says so in `note`.
 ///
 /// - Precondition: `parameters.problem == nil` and the crystal passed validation (atoms, positive volume).
 public func buildGraph(for crystal: Crystal, parameters: GraphParameters) -> CrystalGraph {
@@ -15,10 +14,20 @@ public func buildGraph(for crystal: Crystal, parameters: GraphParameters) -> Cry
     var graph = CrystalGraph()
     let symmetry =
         parameters.needsSymmetry
-        ? SymmetryAnalysis(crystal, symprec: parameters.symprec, angleTolerance: parameters.angleTolerance) : nil
+        ? SymmetryAnalysis(
+            crystal, symprec: parameters.symprec, angleTolerance: parameters.angleTolerance,
+            idealize: parameters.symmetrize) : nil
     if let symmetry {
         graph.spaceGroupNumber = symmetry.spaceGroupNumber
         graph.spaceGroupSymbol = symmetry.spaceGroupSymbol
+    }
+    var crystal = crystal
+    if parameters.symmetrize {
+        if let idealized = symmetry?.idealized {
+            crystal = idealized
+        } else {
+            graph.note = "spglib found no symmetry to idealise (symprec \(parameters.symprec) Å); positions as given"
+        }
     }
 
     // Nodes: every atom, or the first atom of each crystallographic orbit.
@@ -55,8 +64,9 @@ public func buildGraph(for crystal: Crystal, parameters: GraphParameters) -> Cry
         case .radius:
             // CGCNN's choice among neighbours tied at the last place needs every tied one (see below).
             NeighborFinder(
-                cutoff: parameters.cutoff, count: parameters.maxNeighbors, keepTies: parameters.cgcnnCompat)
-        case .knn: NeighborFinder(cutoff: .infinity, count: parameters.k, keepTies: true)
+                cutoff: parameters.cutoff, count: parameters.maxNeighbors,
+                ties: parameters.cgcnnCompat ? parameters.tieTolerance : nil)
+        case .knn: NeighborFinder(cutoff: .infinity, count: parameters.k, ties: parameters.tieTolerance)
         case .minImage: NeighborFinder(cutoff: parameters.cutoff, count: parameters.maxNeighbors, onePerAtom: true)
         }
     var lists = finder.neighbors(of: centres, in: crystal)

@@ -4,7 +4,7 @@ import Crystal
 ///
 /// Stored with every graph file (and hashed for the pipeline lock), so its fields are versioned by
 /// `GraphParameters.version`.
-public struct GraphParameters: Sendable, Hashable, Codable {
+public struct GraphParameters: Sendable, Hashable {
     /// The version of these parameters' meaning; bump when a default or a builder's rule changes.
     public static let version = 2
 
@@ -38,8 +38,8 @@ public struct GraphParameters: Sendable, Hashable, Codable {
     /// 2.0 takes about 2.5 ms per Materials Project crystal (47 ms for primitive rock salt), several times
     /// the whole neighbour search.
     public var spaceGroup: Bool
-    /// Whether spglib runs: for an asymmetric unit or when space groups are asked for.
-    public var needsSymmetry: Bool { asymmetricUnit || spaceGroup }
+    /// Whether spglib runs: for an asymmetric unit, idealised positions or when space groups are asked for.
+    public var needsSymmetry: Bool { asymmetricUnit || spaceGroup || symmetrize }
     /// Also compute triplets (ordered pairs of edges into the same centre) and their bond angles.
     public var lineGraph: Bool
     /// spglib's distance tolerance, Å.
@@ -47,20 +47,26 @@ public struct GraphParameters: Sendable, Hashable, Codable {
     /// spglib's angle tolerance, degrees.
     public var angleTolerance: Double
 
+    /// Idealise each crystal's lattice and positions to the space group spglib finds at `symprec` before the
+    /// neighbour search (`SymmetryAnalysis.idealized`), as kgcnn does for coGN's graphs; symmetry-equivalent
+    /// neighbours are then at equal distances to rounding. Edge vectors and distances are the idealised ones.
+    public var symmetrize: Bool
+
     /// Distances closer than this, Å, count as tied (`knn` keeps ties at the k-th distance).
     ///
-    /// Wider than float rounding on purpose: structure files print coordinates to a few decimals, which splits a
-    /// shell of symmetry-equivalent neighbours by 10⁻⁶–10⁻⁴ Å (measured on the MatBench jdft2d and phonons files:
-    /// at 10⁻⁶ Å, 96 and 140 atoms kept a different number of neighbours than another atom of their spglib orbit;
-    /// at 10⁻³ Å, 0 and 16), and a kNN graph that keeps part of a shell depends on that rounding. Relaxed
-    /// positions are not known to better than 10⁻³ Å either. (kgcnn gets whole shells by symmetrising each
-    /// structure before its search.) Version 1 of these parameters used 10⁻⁶ Å.
-    public static let tieTolerance = 1e-3
+    /// 10⁻⁹ Å on idealised positions (`symmetrize`), kgcnn's tolerance. On positions as given, 10⁻³ Å, wider than
+    /// float rounding on purpose: structure files print coordinates to a few decimals, which splits a shell of
+    /// symmetry-equivalent neighbours by 10⁻⁶–10⁻⁴ Å (measured on the MatBench jdft2d and phonons files: at
+    /// 10⁻⁶ Å, 96 and 140 atoms kept a different number of neighbours than another atom of their spglib orbit;
+    /// at 10⁻³ Å, 0 and 16), and a kNN graph that keeps part of a shell depends on that rounding. The price is
+    /// that neighbours closer than 10⁻³ Å but not equivalent are tied too. Version 1 of these parameters used
+    /// 10⁻⁶ Å.
+    public var tieTolerance: Double { symmetrize ? 1e-9 : 1e-3 }
 
     public init(
         method: Method = .radius, cutoff: Double = 8, maxNeighbors: Int = 12, k: Int = 24, cgcnnCompat: Bool = false,
         asymmetricUnit: Bool = false, spaceGroup: Bool = false, lineGraph: Bool = false, symprec: Double = 0.01,
-        angleTolerance: Double = 5
+        angleTolerance: Double = 5, symmetrize: Bool = false
     ) {
         self.method = method
         self.cutoff = cutoff
@@ -72,6 +78,7 @@ public struct GraphParameters: Sendable, Hashable, Codable {
         self.lineGraph = lineGraph
         self.symprec = symprec
         self.angleTolerance = angleTolerance
+        self.symmetrize = symmetrize
     }
 
     /// The first inconsistency in these parameters, as a sentence for a usage error; `nil` when they are usable.
@@ -92,5 +99,44 @@ extension GraphParameters {
     public func buildsSameEdges(as other: GraphParameters) -> Bool {
         method == other.method && cutoff == other.cutoff && maxNeighbors == other.maxNeighbors && k == other.k
             && cgcnnCompat == other.cgcnnCompat && asymmetricUnit == other.asymmetricUnit
+            && symmetrize == other.symmetrize
+    }
+}
+
+extension GraphParameters: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case method, cutoff, maxNeighbors, k, cgcnnCompat, asymmetricUnit, spaceGroup, lineGraph, symprec
+        case angleTolerance, symmetrize
+    }
+
+    /// `symmetrize` may be absent (parameters written before it existed: false).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            method: try c.decode(Method.self, forKey: .method), cutoff: try c.decode(Double.self, forKey: .cutoff),
+            maxNeighbors: try c.decode(Int.self, forKey: .maxNeighbors), k: try c.decode(Int.self, forKey: .k),
+            cgcnnCompat: try c.decode(Bool.self, forKey: .cgcnnCompat),
+            asymmetricUnit: try c.decode(Bool.self, forKey: .asymmetricUnit),
+            spaceGroup: try c.decode(Bool.self, forKey: .spaceGroup),
+            lineGraph: try c.decode(Bool.self, forKey: .lineGraph),
+            symprec: try c.decode(Double.self, forKey: .symprec),
+            angleTolerance: try c.decode(Double.self, forKey: .angleTolerance),
+            symmetrize: try c.decodeIfPresent(Bool.self, forKey: .symmetrize) ?? false)
+    }
+
+    /// `symmetrize` is written only when set, so parameters without it encode (and hash) as before it existed.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(method, forKey: .method)
+        try c.encode(cutoff, forKey: .cutoff)
+        try c.encode(maxNeighbors, forKey: .maxNeighbors)
+        try c.encode(k, forKey: .k)
+        try c.encode(cgcnnCompat, forKey: .cgcnnCompat)
+        try c.encode(asymmetricUnit, forKey: .asymmetricUnit)
+        try c.encode(spaceGroup, forKey: .spaceGroup)
+        try c.encode(lineGraph, forKey: .lineGraph)
+        try c.encode(symprec, forKey: .symprec)
+        try c.encode(angleTolerance, forKey: .angleTolerance)
+        if symmetrize { try c.encode(symmetrize, forKey: .symmetrize) }
     }
 }

@@ -56,17 +56,18 @@ public struct NeighborFinder: Sendable {
     public var cutoff: Double
     /// Neighbours kept per centre.
     public var count: Int
-    /// Keep every neighbour within `GraphParameters.tieTolerance` of the `count`-th distance.
-    public var keepTies: Bool
+    /// Keep every neighbour within this many Å of the `count`-th distance (`GraphParameters.tieTolerance`); `nil`:
+    /// exactly `count`.
+    public var ties: Double?
     /// Keep one neighbour per atom, its nearest image (minimum-image convention); the centre's own images
     /// are then not neighbours.
     public var onePerAtom: Bool
 
-    public init(cutoff: Double, count: Int, keepTies: Bool = false, onePerAtom: Bool = false) {
+    public init(cutoff: Double, count: Int, ties: Double? = nil, onePerAtom: Bool = false) {
         precondition(cutoff > 0 && count > 0, "NeighborFinder: cutoff \(cutoff), count \(count)")
         self.cutoff = cutoff
         self.count = count
-        self.keepTies = keepTies
+        self.ties = ties
         self.onePerAtom = onePerAtom
     }
 
@@ -122,8 +123,8 @@ public struct NeighborFinder: Sendable {
     /// larger radius could change the answer.
     private func select(_ found: [Candidate], radius: Double, final: Bool) -> ArraySlice<Candidate>? {
         guard found.count >= count else { return final ? found[...] : nil }
-        guard keepTies else { return found.prefix(count) }
-        let limit = found[count - 1].distance + GraphParameters.tieTolerance
+        guard let ties else { return found.prefix(count) }
+        let limit = found[count - 1].distance + ties
         // A neighbour tied with the last one kept may lie just outside this radius.
         guard final || limit <= radius else { return nil }
         var end = count

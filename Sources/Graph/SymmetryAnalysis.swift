@@ -10,6 +10,8 @@ public struct SymmetryAnalysis: Sendable, Hashable {
     /// For each atom, the index of the first atom of its crystallographic orbit (spglib's
     /// `crystallographic_orbits`, which, unlike `equivalent_atoms`, does not split orbits in supercells).
     public var orbit: [Int]
+    /// The crystal idealised to this space group (`idealized(_:_:symprec:)`), when asked for and possible.
+    public var idealized: Crystal?
 
     /// Runs spglib (`spgat_get_dataset`) on `crystal`.
     ///
@@ -22,7 +24,8 @@ public struct SymmetryAnalysis: Sendable, Hashable {
     ///   - crystal: the structure.
     ///   - symprec: distance tolerance, Å (pymatgen's `SpacegroupAnalyzer` default is 0.01).
     ///   - angleTolerance: angle tolerance, degrees (pymatgen's default is 5).
-    public init?(_ crystal: Crystal, symprec: Double, angleTolerance: Double) {
+    ///   - idealize: also compute `idealized`.
+    public init?(_ crystal: Crystal, symprec: Double, angleTolerance: Double, idealize: Bool = false) {
         let l = crystal.lattice
         var columns = (
             (l.a.x, l.b.x, l.c.x),
@@ -50,5 +53,6 @@ public struct SymmetryAnalysis: Sendable, Hashable {
             String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
         }
         orbit = (0..<Int(count)).map { Int(orbits[$0]) }
+        idealized = idealize ? Self.idealized(crystal, data, symprec: symprec) : nil
     }
 }

@@ -54,11 +54,12 @@ import Testing
 
     @Test(arguments: NamedCrystals.all)
     func knnKeepsTiesAtTheKthDistance(crystal: Crystal) {
-        let graph = buildGraph(for: crystal, parameters: GraphParameters(method: .knn, k: 7))
+        let parameters = GraphParameters(method: .knn, k: 7)
+        let graph = buildGraph(for: crystal, parameters: parameters)
         var offset = 0
         for centre in crystal.sites.indices {
             let all = bruteForceNeighbors(of: centre, in: crystal, cutoff: 20)
-            let limit = all[6].distance + GraphParameters.tieTolerance
+            let limit = all[6].distance + parameters.tieTolerance
             let expected = all.filter { $0.distance <= limit }
             #expect(expected.count >= 7)
             let edges = offset..<(offset + expected.count)

@@ -13,7 +13,9 @@ public struct GraphCommand: ParsableCommand {
             --cgcnn-compat pads as CGCNN does). knn: the --k nearest, ties at the k-th distance kept (coGN). \
             min-image: one edge per atom pair at its minimum-image distance (DSSL). --asymmetric-unit keeps one \
             node per symmetry orbit (spglib) with its multiplicity; the space group is then stored per crystal \
-            (also with --spacegroup; 0 otherwise).
+            (also with --spacegroup; 0 otherwise). --symmetrize idealises each crystal to the space group found \
+            at --symprec before the neighbour search, so equivalent neighbours tie exactly (kgcnn's coGN graphs: \
+            --method knn --asymmetric-unit --symmetrize --symprec 1e-4).
             """,
         version: XtalVersion.current
     )
@@ -48,6 +50,9 @@ public struct GraphCommand: ParsableCommand {
     @Option(help: "spglib distance tolerance, Å.")
     var symprec = 0.01
 
+    @Flag(help: "Idealise lattice and positions to the space group found at --symprec before the neighbour search.")
+    var symmetrize = false
+
     public init() {}
 
     /// The builder parameters these flags give, or `nil` for an unknown method.
@@ -55,7 +60,8 @@ public struct GraphCommand: ParsableCommand {
         guard let method = GraphParameters.Method(rawValue: method) else { return nil }
         return GraphParameters(
             method: method, cutoff: cutoff, maxNeighbors: maxNeighbors, k: k, cgcnnCompat: cgcnnCompat,
-            asymmetricUnit: asymmetricUnit, spaceGroup: spacegroup, lineGraph: lineGraph, symprec: symprec)
+            asymmetricUnit: asymmetricUnit, spaceGroup: spacegroup, lineGraph: lineGraph, symprec: symprec,
+            symmetrize: symmetrize)
     }
 
     public mutating func validate() throws {

@@ -63,13 +63,13 @@ final class GraphsWriter {
         }
     }
 
-    /// Whether `edge_vector` is stored: for asymmetric units and line graphs.
+    /// Whether `edge_vector` is stored: for asymmetric units, idealised crystals and line graphs.
     ///
-    /// An asymmetric unit's edge sources are representatives, not the real neighbours, so its vectors must be
-    /// kept; a full-cell graph's vectors follow from `crystals.h5`:
-    /// L · (frac[atom of src] + image − frac[atom of dst]), exactly as they were computed.
+    /// An asymmetric unit's edge sources are representatives, not the real neighbours, and an idealised crystal
+    /// is not the one in `crystals.h5`, so their vectors must be kept; otherwise a full-cell graph's vectors
+    /// follow from `crystals.h5`: L · (frac[atom of src] + image − frac[atom of dst]), exactly as they were computed.
     static func storesVectors(_ parameters: GraphParameters) -> Bool {
-        parameters.asymmetricUnit || parameters.lineGraph
+        parameters.asymmetricUnit || parameters.symmetrize || parameters.lineGraph
     }
 
     /// Appends the graph of crystal `id`.

@@ -34,7 +34,7 @@ public enum StageCatalogue {
         parameters: [
             .init("method", .string), .init("cutoff", .number), .init("max-neighbors", .integer), .init("k", .integer),
             .init("cgcnn-compat", .flag), .init("asymmetric-unit", .flag), .init("spacegroup", .flag),
-            .init("line-graph", .flag), .init("symprec", .number),
+            .init("line-graph", .flag), .init("symprec", .number), .init("symmetrize", .flag),
         ]
     ) { _, run in
         .init(inputs: [.init(inRun(run, "crystals.h5"))], outputs: [inRun(run, "graphs.h5")])
