@@ -47,9 +47,11 @@ public struct GraphParameters: Sendable, Hashable {
     /// spglib's angle tolerance, degrees.
     public var angleTolerance: Double
 
-    /// Idealise each crystal's lattice and positions to the space group spglib finds at `symprec` before the
-    /// neighbour search (`SymmetryAnalysis.idealized`), as kgcnn does for coGN's graphs; symmetry-equivalent
-    /// neighbours are then at equal distances to rounding. Edge vectors and distances are the idealised ones.
+    /// Idealise each crystal to the space group spglib finds at `symprec` before the neighbour search.
+    ///
+    /// The lattice and positions become `SymmetryAnalysis.idealized`'s, as kgcnn idealises coGN's crystals, so
+    /// symmetry-equivalent neighbours are at equal distances to rounding. Edge vectors and distances are the
+    /// idealised ones.
     public var symmetrize: Bool
 
     /// Distances closer than this, Å, count as tied (`knn` keeps ties at the k-th distance).

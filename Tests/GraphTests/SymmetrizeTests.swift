@@ -64,7 +64,8 @@ import Testing
         // idealised, the whole shell ties.
         let crystal = Self.noisyRockSalt(noise: 2e-3)
         let raw = buildGraph(for: crystal, parameters: GraphParameters(method: .knn, k: 24))
-        let ideal = buildGraph(for: crystal, parameters: GraphParameters(method: .knn, k: 24, symprec: 0.05, symmetrize: true))
+        let ideal = buildGraph(
+            for: crystal, parameters: GraphParameters(method: .knn, k: 24, symprec: 0.05, symmetrize: true))
         #expect(raw.edgeCount < 2 * 26)
         #expect(ideal.edgeCount == 2 * 26)
         #expect(ideal.spaceGroupNumber == 225 && ideal.note.isEmpty)
