@@ -207,6 +207,29 @@ extension CoGNTests {
 
 /// coGN and coNGN as encoders: pretrained with a NEGNN pretext, then fine-tuned, or read frozen by a head.
 @Suite struct CoGNPretrainingTests {
+    @Test func anEncoderPretrainedOnAnotherElementTableIsRefused() throws {
+        let dir = try TemporaryDirectory()
+        try TrainStageTests.makeStore(dir, count: 12)
+        try CoGNTests.regraph(dir, ["--method", "knn", "--k", "6"])
+        _ = try NEGNNStageTests.pretrain(
+            dir, ["--method", "negnn-predictive", "--encoder", "cogn", "--epochs", "1", "--name", "ssl"])
+        // The same width, other values: as an encoder saved by an xtal with another version of the table.
+        let table = AtomFeatures.elementProperties()
+        var rows = table.rows.rows
+        rows[25][0] += 1
+        let file = try StoreFile.open(dir.file("models/ssl.h5"), writable: true)
+        try file.root.remove("atom_features")
+        try file.root.remove("atom_features_z")
+        try AtomFeatures(atomicNumbers: table.rows.atomicNumbers, rows: rows).write(
+            to: file.root, options: DatasetOptions())
+        let error = #expect(throws: StageError.self) {
+            try TrainStageTests.train(
+                dir,
+                ["--model", "cogn", "--init", "ssl", "--targets", "a", "--epochs", "1", "--convolutions", "2"])
+        }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("element-property table"))
+    }
+
     @Test(arguments: [("negnn-predictive", "cogn"), ("negnn-contrastive", "congn")])
     func pretrainedEncodersStartAndFeedModels(method: String, encoder: String) throws {
         let dir = try TemporaryDirectory()

@@ -30,6 +30,13 @@ struct EncoderInitialization {
         case (.graphNetwork(var model), .graphNetwork(let pretrained)):
             // Compared without heads: the pretext's are not the model's.
             (model.heads, model.headHidden) = ([], [])
+            guard pretrained.elementProperties == model.elementProperties, encoder.features.rows == features.rows
+            else {
+                throw StageError.incompatibleInput(
+                    path,
+                    reason: "pretrained on another element-property table (\(pretrained.elementProperties) columns) "
+                        + "than this xtal's (\(model.elementProperties)); pretrain it again")
+            }
             guard model == pretrained else {
                 throw StageError.incompatibleInput(
                     path,
