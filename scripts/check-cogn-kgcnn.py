@@ -1,10 +1,12 @@
-"""Runs kgcnn's coGN (v3.1.0, the code of the paper's MatBench runs) with the weights of one of our trained coGN
+"""Runs kgcnn's coGN or coNGN (v3.1.0, the code of the paper's MatBench runs) with the weights of one of our trained
 models on our graphs of its test crystals, and compares its predictions with ours (`xtal predict`): the same
 function gives the same numbers to float rounding. Element properties are kgcnn's own (its PeriodicTable from
-PubChem's CSV), so the check covers our table as well as the network.
+PubChem's CSV), so the check covers our table as well as the network. coNGN is kgcnn's `model_default_nested`
+without its Voronoi ridge-area input, which our kNN graphs do not have.
 
 usage: python3 scripts/check-cogn-kgcnn.py RUN FOLD [--crystals N]
-  RUN    a scripts/matbench task directory of a coGN run (runs/X/phonons: graphs.h5, predictions.h5, models/)
+  RUN    a scripts/matbench task directory of a coGN or coNGN run (runs/X/phonons: graphs.h5, predictions.h5,
+         models/)
   FOLD   the model's name there (fold0)
 Needs TensorFlow 2.15 and kgcnn 3.1.0, which want their own environment:
   python3 -m venv /tmp/kg && /tmp/kg/bin/pip install "tensorflow-cpu==2.15.*" kgcnn==3.1.0 h5py hdf5plugin
@@ -12,6 +14,7 @@ Needs TensorFlow 2.15 and kgcnn 3.1.0, which want their own environment:
 """
 import argparse
 import json
+from copy import deepcopy
 import os
 import sys
 
@@ -36,6 +39,7 @@ def kgcnn_table_init(self, csv_path=periodic_table.periodic_table_csv):
 
 periodic_table.PeriodicTable.__init__ = kgcnn_table_init
 from kgcnn.literature.coGN import make_model, model_default  # noqa: E402
+from kgcnn.literature.coGN._coNGN_config import model_default_nested  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 
@@ -43,23 +47,58 @@ def text(values):
     return [v.decode() if isinstance(v, bytes) else v for v in values]
 
 
-def kgcnn_weights(params, table_width):
-    """Our parameters in the order of kgcnn coGN's `model.weights`, kernels transposed to [inputs, outputs]."""
+def dense(params, name):
+    """A dense layer's kernel [inputs, outputs] and bias."""
+    return [params[f"{name}.weight"].T, params[f"{name}.bias"]]
+
+
+def gru(params, name):
+    """A GRU cell as Keras keeps it: kernel and recurrent kernel [·, 3H] and bias [2, 3H], gates (z, r, h); ours are
+    PyTorch's [3H, ·] with gates (r, z, n)."""
+    def keras(matrix):
+        r, z, n = np.split(matrix, 3, axis=0)
+        return np.concatenate([z, r, n], axis=0)
+    return [keras(params[f"{name}.weight_ih"]).T, keras(params[f"{name}.weight_hh"]).T,
+            np.stack([keras(params[f"{name}.bias_ih"]), keras(params[f"{name}.bias_hh"])])]
+
+
+def kgcnn_weights(params, configuration, table_width):
+    """Our parameters in the order of kgcnn's `model.weights` for coGN or coNGN."""
     if table_width != 18:
         sys.exit(f"the model has {table_width} element-property columns; kgcnn's table has 18 (models trained since "
                  "session 23)")
     # kgcnn puts oxidation state s in column (s − 7) mod 14 of its 14; ours are −4 … +9 in order.
+    width = configuration["width"]
     atom = params["atom_input.weight"].T
     kernel = np.zeros_like(atom)
-    kernel[:132] = atom[:132]
+    kernel[:width + 4] = atom[:width + 4]
     for c, state in enumerate(range(-4, 10)):
-        kernel[132 + (state - 7) % 14] = atom[132 + c]
-    weights = [params["atom_embedding.weight"][1:], kernel, params["atom_input.bias"],
-               params["edge_input.weight"].T, params["edge_input.bias"]]
-    for k in range(5):
-        for name in [f"blocks.{k}.edge.{j}" for j in range(5)] + [f"blocks.{k}.node.0"]:
-            weights += [params[f"{name}.weight"].T, params[f"{name}.bias"]]
-    return weights + [params["heads.0.head.0.weight"].T, params["heads.0.head.0.bias"]]
+        kernel[width + 4 + (state - 7) % 14] = atom[width + 4 + c]
+    weights = [params["atom_embedding.weight"][1:], kernel, params["atom_input.bias"]] + dense(params, "edge_input")
+    nested = configuration.get("nested")
+    for k in range(configuration["blocks"]):
+        for j in range(configuration["edgeLayers"]):
+            weights += dense(params, f"blocks.{k}.edge.{j}")
+        for j in range(configuration["nodeLayers"]):
+            weights += dense(params, f"blocks.{k}.node.{j}")
+        if nested:
+            for j in range(nested["edgeLayers"]):
+                weights += dense(params, f"blocks.{k}.nested.edge.{j}")
+            weights += gru(params, f"blocks.{k}.nested.gru")
+            for j in range(nested["nodeLayers"]):
+                weights += dense(params, f"blocks.{k}.nested.node.{j}")
+    for j in range(len(configuration["headHidden"]) + 1):
+        weights += dense(params, f"heads.0.head.{j}")
+    return weights
+
+
+def kgcnn_model(architecture):
+    if architecture == "cogn":
+        return make_model(**model_default)
+    config = deepcopy(model_default_nested)
+    config["inputs"]["voronoi_ridge_area"] = None
+    config["input_block_cfg"]["edge_embedding_args"].update(bins_voronoi_area=None, max_voronoi_area=None)
+    return make_model(**config)
 
 
 def main():
@@ -74,14 +113,16 @@ def main():
         predictions = h5py.File(f"{args.run}/predictions.h5", "r")
     except OSError as error:
         sys.exit(f"check-cogn-kgcnn: {error}")
-    if model_file.attrs["architecture"] != "cogn":
-        sys.exit(f"check-cogn-kgcnn: {args.run}/models/{args.fold}.h5 is not a coGN model")
+    architecture = model_file.attrs["architecture"]
+    if architecture not in ("cogn", "congn"):
+        sys.exit(f"check-cogn-kgcnn: {args.run}/models/{args.fold}.h5 is not a coGN or coNGN model")
+    configuration = json.loads(model_file.attrs["configuration"])
     params = {k: np.array(v) for k, v in model_file["member_0/checkpoint/parameters"].items()}
     target = json.loads(model_file.attrs["targets"])[0]
     test_ids = text(model_file["split/test_id"][:])[: args.crystals]
 
-    model = make_model(**model_default)
-    ours = kgcnn_weights(params, model_file["atom_features"].shape[1])
+    model = kgcnn_model(architecture)
+    ours = kgcnn_weights(params, configuration, model_file["atom_features"].shape[1])
     if len(ours) != len(model.weights):
         sys.exit(f"check-cogn-kgcnn: {len(ours)} weights for kgcnn's {len(model.weights)}")
     for weight, value in zip(model.weights, ours):
@@ -94,7 +135,7 @@ def main():
     numbers, multiplicity = graphs["node_atomic_number"][:], graphs["node_multiplicity"][:]
     src, dst, vector = graphs["edge_src"][:], graphs["edge_dst"][:], graphs["edge_vector"][:]
     rows = [index[t] for t in test_ids]
-    inputs = {"offset": [], "atomic_number": [], "multiplicity": [], "edge_indices": []}
+    inputs = {"offset": [], "atomic_number": [], "multiplicity": [], "edge_indices": [], "line_graph_edge_indices": []}
     for c in rows:
         nodes, edges = slice(node_ptr[c], node_ptr[c + 1]), slice(edge_ptr[c], edge_ptr[c + 1])
         inputs["atomic_number"].append(numbers[nodes].astype(np.int32))
@@ -102,7 +143,14 @@ def main():
         inputs["offset"].append(vector[edges].astype(np.float32))
         # kgcnn pools each edge into its first index, as ours into edge_dst (local indices in both).
         inputs["edge_indices"].append(np.stack([dst[edges], src[edges]], axis=1).astype(np.int32))
-    ragged = {k: tf.RaggedTensor.from_row_lengths(np.concatenate(v), [len(x) for x in v]) for k, v in inputs.items()}
+        if architecture == "congn":
+            # Triplets (a, b): edge b's message into edge a, as kgcnn's line graph pools into its first index.
+            triplets = slice(graphs["triplet_ptr"][c], graphs["triplet_ptr"][c + 1])
+            inputs["line_graph_edge_indices"].append(
+                np.stack([graphs["triplet_edge_a"][triplets], graphs["triplet_edge_b"][triplets]], axis=1)
+                .astype(np.int32))
+    ragged = {k: tf.RaggedTensor.from_row_lengths(np.concatenate(v), [len(x) for x in v])
+              for k, v in inputs.items() if v}
     theirs = model.predict([ragged[t.name] for t in model.inputs], verbose=0)[:, 0] * target["std"] + target["mean"]
 
     prediction_index = {s: n for n, s in enumerate(text(predictions["graph_id"][:]))}
