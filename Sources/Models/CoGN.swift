@@ -135,7 +135,7 @@ public struct CoGN: Sendable {
     }
 
     /// Fresh parameters, as Keras initialises the reference's layers: Glorot-uniform weights and zero biases,
-    /// embeddings uniform in ±0.05, GRU cells as PyTorch's.
+    /// embeddings uniform in ±0.05, GRU cells as Keras's (`GRUCell.initializeAsKeras`).
     public func initialize(seed: UInt64) -> Parameters<Float> {
         var generator = SeededGenerator(seed: seed)
         var parameters = Parameters<Float>()
@@ -154,7 +154,9 @@ public struct CoGN: Sendable {
             parameters["\(layer.name).bias"] = Tensor(repeating: 0, shape: [layer.outputs])
         }
         if let nested = configuration.nested {
-            for k in 0..<configuration.blocks { nestedLayers(k, nested).gru.initialize(&parameters, using: &generator) }
+            for k in 0..<configuration.blocks {
+                nestedLayers(k, nested).gru.initializeAsKeras(&parameters, using: &generator)
+            }
         }
     }
 

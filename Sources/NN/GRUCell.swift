@@ -27,6 +27,17 @@ public struct GRUCell: Sendable {
         parameters["\(name).bias_hh"] = .uniform([3 * hidden], bound: bound, using: &generator)
     }
 
+    /// Adds the weights as Keras's `GRUCell` initialises them (the reference coNGN's): input weights Glorot-uniform
+    /// over the three gates together, ±√(6 / (inputs + 3·hidden)); recurrent weights orthogonal (`Tensor.orthogonal`,
+    /// orthonormal columns of the [3H, H] matrix, Keras's orthonormal rows of its transpose); biases zero.
+    public func initializeAsKeras<S>(_ parameters: inout Parameters<S>, using generator: inout SeededGenerator) {
+        let bound = S((6 / Double(inputs + 3 * hidden)).squareRoot())
+        parameters["\(name).weight_ih"] = .uniform([3 * hidden, inputs], bound: bound, using: &generator)
+        parameters["\(name).weight_hh"] = .orthogonal(rows: 3 * hidden, columns: hidden, using: &generator)
+        parameters["\(name).bias_ih"] = Tensor(repeating: 0, shape: [3 * hidden])
+        parameters["\(name).bias_hh"] = Tensor(repeating: 0, shape: [3 * hidden])
+    }
+
     /// x [n, inputs], h [n, hidden] → h′ [n, hidden].
     public func callAsFunction<S>(_ x: Tensor<S>, _ h: Tensor<S>, _ parameters: Parameters<S>) -> Tensor<S> {
         precondition(

@@ -73,6 +73,41 @@ import _TestSupport
         #expect(rows.shape == [3, 3] && Array(rows.values[0..<3]) == Array(table["element.weight"].values[12..<15]))
     }
 
+    @Test func kerasGRUInitialisationIsGlorotOrthogonalAndZero() {
+        /// The largest |AᵀA − I| over the columns of `a` [rows, columns], in Double.
+        func orthonormality(_ a: Tensor<Double>) -> Double {
+            let (rows, columns) = (a.shape[0], a.shape[1])
+            var worst = 0.0
+            for i in 0..<columns {
+                for j in 0..<columns {
+                    let product = (0..<rows).reduce(0.0) {
+                        $0 + a.values[$1 * columns + i] * a.values[$1 * columns + j]
+                    }
+                    worst = max(worst, abs(product - (i == j ? 1 : 0)))
+                }
+            }
+            return worst
+        }
+        var generator = SeededGenerator(seed: 11)
+        let tall = Tensor<Double>.orthogonal(rows: 12, columns: 4, using: &generator)
+        #expect(orthonormality(tall) < 1e-12)
+        let wide = Tensor<Double>.orthogonal(rows: 3, columns: 7, using: &generator)
+        #expect(orthonormality(wide.transposed()) < 1e-12)
+        var again = SeededGenerator(seed: 11)
+        #expect(Tensor<Double>.orthogonal(rows: 12, columns: 4, using: &again).values == tall.values)
+
+        var parameters = Parameters<Double>()
+        GRUCell("gru", inputs: 5, hidden: 4).initializeAsKeras(&parameters, using: &generator)
+        #expect(
+            parameters["gru.bias_ih"].values.allSatisfy { $0 == 0 }
+                && parameters["gru.bias_hh"].values == [Double](repeating: 0, count: 12))
+        let bound = (6.0 / Double(5 + 12)).squareRoot()
+        let input = parameters["gru.weight_ih"].values
+        #expect(parameters["gru.weight_ih"].shape == [12, 5] && input.allSatisfy { abs($0) <= bound })
+        #expect(input.map(abs).max()! > bound / 2)
+        #expect(parameters["gru.weight_hh"].shape == [12, 4] && orthonormality(parameters["gru.weight_hh"]) < 1e-12)
+    }
+
     @Test func dropoutIsSeededAndScaled() {
         let x = Tensor<Float>(repeating: 1, shape: [1000])
         let dropout = Dropout(probability: 0.25)
