@@ -33,11 +33,7 @@ public struct Embedding: Sendable {
 
     /// Adds the table, initialised standard normal as PyTorch does (Box–Muller on the seeded generator).
     public func initialize<S>(_ parameters: inout Parameters<S>, using generator: inout SeededGenerator) {
-        let values = (0..<(count * width)).map { _ -> S in
-            let u = Double.random(in: Double.leastNonzeroMagnitude..<1, using: &generator)
-            let v = Double.random(in: 0..<1, using: &generator)
-            return S((-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * Double.pi * v))
-        }
+        let values = (0..<(count * width)).map { _ in S(generator.nextStandardNormal()) }
         parameters["\(name).weight"] = Tensor(shape: [count, width], values: values)
     }
 

@@ -13,6 +13,13 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// A standard normal value by Box–Muller (two uniform draws, the cosine branch).
+    public mutating func nextStandardNormal() -> Double {
+        let u = Double.random(in: Double.leastNonzeroMagnitude..<1, using: &self)
+        let v = Double.random(in: 0..<1, using: &self)
+        return (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * Double.pi * v)
+    }
 }
 
 extension Tensor {
@@ -28,19 +35,12 @@ extension Tensor {
     /// A [rows, columns] matrix with orthonormal columns (rows ≥ columns) or orthonormal rows.
     ///
     /// As Keras's `Orthogonal` initialiser draws it (Saxe and others, 2014): the Q of a standard normal matrix's QR
-    /// decomposition with R's diagonal positive, here by modified Gram–Schmidt in Double; normal values by
-    /// Box–Muller from `generator`.
+    /// decomposition with R's diagonal positive, here by modified Gram–Schmidt in Double.
     public static func orthogonal(rows: Int, columns: Int, using generator: inout SeededGenerator) -> Tensor {
         precondition(rows > 0 && columns > 0, "Tensor.orthogonal: \(rows) × \(columns)")
         let (long, short) = (Swift.max(rows, columns), Swift.min(rows, columns))
         // `short` vectors of length `long`, made orthonormal in turn.
-        var vectors = (0..<short).map { _ in
-            (0..<long).map { _ in
-                let u = Double.random(in: Double.ulpOfOne..<1, using: &generator)
-                let v = Double.random(in: 0..<1, using: &generator)
-                return (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * Double.pi * v)
-            }
-        }
+        var vectors = (0..<short).map { _ in (0..<long).map { _ in generator.nextStandardNormal() } }
         for j in 0..<short {
             for i in 0..<j {
                 let projection = zip(vectors[i], vectors[j]).reduce(0.0) { $0 + $1.0 * $1.1 }
