@@ -135,6 +135,9 @@ def main():
     numbers, multiplicity = graphs["node_atomic_number"][:], graphs["node_multiplicity"][:]
     src, dst, vector = graphs["edge_src"][:], graphs["edge_dst"][:], graphs["edge_vector"][:]
     rows = [index[t] for t in test_ids]
+    if architecture == "congn":
+        triplet_ptr, triplet_a, triplet_b = (graphs[name][:] for name in
+                                             ("triplet_ptr", "triplet_edge_a", "triplet_edge_b"))
     inputs = {"offset": [], "atomic_number": [], "multiplicity": [], "edge_indices": [], "line_graph_edge_indices": []}
     for c in rows:
         nodes, edges = slice(node_ptr[c], node_ptr[c + 1]), slice(edge_ptr[c], edge_ptr[c + 1])
@@ -145,10 +148,9 @@ def main():
         inputs["edge_indices"].append(np.stack([dst[edges], src[edges]], axis=1).astype(np.int32))
         if architecture == "congn":
             # Triplets (a, b): edge b's message into edge a, as kgcnn's line graph pools into its first index.
-            triplets = slice(graphs["triplet_ptr"][c], graphs["triplet_ptr"][c + 1])
+            triplets = slice(triplet_ptr[c], triplet_ptr[c + 1])
             inputs["line_graph_edge_indices"].append(
-                np.stack([graphs["triplet_edge_a"][triplets], graphs["triplet_edge_b"][triplets]], axis=1)
-                .astype(np.int32))
+                np.stack([triplet_a[triplets], triplet_b[triplets]], axis=1).astype(np.int32))
     ragged = {k: tf.RaggedTensor.from_row_lengths(np.concatenate(v), [len(x) for x in v])
               for k, v in inputs.items() if v}
     theirs = model.predict([ragged[t.name] for t in model.inputs], verbose=0)[:, 0] * target["std"] + target["mean"]

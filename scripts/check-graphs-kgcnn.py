@@ -77,9 +77,9 @@ def main():
         theirs = normalised(nodes_of_kgcnn(preprocessor(structure)))
         g = index[ids[n]]
         first, edges = node_ptr[g], slice(edge_ptr[g], edge_ptr[g + 1])
+        lengths, centres = distance[edges], dst[edges]
         ours = normalised([
-            (int(node_z[first + i]), int(multiplicity[first + i]),
-             sorted(distance[edges][dst[edges] == i].tolist()))
+            (int(node_z[first + i]), int(multiplicity[first + i]), sorted(lengths[centres == i].tolist()))
             for i in range(node_ptr[g + 1] - first)
         ])
         checked += 1
