@@ -82,8 +82,8 @@ def main():
             for i in sorted(ids, key=lambda i: -excess[i])[: args.top]:
                 worst.append((fold, i, target[i], ensemble[i], reference[fold][i], excess[i]))
         table.append(row)
-        print(f"| {fold.replace('fold_', '')} | " + " | ".join(f"{v:.2f}" for v in row) + " |")
-    print("| **mean** | " + " | ".join(f"**{mean(column):.2f}**" for column in zip(*table)) + " |")
+        print(f"| {fold.replace('fold_', '')} | " + " | ".join(f"{v:.4g}" for v in row) + " |")
+    print("| **mean** | " + " | ".join(f"**{mean(column):.4g}**" for column in zip(*table)) + " |")
     if worst:
         print(f"\nCrystals whose error (mean over the runs) most exceeds {reference_name}'s, as MAE contributions:")
         print(f"| fold | crystal | target | ensemble | {reference_name} | excess MAE |")
