@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "Vectorised.h"
+
 // Each `a * b + c` in one expression becomes one fused multiply-add where the clone's CPU has FMA (x86-64-v3 and v4:
 // Haswell, Zen and later), rounded once; the baseline clone rounds the product and the sum apart. Contraction stays
 // within an expression ("on", not "fast"), so a vector body and its scalar remainder fuse the same operations
@@ -13,12 +15,6 @@
 // (Without contraction every clone agreed to the bit, but the polynomials took twice the instructions: CGCNN
 // inference was 9 % slower on Zen 2.)
 #pragma clang fp contract(on)
-
-#if defined(__x86_64__)
-#define XTAL_VECTORISED __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define XTAL_VECTORISED
-#endif
 
 /// eˣ in arithmetic only. x = n·ln 2 + r with n = round(x / ln 2) and |r| ≤ ½ ln 2 (ln 2 split in two parts,
 /// Cody–Waite, so r is exact to float precision); e^r = 1 + r + r²·q(r), q of degree 3 fitted for the least

@@ -26,6 +26,21 @@ public enum Parallelism {
         forEachChunk(count, grain: grain, threads: threads, body)
     }
 
+    /// Gathers whose output has at least this many bytes write it past the caches (`xtal_gather_rows`).
+    ///
+    /// The last-level cache a core shares is 32 MiB on the AMD EPYC VM and a few MiB per core on the Intel ones
+    /// measured, so an output this large has mostly left cache by the time the next op reads its start.
+    /// Non-temporal stores lose nothing there and spare the read of every line before its first store (a gather of
+    /// 300,000 rows of 64 floats, one thread: 5.1 → 2.9 ms). Not for the activations: their loops are bound by
+    /// arithmetic, and writing them through a buffer in L1 to stream it made them 25–70 % slower (2026-12-06).
+    static let streamingBytes = 32 << 20
+
+    /// Whether an output of `count` elements of `Element` is written with non-temporal stores (`streamingBytes`),
+    /// as the C loops' `stream` argument.
+    static func streams<Element>(_: Element.Type, count: Int) -> Int32 {
+        count * MemoryLayout<Element>.stride >= streamingBytes ? 1 : 0
+    }
+
     /// Rows of the product per gemm call.
     static let gemmRows = 256
 

@@ -29,8 +29,9 @@ void xtal_silu_backward(float *g, const float *x, ptrdiff_t n);
 void xtal_gated_softplus(const float *x, const float *scale, const float *shift, float *y, float *keep,
                          ptrdiff_t keep_stride, ptrdiff_t rows, ptrdiff_t h);
 
-/// out[e, :] = x[index[e], :] for e in 0..<n: rows of f floats, gathered.
-void xtal_gather_rows(const float *x, const int32_t *index, ptrdiff_t n, ptrdiff_t f, float *out);
+/// out[e, :] = x[index[e], :] for e in 0..<n: rows of f floats, gathered. With `stream` nonzero, out is written with
+/// non-temporal stores where its rows allow (for outputs larger than the caches; the same values).
+void xtal_gather_rows(const float *x, const int32_t *index, ptrdiff_t n, ptrdiff_t f, int stream, float *out);
 /// out[index[e], :] = x[e, :] for e in 0..<n: rows of f floats, scattered (index without repeats).
 void xtal_scatter_rows(const float *x, const int32_t *index, ptrdiff_t n, ptrdiff_t f, float *out);
 /// out[index[e], :] += x[e, :] for each e in 0..<n, in order, whose index lies in low..<high (the others are
