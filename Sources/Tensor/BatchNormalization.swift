@@ -1,7 +1,10 @@
+import CKernels
+
 // Batch normalisation as one op with its analytic backward: composing it from means and broadcasts made
 // ten passes and temporaries over the [n, f] input. Loops walk rows through pointers, columns innermost, with
 // no per-element index arithmetic, so they vectorise; column sums add fixed blocks of rows in block order (the
-// same sums for any thread count).
+// same sums for any thread count). For Float the row maps are C loops (CKernels' Affine.c) that stream outputs
+// past the caches: forward + backward of [300 000, 128] 1.16× faster on one and two threads (AMD EPYC, 2026-12-06).
 extension Tensor {
     /// (x − μ) / √(σ² + ε) · γ + β per column of an [n, f] matrix, with the batch's mean μ and biased variance
     /// σ²; also returns μ and σ² (for running statistics).
@@ -90,43 +93,46 @@ extension Tensor {
         ]
     }
 
-    /// x[r, j]·a[j] + b[j] for an [n, f] matrix, rows in parallel.
+    /// x[r, j]·a[j] + b[j] for an [n, f] matrix, rows in parallel: for Float the C loop `xtal_affine_rows`,
+    /// which streams outputs past the caches (`Parallelism.streams`).
     @inline(__always)
     static func rowMap(_ n: Int, _ f: Int, _ x: [S], _ a: [S], _ b: [S]) -> [S] {
-        x.withUnsafeBufferPointer { xv in
-            a.withUnsafeBufferPointer { av in
-                b.withUnsafeBufferPointer { bv in
-                    [S].filled(count: n * f, grain: Parallelism.rowGrain(width: f)) { range, o in
-                        guard let x0 = xv.baseAddress, let a0 = av.baseAddress, let b0 = bv.baseAddress else { return }
-                        for r in (range.lowerBound / f)..<(range.upperBound / f) {
-                            let (xr, or) = (x0 + r * f, o + r * f)
-                            for j in 0..<f { or[j] = xr[j] * a0[j] + b0[j] }
-                        }
-                    }
+        let stream = Parallelism.streams(S.self, count: n * f)
+        return withBaseAddresses([x, a, b]) { p in
+            [S].filled(count: n * f, grain: Parallelism.rowGrain(width: f)) { range, o in
+                guard let x0 = p[0], let a0 = p[1], let b0 = p[2] else { return }
+                let (rows, start) = (range.count / f, range.lowerBound)
+                guard S.self != Float.self else {
+                    let (a, b) = (floatPointer(a0), floatPointer(b0))
+                    xtal_affine_rows(floatPointer(x0 + start), a, b, rows, f, stream, floatPointer(o + start))
+                    return
+                }
+                for r in (start / f)..<(range.upperBound / f) {
+                    let (xr, or) = (x0 + r * f, o + r * f)
+                    for j in 0..<f { or[j] = xr[j] * a0[j] + b0[j] }
                 }
             }
         }
     }
 
-    /// g[r, j]·c1[j] + x[r, j]·c2[j] + c3[j] for two [n, f] matrices, rows in parallel.
+    /// g[r, j]·c1[j] + x[r, j]·c2[j] + c3[j] for two [n, f] matrices, rows in parallel: for Float the C loop
+    /// `xtal_affine_rows2`, which streams outputs past the caches.
     @inline(__always)
     static func rowMap(_ n: Int, _ f: Int, _ g: [S], _ c1: [S], _ x: [S], _ c2: [S], _ c3: [S]) -> [S] {
-        g.withUnsafeBufferPointer { gv in
-            x.withUnsafeBufferPointer { xv in
-                c1.withUnsafeBufferPointer { p1 in
-                    c2.withUnsafeBufferPointer { p2 in
-                        c3.withUnsafeBufferPointer { p3 in
-                            [S].filled(count: n * f, grain: Parallelism.rowGrain(width: f)) { range, o in
-                                guard let g0 = gv.baseAddress, let x0 = xv.baseAddress, let a = p1.baseAddress,
-                                    let b = p2.baseAddress, let c = p3.baseAddress
-                                else { return }
-                                for r in (range.lowerBound / f)..<(range.upperBound / f) {
-                                    let (gr, xr, or) = (g0 + r * f, x0 + r * f, o + r * f)
-                                    for j in 0..<f { or[j] = gr[j] * a[j] + xr[j] * b[j] + c[j] }
-                                }
-                            }
-                        }
-                    }
+        let stream = Parallelism.streams(S.self, count: n * f)
+        return withBaseAddresses([g, c1, x, c2, c3]) { p in
+            [S].filled(count: n * f, grain: Parallelism.rowGrain(width: f)) { range, o in
+                guard let g0 = p[0], let a = p[1], let x0 = p[2], let b = p[3], let c = p[4] else { return }
+                let (rows, start) = (range.count / f, range.lowerBound)
+                guard S.self != Float.self else {
+                    xtal_affine_rows2(
+                        floatPointer(g0 + start), floatPointer(a), floatPointer(x0 + start), floatPointer(b),
+                        floatPointer(c), rows, f, stream, floatPointer(o + start))
+                    return
+                }
+                for r in (start / f)..<(range.upperBound / f) {
+                    let (gr, xr, or) = (g0 + r * f, x0 + r * f, o + r * f)
+                    for j in 0..<f { or[j] = gr[j] * a[j] + xr[j] * b[j] + c[j] }
                 }
             }
         }

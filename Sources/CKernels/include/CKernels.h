@@ -1,9 +1,9 @@
-// Float32 loops for the Tensor module: activations (Activations.c) and row gathers, scatters and scatter-adds
-// (Rows.c), compiled once per instruction set (x86-64-v4 with AVX-512, x86-64-v3 with AVX2 and FMA, baseline x86-64)
-// and chosen when the program loads (clang `target_clones`, an ELF ifunc). The v3 and v4 clones do the same IEEE
-// operations in the same order, fused multiply-adds included, so results are bit-identical on every CPU from Haswell
-// and Zen on; the baseline clone, without FMA, differs by an ulp or so in the activations. Each function covers the
-// elements or rows it is given; callers split work across threads.
+// Float32 loops for the Tensor module: activations (Activations.c), row gathers, scatters and scatter-adds (Rows.c) and
+// per-column affine maps (Affine.c), compiled once per instruction set (x86-64-v4 with AVX-512, x86-64-v3 with AVX2 and
+// FMA, baseline x86-64) and chosen when the program loads (clang `target_clones`, an ELF ifunc). The v3 and v4 clones
+// do the same IEEE operations in the same order, fused multiply-adds included, so results are bit-identical on every
+// CPU from Haswell and Zen on; the baseline clone, without FMA, differs by an ulp or so in the activations. Each
+// function covers the elements or rows it is given; callers split work across threads.
 // CPUFeatures.c reports which of those instruction sets this CPU has (for Tensor's BLASKernels).
 #ifndef XTAL_CKERNELS_H
 #define XTAL_CKERNELS_H
@@ -38,6 +38,15 @@ void xtal_scatter_rows(const float *x, const int32_t *index, ptrdiff_t n, ptrdif
 /// skipped): rows of f floats. x and out must not overlap.
 void xtal_scatter_add_rows(const float *x, const int32_t *index, ptrdiff_t n, ptrdiff_t f, int32_t low, int32_t high,
                            float *out);
+
+/// out[r, j] = x[r, j]·a[j] + b[j] for an [n, f] matrix (a, b [f]), the product and the sum rounded apart. With
+/// `stream` nonzero, out is written with non-temporal stores where its rows allow (as `xtal_gather_rows`).
+void xtal_affine_rows(const float *x, const float *a, const float *b, ptrdiff_t n, ptrdiff_t f, int stream,
+                      float *out);
+/// out[r, j] = (g[r, j]·c1[j] + x[r, j]·c2[j]) + c3[j] for two [n, f] matrices, each operation rounded apart;
+/// `stream` as `xtal_affine_rows`.
+void xtal_affine_rows2(const float *g, const float *c1, const float *x, const float *c2, const float *c3, ptrdiff_t n,
+                       ptrdiff_t f, int stream, float *out);
 
 /// Bits of `xtal_cpu_vector_features`: AVX; AVX2 with FMA; AVX-512 F, CD, BW, DQ and VL (the set OpenBLAS's SkylakeX
 /// kernels use); AVX-512 BF16.
