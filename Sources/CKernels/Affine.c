@@ -1,6 +1,6 @@
 // Per-column affine maps over the rows of Float32 matrices (see CKernels.h): batch normalisation's forward and
-// backward, and the affine op. They do one or two multiplies and adds per element and are bound by memory, so for
-// outputs past the caches they stream their stores (Streaming.h). Contraction is off: every product and sum is
+// backward, and the affine op. They do one or two multiplies and adds per element and are bound by memory, so the
+// forward streams outputs past the caches (Streaming.h) and the backward writes over its gradient. Contraction is off: every product and sum is
 // rounded apart, as the Swift loops for Double compute them, so every clone and both kinds of store give the same
 // bits.
 #include "CKernels.h"
@@ -28,20 +28,11 @@ void xtal_affine_rows(const float *x, const float *a, const float *b, ptrdiff_t 
 }
 
 XTAL_VECTORISED
-void xtal_affine_rows2(const float *g, const float *c1, const float *x, const float *c2, const float *c3, ptrdiff_t n,
-                       ptrdiff_t f, int stream, float *out) {
-    if (can_stream(stream, out, f)) {
-        for (ptrdiff_t r = 0; r < n; r++) {
-            const float *gr = g + r * f, *xr = x + r * f;
-            for (ptrdiff_t j = 0; j < f; j += 4)
-                stream4(out + r * f + j, load4(gr + j) * load4(c1 + j) + load4(xr + j) * load4(c2 + j) + load4(c3 + j));
-        }
-        stream_fence();
-        return;
-    }
+void xtal_affine_rows2_in_place(float *g, const float *c1, const float *restrict x, const float *c2, const float *c3,
+                                ptrdiff_t n, ptrdiff_t f) {
     for (ptrdiff_t r = 0; r < n; r++) {
-        const float *restrict gr = g + r * f, *restrict xr = x + r * f;
-        float *restrict o = out + r * f;
-        for (ptrdiff_t j = 0; j < f; j++) o[j] = gr[j] * c1[j] + xr[j] * c2[j] + c3[j];
+        float *gr = g + r * f;
+        const float *restrict xr = x + r * f;
+        for (ptrdiff_t j = 0; j < f; j++) gr[j] = gr[j] * c1[j] + xr[j] * c2[j] + c3[j];
     }
 }

@@ -3,8 +3,8 @@ import CKernels
 // Batch normalisation as one op with its analytic backward: composing it from means and broadcasts made
 // ten passes and temporaries over the [n, f] input. Loops walk rows through pointers, columns innermost, with
 // no per-element index arithmetic, so they vectorise; column sums add fixed blocks of rows in block order (the
-// same sums for any thread count). For Float the row maps are C loops (CKernels' Affine.c) that stream outputs
-// past the caches: forward + backward of [300 000, 128] 1.16× faster on one and two threads (AMD EPYC, 2026-12-06).
+// same sums for any thread count). For Float the row maps are C loops (CKernels' Affine.c): the forward streams
+// outputs past the caches, the backward writes dx over the output's gradient.
 extension Tensor {
     /// (x − μ) / √(σ² + ε) · γ + β per column of an [n, f] matrix, with the batch's mean μ and biased variance
     /// σ²; also returns μ and σ² (for running statistics).
@@ -19,7 +19,8 @@ extension Tensor {
         let (n, f, x) = (shape[0], shape[1], values)
         let out = Self.rowMap(n, f, x, statistics.a, statistics.b)
         let result = Self.result(shape: shape, values: out, inputs: [self, gamma, beta]) { grad in
-            Self.batchNormalizedBackward(grad.values, x, n, f, gamma: gamma.values, statistics)
+            // dx overwrites the output's gradient where the tape hands over the only reference to it.
+            Self.batchNormalizedBackward(Self.takeValues(&grad), x, n, f, gamma: gamma.values, statistics)
         }
         return (result, statistics.mean, statistics.variance)
     }
@@ -41,7 +42,7 @@ extension Tensor {
             keep: isTracked || gamma.isTracked || beta.isTracked)
         let result = Self.result(shape: [n, h], values: out, inputs: [self, gamma, beta]) { grad in
             let normalisedGrad = Self.gatedBackward(grad.values, saved: saved, rows: n, width: h)
-            return Self.batchNormalizedBackward(normalisedGrad, x, n, f, gamma: gamma.values, statistics)
+            return Self.batchNormalizedBackward(consume normalisedGrad, x, n, f, gamma: gamma.values, statistics)
         }
         return (result, statistics.mean, statistics.variance)
     }
@@ -69,8 +70,11 @@ extension Tensor {
     }
 
     /// Batch normalisation's backward for the gradient g of its output, x [n, f] its input: dx, dγ and dβ.
+    ///
+    /// dx is written over g's storage when nothing else holds it (copied first otherwise): one [n, f] array fewer
+    /// to fault in and zero, as the activations' backward does.
     static func batchNormalizedBackward(
-        _ g: [S], _ x: [S], _ n: Int, _ f: Int, gamma: [S], _ statistics: BatchStatistics<S>
+        _ g: consuming [S], _ x: [S], _ n: Int, _ f: Int, gamma: [S], _ statistics: BatchStatistics<S>
     ) -> [Tensor?] {
         let (mean, inverse) = (statistics.mean, statistics.inverse)
         let (dGamma, dBeta) = g.withUnsafeBufferPointer { gv in
@@ -87,7 +91,8 @@ extension Tensor {
         let c1 = (0..<f).map { gamma[$0] * inverse[$0] }
         let c2 = (0..<f).map { -c1[$0] * inverse[$0] * dGamma[$0] / S(n) }
         let c3 = (0..<f).map { -c1[$0] * dBeta[$0] / S(n) - c2[$0] * mean[$0] }
-        let dx = Self.rowMap(n, f, g, c1, x, c2, c3)
+        var dx = consume g
+        Self.rowMap(n, f, &dx, c1, x, c2, c3)
         return [
             Tensor(shape: [n, f], values: dx), Tensor(shape: [f], values: dGamma), Tensor(shape: [f], values: dBeta),
         ]
@@ -115,24 +120,26 @@ extension Tensor {
         }
     }
 
-    /// g[r, j]·c1[j] + x[r, j]·c2[j] + c3[j] for two [n, f] matrices, rows in parallel: for Float the C loop
-    /// `xtal_affine_rows2`, which streams outputs past the caches.
+    /// g[r, j] ← g[r, j]·c1[j] + x[r, j]·c2[j] + c3[j] for two [n, f] matrices, in place, rows in parallel: for
+    /// Float the C loop `xtal_affine_rows2_in_place`.
     @inline(__always)
-    static func rowMap(_ n: Int, _ f: Int, _ g: [S], _ c1: [S], _ x: [S], _ c2: [S], _ c3: [S]) -> [S] {
-        let stream = Parallelism.streams(S.self, count: n * f)
-        return withBaseAddresses([g, c1, x, c2, c3]) { p in
-            [S].filled(count: n * f, grain: Parallelism.rowGrain(width: f)) { range, o in
-                guard let g0 = p[0], let a = p[1], let x0 = p[2], let b = p[3], let c = p[4] else { return }
-                let (rows, start) = (range.count / f, range.lowerBound)
-                guard S.self != Float.self else {
-                    xtal_affine_rows2(
-                        floatPointer(g0 + start), floatPointer(a), floatPointer(x0 + start), floatPointer(b),
-                        floatPointer(c), rows, f, stream, floatPointer(o + start))
-                    return
-                }
-                for r in (start / f)..<(range.upperBound / f) {
-                    let (gr, xr, or) = (g0 + r * f, x0 + r * f, o + r * f)
-                    for j in 0..<f { or[j] = gr[j] * a[j] + xr[j] * b[j] + c[j] }
+    static func rowMap(_ n: Int, _ f: Int, _ g: inout [S], _ c1: [S], _ x: [S], _ c2: [S], _ c3: [S]) {
+        withBaseAddresses([c1, x, c2, c3]) { p in
+            g.withUnsafeMutableBufferPointer { gv in
+                nonisolated(unsafe) let g0 = gv.baseAddress
+                Parallelism.forEachRange(n * f, grain: Parallelism.rowGrain(width: f)) { range in
+                    guard let g0, let a = p[0], let x0 = p[1], let b = p[2], let c = p[3] else { return }
+                    let (rows, start) = (range.count / f, range.lowerBound)
+                    guard S.self != Float.self else {
+                        xtal_affine_rows2_in_place(
+                            floatPointer(g0 + start), floatPointer(a), floatPointer(x0 + start), floatPointer(b),
+                            floatPointer(c), rows, f)
+                        return
+                    }
+                    for r in (start / f)..<(range.upperBound / f) {
+                        let (gr, xr) = (g0 + r * f, x0 + r * f)
+                        for j in 0..<f { gr[j] = gr[j] * a[j] + xr[j] * b[j] + c[j] }
+                    }
                 }
             }
         }

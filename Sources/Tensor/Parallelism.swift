@@ -27,7 +27,7 @@ public enum Parallelism {
     }
 
     /// Outputs of at least this many bytes are written past the caches where a C loop writes them: gathers
-    /// (`xtal_gather_rows`) and batch normalisation's row maps (`xtal_affine_rows`, `xtal_affine_rows2`).
+    /// (`xtal_gather_rows`) and batch normalisation's forward row map (`xtal_affine_rows`).
     ///
     /// The last-level cache a core shares is 32 MiB on the AMD EPYC VM and a few MiB per core on the Intel ones
     /// measured, so an output this large has mostly left cache by the time the next op reads its start.

@@ -43,10 +43,9 @@ void xtal_scatter_add_rows(const float *x, const int32_t *index, ptrdiff_t n, pt
 /// `stream` nonzero, out is written with non-temporal stores where its rows allow (as `xtal_gather_rows`).
 void xtal_affine_rows(const float *x, const float *a, const float *b, ptrdiff_t n, ptrdiff_t f, int stream,
                       float *out);
-/// out[r, j] = (g[r, j]·c1[j] + x[r, j]·c2[j]) + c3[j] for two [n, f] matrices, each operation rounded apart;
-/// `stream` as `xtal_affine_rows`.
-void xtal_affine_rows2(const float *g, const float *c1, const float *x, const float *c2, const float *c3, ptrdiff_t n,
-                       ptrdiff_t f, int stream, float *out);
+/// g[r, j] ← (g[r, j]·c1[j] + x[r, j]·c2[j]) + c3[j] for two [n, f] matrices, in place, each operation rounded apart.
+void xtal_affine_rows2_in_place(float *g, const float *c1, const float *x, const float *c2, const float *c3,
+                                ptrdiff_t n, ptrdiff_t f);
 
 /// Bits of `xtal_cpu_vector_features`: AVX; AVX2 with FMA; AVX-512 F, CD, BW, DQ and VL (the set OpenBLAS's SkylakeX
 /// kernels use); AVX-512 BF16.
