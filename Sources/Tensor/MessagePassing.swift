@@ -50,7 +50,10 @@ extension Tensor {
         let halves = large && !Self.isNondecreasing(indices)
         let parts = halves ? 2 : 1
         let blocks = large ? Swift.max(1, Swift.min(Parallelism.threads / parts, count)) : 1
-        // The first half's sums (all of them when the edges are not halved), and the second half's.
+        // The first half's sums (all of them when the edges are not halved), and the second half's. Without freed
+        // blocks kept (`Allocator.retainFreedBlocks`), glibc can hand both back to the kernel at the end of a step,
+        // to be faulted in again: one array for both halves avoided it but cost 9–14 % with blocks kept (the
+        // stages' setting; docs/benchmarks.md, session 26).
         var out = [S](repeating: 0, count: count * f)
         var second = [S](repeating: 0, count: halves ? count * f : 0)
         out.withUnsafeMutableBufferPointer { ov in

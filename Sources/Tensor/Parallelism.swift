@@ -29,11 +29,11 @@ public enum Parallelism {
     /// Outputs of at least this many bytes are written past the caches where a C loop writes them: gathers
     /// (`xtal_gather_rows`) and batch normalisation's forward row map (`xtal_affine_rows`).
     ///
-    /// The last-level cache a core shares is 32 MiB on the AMD EPYC VM and a few MiB per core on the Intel ones
-    /// measured, so an output this large has mostly left cache by the time the next op reads its start.
-    /// Non-temporal stores lose nothing there and spare the read of every line before its first store (a gather of
-    /// 300,000 rows of 64 floats, one thread: 5.1 → 2.9 ms). Not for the activations: their loops are bound by
-    /// arithmetic, and writing them through a buffer in L1 to stream it made them 25–70 % slower (2026-12-06).
+    /// That is the whole last-level cache of the AMD EPYC VM measured (shared by its two cores), so an output this
+    /// large has mostly left cache by the time the next op reads its start. Non-temporal stores lose nothing there and
+    /// spare the read of every line before its first store (a gather of 300,000 rows of 64 floats, one thread: 5.1 →
+    /// 2.9 ms). Not for the activations: their loops are bound by arithmetic as much as by memory, and computing blocks
+    /// into L1 to stream them made softplus and sigmoid 70–85 % slower on one thread (2026-12-06).
     static let streamingBytes = 32 << 20
 
     /// Whether an output of `count` elements of `Element` is written with non-temporal stores (`streamingBytes`),
