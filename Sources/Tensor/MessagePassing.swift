@@ -61,7 +61,8 @@ extension Tensor {
                 values.withUnsafeBufferPointer { x in
                     guard let o = ov.baseAddress, let x0 = x.baseAddress else { return }
                     nonisolated(unsafe) let targets = [o, sv.baseAddress]
-                    parallelFor(parts * blocks, threads: parts * blocks) { task in
+                    let tasks = parts * blocks
+                    parallelFor(tasks, threads: large ? Swift.min(tasks, Parallelism.threads) : 1) { task in
                         let (part, block) = task.quotientAndRemainder(dividingBy: blocks)
                         let edges = (indices.count * part / parts)..<(indices.count * (part + 1) / parts)
                         let rows = (count * block / blocks)..<(count * (block + 1) / blocks)
