@@ -50,34 +50,34 @@ extension Tensor {
         let halves = large && !Self.isNondecreasing(indices)
         let parts = halves ? 2 : 1
         let blocks = large ? Swift.max(1, Swift.min(Parallelism.threads / parts, count)) : 1
-        // The first half's sums (all of them when the edges are not halved), and the second half's. Without freed
-        // blocks kept (`Allocator.retainFreedBlocks`), glibc can hand both back to the kernel at the end of a step,
-        // to be faulted in again: one array for both halves avoided it but cost 9–14 % with blocks kept (the
-        // stages' setting; docs/benchmarks.md, session 26).
-        var out = [S](repeating: 0, count: count * f)
-        var second = [S](repeating: 0, count: halves ? count * f : 0)
+        // Each part's sums, one [count, f] block after the other in one array; the second block is then added
+        // onto the first and dropped (the array keeps its capacity). With an array of its own for the second
+        // half, glibc's default thresholds handed both back to the kernel at the end of each benchmark step, to be
+        // faulted in again: 8 times the page faults and scatter-add 1.35× slower without freed blocks kept, against
+        // 0.91–0.99× with them kept, where this is slightly dearer (AMD EPYC, 2026-12-06).
+        let size = count * f
+        var out = [S](repeating: 0, count: parts * size)
         out.withUnsafeMutableBufferPointer { ov in
-            second.withUnsafeMutableBufferPointer { sv in
-                values.withUnsafeBufferPointer { x in
-                    guard let o = ov.baseAddress, let x0 = x.baseAddress else { return }
-                    nonisolated(unsafe) let targets = [o, sv.baseAddress]
-                    let tasks = parts * blocks
-                    parallelFor(tasks, threads: large ? Swift.min(tasks, Parallelism.threads) : 1) { task in
-                        let (part, block) = task.quotientAndRemainder(dividingBy: blocks)
-                        let edges = (indices.count * part / parts)..<(indices.count * (part + 1) / parts)
-                        let rows = (count * block / blocks)..<(count * (block + 1) / blocks)
-                        guard let target = targets[part] else { return }
-                        Self.scatterAddRows(
-                            x0 + edges.lowerBound * f, rows: indices[edges], width: f, within: rows, into: target)
-                    }
-                    guard halves, let s0 = sv.baseAddress else { return }
-                    nonisolated(unsafe) let first = o
-                    Parallelism.forEachRange(ov.count) { range in
-                        for i in range { first[i] += s0[i] }
-                    }
+            values.withUnsafeBufferPointer { x in
+                guard let o = ov.baseAddress, let x0 = x.baseAddress else { return }
+                nonisolated(unsafe) let sums = o
+                let tasks = parts * blocks
+                parallelFor(tasks, threads: large ? Swift.min(tasks, Parallelism.threads) : 1) { task in
+                    let (part, block) = task.quotientAndRemainder(dividingBy: blocks)
+                    let edges = (indices.count * part / parts)..<(indices.count * (part + 1) / parts)
+                    let rows = (count * block / blocks)..<(count * (block + 1) / blocks)
+                    Self.scatterAddRows(
+                        x0 + edges.lowerBound * f, rows: indices[edges], width: f, within: rows,
+                        into: sums + part * size)
+                }
+                guard halves else { return }
+                nonisolated(unsafe) let second = o + size
+                Parallelism.forEachRange(size) { range in
+                    for i in range { sums[i] += second[i] }
                 }
             }
         }
+        if halves { out.removeLast(size) }
         return Self.result(shape: [count, f], values: out, inputs: [self]) { g in
             [g.detached.gather(rows: indices)]
         }
