@@ -32,13 +32,13 @@ extension Tensor {
     /// - indices in order (edges stored by destination) or fewer than 2 × `Parallelism.grain` elements: each row
     ///   adds its edges in edge order. The destination rows are split into one contiguous block per thread; each
     ///   walks every edge and adds those that land in it.
-    /// - indices out of order: the edges are cut into two halves, each row's edges of a half are added in edge
-    ///   order onto zeros (one array per half, each split into blocks of rows as above, half the threads each),
-    ///   and the row is the first half's sum plus the second's. With the rows of a random order split into
-    ///   blocks, every thread streamed all the edge rows: two threads took longer than one (300,000 rows of 64
-    ///   into 25,000: 5.2 ms against 4.4). With halves each thread reads its own, 3.1 ms on two threads; 5.1 ms on
-    ///   one, which zeroes and adds the second array (AMD EPYC, 2026-12-06; on Sapphire Rapids, 2026-12-02, an
-    ///   earlier halving was no faster on two threads).
+    /// - indices out of order: the edges are cut into two halves, each row's edges of a half are added in edge order
+    ///   onto zeros (one block of an array per half, each split into blocks of rows as above, half the threads each),
+    ///   and the row is the first half's sum plus the second's. With the rows of a random order split into blocks,
+    ///   every thread streamed all the edge rows: two threads took longer than one (300,000 rows of 64 into 25,000: 5.2
+    ///   ms against 4.4). With halves each thread reads its own, 3.1 ms on two threads; 5.1 ms on one, which zeroes and
+    ///   adds the second block (AMD EPYC, 2026-12-06; on Sapphire Rapids, 2026-12-02, an earlier halving was no faster
+    ///   on two threads).
     ///
     /// Backward gathers.
     @_specialize(where S == Float)
