@@ -41,8 +41,8 @@ import Testing
     }
 
     /// The gather's streaming stores (`xtal_gather_rows` with `stream`, for outputs past the caches) write the
-    /// same values as its plain stores: rows of whole 16-byte groups streamed, other widths and outputs not
-    /// 16-byte aligned written plainly, and a last group of fewer than four floats.
+    /// same values as its plain stores: rows of whole 16-byte groups streamed, other widths (17, 1) and outputs not
+    /// 16-byte aligned written plainly.
     @Test func streamedGatherEqualsPlainGather() {
         var generator = SeededGenerator(seed: 9)
         for width in [64, 4, 12, 17, 1] {
