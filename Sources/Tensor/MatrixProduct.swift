@@ -39,12 +39,6 @@ extension Tensor {
         let (needA, needB, needBias) = (isTracked, other.isTracked, bias?.isTracked ?? false)
         return Self.result(shape: [m, n], values: out, inputs: [self, other] + (bias.map { [$0] } ?? [])) { g in
             // C = A' B' with A' = op(A), B' = op(B): dA' = g B'ᵀ, dB' = A'ᵀ g, then undo op.
-            let ga =
-                !needA
-                ? nil
-                : transposeSelf
-                    ? Self.gemm(b.values, b.shape, transposeOther, g.values, g.shape, true, m: k, n: m, k: n)
-                    : Self.gemm(g.values, g.shape, false, b.values, b.shape, !transposeOther, m: m, n: k, k: n)
             let gb =
                 !needB
                 ? nil
@@ -52,6 +46,20 @@ extension Tensor {
                     ? Self.gemm(g.values, g.shape, true, a.values, a.shape, transposeSelf, m: n, n: k, k: m)
                     : Self.gemm(a.values, a.shape, !transposeSelf, g.values, g.shape, false, m: k, n: n, k: m)
             let gBias = needBias ? Tensor(shape: [n], values: Self.rowSum(g.values, rows: m, columns: n)) : nil
+            let ga: [S]?
+            if !needA {
+                ga = nil
+            } else if transposeSelf {
+                ga = Self.gemm(b.values, b.shape, transposeOther, g.values, g.shape, true, m: k, n: m, k: n)
+            } else if k == n && Self.productInRowBlocks(m: m, k: n) {
+                // dA has g's shape: written over g's storage (the last use of g) where the tape hands over the
+                // only reference to it.
+                var values = Self.takeValues(&g)
+                Self.productOverRows(&values, rows: m, width: n, b.values, b.shape, !transposeOther)
+                ga = values
+            } else {
+                ga = Self.gemm(g.values, g.shape, false, b.values, b.shape, !transposeOther, m: m, n: k, k: n)
+            }
             return [ga.map { Tensor(shape: a.shape, values: $0) }, gb.map { Tensor(shape: b.shape, values: $0) }]
                 + (bias == nil ? [] : [gBias])
         }
@@ -66,7 +74,7 @@ extension Tensor {
         guard m > 0, n > 0, k > 0 else { return start.map { repeatedRows($0, m) } ?? [S](repeating: 0, count: m * n) }
         Parallelism.prepareBLAS()
         let lda = aShape[1]
-        if m <= Parallelism.gemmRows && k >= 2 * Parallelism.gemmDepth {
+        if !productInRowBlocks(m: m, k: k) {
             return splitDepthGemm(a, lda, transposeA, b, bShape[1], transposeB, m: m, n: n, k: k, start: start)
         }
         // With beta 0, gemm writes every element of C without reading its old values; with beta 1 it adds onto
@@ -85,6 +93,44 @@ extension Tensor {
                             transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: 1,
                             a: a + (transposeA ? rows.lowerBound : rows.lowerBound * lda), lda: lda, b: b,
                             ldb: bShape[1], beta: beta, c: c + rows.lowerBound * n, ldc: n)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether `gemm` runs an [m, ·] product with inner dimension k in fixed blocks of rows (else it splits k).
+    static func productInRowBlocks(m: Int, k: Int) -> Bool {
+        !(m <= Parallelism.gemmRows && k >= 2 * Parallelism.gemmDepth)
+    }
+
+    /// x ← x · op(B) for x [m, w] and op(B) [w, w], over x's storage: the same fixed blocks of rows and gemm calls
+    /// as `gemm` (so the same bits), each block's product made in a scratch block and copied over its rows.
+    ///
+    /// A square layer's input gradient then needs no new [m, w] array: one fewer to fault in and zero, and no
+    /// line read before it is written.
+    static func productOverRows(
+        _ x: inout [S], rows m: Int, width w: Int, _ b: [S], _ bShape: [Int], _ transposeB: Bool
+    ) {
+        precondition(x.count == m * w && productInRowBlocks(m: m, k: w), "productOverRows: [\(m), \(w)], \(x.count)")
+        Parallelism.prepareBLAS()
+        let blocks = (m + Parallelism.gemmRows - 1) / Parallelism.gemmRows
+        let workers = Swift.max(1, Swift.min(Parallelism.threads, blocks))
+        b.withUnsafeBufferPointer { pb in
+            x.withUnsafeMutableBufferPointer { px in
+                guard let b0 = pb.baseAddress, let x0 = px.baseAddress else { return }
+                nonisolated(unsafe) let rows = x0
+                // Worker i takes blocks i, i + workers, …: which thread runs a block changes no bits.
+                parallelFor(workers, threads: workers) { worker in
+                    let scratch = UnsafeMutablePointer<S>.allocate(capacity: Parallelism.gemmRows * w)
+                    defer { scratch.deallocate() }
+                    for block in stride(from: worker, to: blocks, by: workers) {
+                        let first = block * Parallelism.gemmRows
+                        let count = Swift.min(Parallelism.gemmRows, m - first)
+                        S.gemm(
+                            transposeA: false, transposeB: transposeB, m: count, n: w, k: w, alpha: 1,
+                            a: rows + first * w, lda: w, b: b0, ldb: bShape[1], beta: 0, c: scratch, ldc: w)
+                        (rows + first * w).update(from: scratch, count: count * w)
                     }
                 }
             }

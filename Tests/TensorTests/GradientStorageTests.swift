@@ -48,6 +48,55 @@ import Testing
         let gradients = tape.gradients(of: y, seed: seed.take()!)
         #expect(Self.address(gradients[x].values) == before)
     }
+
+    /// Gradients of x and w (and b) for y = x wᵀ (+ b) and of x for batch normalisation, seeded with `seed`:
+    /// handed over when `keep` is false, kept by the caller otherwise.
+    static func squareLayerGradients(_ op: String, keep: Bool) -> (x: [Float], others: [[Float]], seedAt: UInt) {
+        var generator = SeededGenerator(seed: 5)
+        let tape = Tape<Float>()
+        // 600 rows: three of the products' 256-row blocks, the last one short.
+        let x = tape.track(Tensor<Float>.uniform([600, 32], bound: 1, using: &generator))
+        let w = tape.track(Tensor<Float>.uniform([32, 32], bound: 0.3, using: &generator))
+        let b = tape.track(Tensor<Float>.uniform([32], bound: 0.3, using: &generator))
+        let y =
+            switch op {
+            case "matmul": x.matmul(w, transposeOther: true)
+            case "linear": x.linear(weight: w, bias: b)
+            default:
+                x.batchNormalized(scale: w.narrow(axis: 0, range: 0..<1).reshaped([32]), shift: b, epsilon: 1e-5)
+                    .output
+            }
+        var seed: Tensor<Float>? = Tensor<Float>.uniform(y.shape, bound: 1, using: &generator)
+        let seedAt = seed.map { address($0.values) } ?? 0
+        let kept = keep ? seed : nil
+        let gradients = tape.gradients(of: y, seed: seed.take() ?? Tensor(0))
+        withExtendedLifetime(kept) {}
+        return (gradients[x].values, [gradients[w].values, gradients[b].values], seedAt)
+    }
+
+    /// A square layer's input gradient and batch normalisation's are written over a handed-over seed, with the same
+    /// bits as when the caller keeps the seed (and the backward works on a copy).
+    @Test(arguments: ["matmul", "linear", "batchnorm"])
+    func squareLayersAndBatchNormWriteOverAHandedOverSeed(_ op: String) {
+        let handedOver = Self.squareLayerGradients(op, keep: false)
+        let kept = Self.squareLayerGradients(op, keep: true)
+        #expect(Self.address(handedOver.x) == handedOver.seedAt, "\(op): the input gradient is the seed's storage")
+        #expect(Self.address(kept.x) != kept.seedAt, "\(op): a kept seed is not written over")
+        #expect(handedOver.x == kept.x && handedOver.others == kept.others, "\(op): the same gradients")
+    }
+
+    /// The input gradient written over the seed is g · w, as the product computes it out of place.
+    @Test func aSquareProductsInputGradientIsTheProductOfItsSeed() {
+        var generator = SeededGenerator(seed: 6)
+        let tape = Tape<Float>()
+        let x = tape.track(Tensor<Float>.uniform([600, 32], bound: 1, using: &generator))
+        let w = Tensor<Float>.uniform([32, 32], bound: 0.3, using: &generator)
+        let seed = Tensor<Float>.uniform([600, 32], bound: 1, using: &generator)
+        let expected = seed.matmul(w).values
+        let gradient = tape.gradients(
+            of: x.matmul(w, transposeOther: true), seed: Tensor(shape: [600, 32], values: seed.values))
+        #expect(gradient[x].values == expected)
+    }
 }
 
 extension Float {
