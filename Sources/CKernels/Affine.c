@@ -1,8 +1,8 @@
 // Per-column affine maps over the rows of Float32 matrices (see CKernels.h): batch normalisation's forward and
 // backward, and the affine op. They do one or two multiplies and adds per element and are bound by memory, so the
-// forward streams outputs past the caches (Streaming.h) and the backward writes over its gradient. Contraction is off: every product and sum is
-// rounded apart, as the Swift loops for Double compute them, so every clone and both kinds of store give the same
-// bits.
+// forward streams outputs past the caches (Streaming.h) and the backward writes over its gradient. Contraction is off:
+// every product and sum is rounded apart, as the Swift loops for Double compute them, so every clone and both kinds of
+// store give the same bits.
 #include "CKernels.h"
 #include "Streaming.h"
 #include "Vectorised.h"
