@@ -120,7 +120,8 @@ extension Tensor {
             x.withUnsafeMutableBufferPointer { px in
                 guard let b0 = pb.baseAddress, let x0 = px.baseAddress else { return }
                 nonisolated(unsafe) let rows = x0
-                // Worker i takes blocks i, i + workers, …: which thread runs a block changes no bits.
+                // Worker i takes blocks i, i + workers, … with one scratch block of its own: which thread runs a
+                // block changes no bits.
                 parallelFor(workers, threads: workers) { worker in
                     let scratch = UnsafeMutablePointer<S>.allocate(capacity: Parallelism.gemmRows * w)
                     defer { scratch.deallocate() }

@@ -53,8 +53,8 @@ extension Tensor {
         // Each part's sums, one [count, f] block after the other in one array; the second block is then added
         // onto the first and dropped (the array keeps its capacity). With an array of its own for the second
         // half, glibc's default thresholds handed both back to the kernel at the end of each benchmark step, to be
-        // faulted in again: 8 times the page faults and scatter-add 1.35× slower without freed blocks kept, against
-        // 0.91–0.99× with them kept, where this is slightly dearer (AMD EPYC, 2026-12-06).
+        // faulted in again: 8 times the page faults and scatter-add 1.3–1.5× slower without freed blocks kept; with
+        // them kept the two forms are level within this VM's noise (0.92–1.01×; AMD EPYC, 2026-12-06).
         let size = count * f
         var out = [S](repeating: 0, count: parts * size)
         out.withUnsafeMutableBufferPointer { ov in
