@@ -7,9 +7,10 @@ import Testing
     /// Float gather and scatter-add (the C loops, which prefetch rows ahead) against plain loops, bit for bit.
     ///
     /// Widths that are not whole cache lines, more edges than the prefetch distance, repeated and unused rows,
-    /// indices in order and out of order, and enough elements to split the scatter's destination rows across 1, 2
-    /// and 3 threads. Out of order and large, the scatter sums each half of the edges apart and adds the two.
-    @Test(arguments: [1, 2, 3])
+    /// indices in order and out of order, and enough elements to split the scatter's destination rows across 1, 2,
+    /// 3 and 4 threads. Out of order and large, the scatter sums each half of the edges apart and adds the two (on
+    /// 4 threads each half's rows in two blocks).
+    @Test(arguments: [1, 2, 3, 4])
     func floatRowsEqualPlainLoops(threads: Int) {
         var generator = SeededGenerator(seed: 7)
         let shapes = [(40, 3, 5, false), (97, 5000, 17, false), (3000, 3000, 64, false), (1, 100, 1, false)]
