@@ -51,9 +51,9 @@ extension Tensor {
                 ga = nil
             } else if transposeSelf {
                 ga = Self.gemm(b.values, b.shape, transposeOther, g.values, g.shape, true, m: k, n: m, k: n)
-            } else if k == n && Self.productInRowBlocks(m: m, k: n) {
+            } else if k == n && m > 0 && n > 0 && Self.productInRowBlocks(m: m, k: n) {
                 // dA has g's shape: written over g's storage (the last use of g) where the tape hands over the
-                // only reference to it.
+                // only reference to it. (Empty products take `gemm`'s zeros, never BLAS.)
                 var values = Self.takeValues(&g)
                 Self.productOverRows(&values, rows: m, width: n, b.values, b.shape, !transposeOther)
                 ga = values

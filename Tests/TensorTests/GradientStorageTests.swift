@@ -97,6 +97,19 @@ import Testing
             of: x.matmul(w, transposeOther: true), seed: Tensor(shape: [600, 32], values: seed.values))
         #expect(gradient[x].values == expected)
     }
+
+    /// Square products with no rows or no columns have empty or zero gradients of their inputs' shapes (as `gemm`
+    /// returns for them) and never reach BLAS, which refuses a leading dimension of 0.
+    @Test(arguments: [(5, 0), (0, 3)])
+    func emptySquareProductsHaveEmptyGradients(rows: Int, width: Int) {
+        let tape = Tape<Float>()
+        let x = tape.track(Tensor<Float>(shape: [rows, width], values: [Float](repeating: 1, count: rows * width)))
+        let w = tape.track(Tensor<Float>(shape: [width, width], values: [Float](repeating: 1, count: width * width)))
+        let y = x.matmul(w, transposeOther: true)
+        let gradients = tape.gradients(of: y, seed: Tensor(repeating: 1, shape: y.shape))
+        #expect(gradients[x].shape == [rows, width] && gradients[x].values.allSatisfy { $0 == 0 })
+        #expect(gradients[w].shape == [width, width] && gradients[w].values.allSatisfy { $0 == 0 })
+    }
 }
 
 extension Float {
