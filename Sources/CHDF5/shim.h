@@ -6,6 +6,7 @@
 static inline hid_t xs_H5P_DEFAULT(void) { return H5P_DEFAULT; }
 static inline hid_t xs_H5S_ALL(void) { return H5S_ALL; }
 static inline hid_t xs_H5E_DEFAULT(void) { return H5E_DEFAULT; }
+static inline hid_t xs_H5E_CANTLOCKFILE(void) { return H5E_CANTLOCKFILE; }
 static inline hsize_t xs_H5S_UNLIMITED(void) { return H5S_UNLIMITED; }
 static inline size_t xs_H5T_VARIABLE(void) { return H5T_VARIABLE; }
 static inline unsigned xs_H5F_ACC_TRUNC(void) { return H5F_ACC_TRUNC; }

@@ -53,11 +53,47 @@ enum HDF5Runtime {
         return result
     }
 
+    /// Runs `body`, an `H5Fopen` or `H5Fcreate` of `file`, and runs it again while it fails only because the
+    /// file's lock is held, waiting 1, 2, 4 … 64 ms between tries, `patience` milliseconds of waiting in all.
+    ///
+    /// HDF5 locks a file with `flock`, a lock that belongs to the open file description, and opens it without
+    /// close-on-exec. A child process that another thread starts while the file is open shares the description
+    /// until it closes its inherited descriptors on the way to `exec`, so the lock outlives this process's close
+    /// by that long, and an open of the same file here meanwhile fails with `EWOULDBLOCK`. A lock held by another
+    /// program that has the file open stays held, and its error is thrown once the patience has run out.
+    ///
+    /// - Throws: `StoreError.hdf5` with HDF5's innermost error description.
+    static func openFile(_ file: String, _ operation: String, patience: Int = 5000, _ body: () -> hid_t) throws
+        -> hid_t
+    {
+        enter()
+        var waited = 0
+        var wait = 1
+        while true {
+            let id = body()
+            if id >= 0 { return id }
+            let error = takeError()
+            guard error.lockRefused, waited + wait <= patience else {
+                throw StoreError.hdf5(file: file, object: "/", operation: operation, message: error.message)
+            }
+            usleep(UInt32(wait * 1000))
+            waited += wait
+            wait = min(2 * wait, 64)
+        }
+    }
+
     /// Reads and clears the calling thread's HDF5 error stack.
     ///
     /// Returns the innermost description, the most specific one ("truncated file: eof = 96, …").
-    static func takeErrorMessage() -> String {
-        final class Collector { var messages: [String] = [] }
+    static func takeErrorMessage() -> String { takeError().message }
+
+    /// Reads and clears the calling thread's HDF5 error stack: the innermost description, and whether any entry
+    /// says that a file's lock was refused (`H5E_CANTLOCKFILE`).
+    private static func takeError() -> (message: String, lockRefused: Bool) {
+        final class Collector {
+            var messages: [String] = []
+            var lockRefused = false
+        }
         let collector = Collector()
         let walker: H5E_walk2_t = { _, entry, data in
             guard let entry, let data else { return 0 }
@@ -65,23 +101,25 @@ enum HDF5Runtime {
             if let desc = entry.pointee.desc {
                 box.messages.append(String(cString: desc))
             }
+            if entry.pointee.min_num == xs_H5E_CANTLOCKFILE() { box.lockRefused = true }
             return 0
         }
         H5Ewalk2(xs_H5E_DEFAULT(), H5E_WALK_UPWARD, walker, Unmanaged.passUnretained(collector).toOpaque())
         H5Eclear2(xs_H5E_DEFAULT())
         let useful = collector.messages.filter { !$0.isEmpty }
-        return oneLine(useful.first ?? "unknown HDF5 error")
+        return (oneLine(useful.first ?? "unknown HDF5 error"), collector.lockRefused)
     }
 
     /// HDF5's description on one line: a failed system call ("file write failed: time = …, errno = 28, error
-    /// message = 'No space left on device', …") becomes what failed and why ("file write failed: No space left
-    /// on device (errno 28)"); other descriptions keep their words, line breaks folded.
+    /// message = 'No space left on device', …", "unable to lock file, errno = 11, …") becomes what failed, the
+    /// words before the first colon or comma, and why ("file write failed: No space left on device (errno 28)");
+    /// other descriptions keep their words, line breaks folded.
     static func oneLine(_ description: String) -> String {
         let folded = description.split(whereSeparator: \.isNewline).joined(separator: " ")
         guard let reason = folded.range(of: "error message = '"),
             let end = folded[reason.upperBound...].firstIndex(of: "'")
         else { return folded }
-        let what = folded.prefix { $0 != ":" }
+        let what = folded.prefix { $0 != ":" && $0 != "," }
         var number = ""
         if let errno = folded.range(of: "errno = ") {
             number = " (errno " + folded[errno.upperBound...].prefix { $0.isNumber } + ")"

@@ -22,7 +22,7 @@ public final class StoreFile: @unchecked Sendable {
     public static func create(_ path: String) throws -> StoreFile {
         let fapl = try accessList(path)
         defer { H5Pclose(fapl) }
-        let id = try HDF5Runtime.call(path, "/", "H5Fcreate") {
+        let id = try HDF5Runtime.openFile(path, "H5Fcreate") {
             H5Fcreate(path, xs_H5F_ACC_TRUNC(), xs_H5P_DEFAULT(), fapl)
         }
         return StoreFile(path: path, id: id)
@@ -34,8 +34,14 @@ public final class StoreFile: @unchecked Sendable {
     ///   - path: the file.
     ///   - writable: open for reading and writing; otherwise read-only.
     /// - Returns: the open file.
-    /// - Throws: `StoreError.fileNotFound`, `.notHDF5`, or `.hdf5` for a truncated or corrupt file.
+    /// - Throws: `StoreError.fileNotFound`, `.notHDF5`, or `.hdf5` for a truncated or corrupt file, or for a
+    ///   file whose lock another program has held for 5 s of retries (`HDF5Runtime.openFile`).
     public static func open(_ path: String, writable: Bool = false) throws -> StoreFile {
+        try open(path, writable: writable, lockPatience: 5000)
+    }
+
+    /// `open(_:writable:)`, waiting at most `lockPatience` milliseconds for a held lock.
+    static func open(_ path: String, writable: Bool, lockPatience: Int) throws -> StoreFile {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.fileNotFound(file: path) }
         HDF5Runtime.enter()
         if H5Fis_hdf5(path) <= 0 {
@@ -45,9 +51,7 @@ public final class StoreFile: @unchecked Sendable {
         let fapl = try accessList(path)
         defer { H5Pclose(fapl) }
         let flags = writable ? xs_H5F_ACC_RDWR() : xs_H5F_ACC_RDONLY()
-        let id = try HDF5Runtime.call(path, "/", "opening") {
-            H5Fopen(path, flags, fapl)
-        }
+        let id = try HDF5Runtime.openFile(path, "opening", patience: lockPatience) { H5Fopen(path, flags, fapl) }
         return StoreFile(path: path, id: id)
     }
 

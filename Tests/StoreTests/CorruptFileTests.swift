@@ -89,6 +89,8 @@ import Testing
             left on device', buf = 0x55c2c8ca7122, total write size = 67143, bytes this sub-write = 67143
             """
         #expect(HDF5Runtime.oneLine(raw) == "file write failed: No space left on device (errno 28)")
+        let lock = "unable to lock file, errno = 11, error message = 'Resource temporarily unavailable'"
+        #expect(HDF5Runtime.oneLine(lock) == "unable to lock file: Resource temporarily unavailable (errno 11)")
         #expect(
             HDF5Runtime.oneLine("truncated file: eof = 96,\nsblock->base_addr = 0")
                 == "truncated file: eof = 96, sblock->base_addr = 0")
