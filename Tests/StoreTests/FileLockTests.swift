@@ -62,7 +62,8 @@ import Testing
             #expect {
                 try StoreFile.open(path, writable: writable, lockPatience: 20)
             } throws: { error in
-                "\(error)" == "\(path):/: opening failed: unable to lock file: Resource temporarily unavailable (errno 11)"
+                let reason = "unable to lock file: Resource temporarily unavailable (errno 11)"
+                return "\(error)" == "\(path):/: opening failed: \(reason)"
             }
         }
     }
