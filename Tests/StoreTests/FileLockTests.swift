@@ -7,6 +7,13 @@ import Testing
 /// HDF5 locks files with `flock`; a lock another open file description holds for a moment (a child process
 /// between its fork and `exec`) must not fail an open, and one held for good must be reported.
 @Suite struct FileLockTests {
+    /// An empty HDF5 file in `dir`, closed.
+    static func emptyFile(in dir: TemporaryDirectory) throws -> String {
+        let path = dir.file("store.h5")
+        try StoreFile.create(path).close()
+        return path
+    }
+
     /// Another program's lock on `path`: an exclusive `flock` on a descriptor of its own.
     static func lock(_ path: String) throws -> Int32 {
         let fd = Glibc.open(path, O_RDWR)
@@ -16,8 +23,7 @@ import Testing
 
     @Test func opensSucceedWhileAnotherThreadStartsChildProcesses() throws {
         let dir = try TemporaryDirectory()
-        let path = dir.file("store.h5")
-        try StoreFile.create(path).close()
+        let path = try Self.emptyFile(in: dir)
         let stop = Mutex(false)
         let spawner = Thread {
             while !stop.withLock({ $0 }) {
@@ -39,8 +45,7 @@ import Testing
 
     @Test func aLockReleasedWhileWaitingLetsTheOpenSucceed() throws {
         let dir = try TemporaryDirectory()
-        let path = dir.file("store.h5")
-        try StoreFile.create(path).close()
+        let path = try Self.emptyFile(in: dir)
         let fd = try Self.lock(path)
         let releaser = Thread {
             usleep(30_000)
@@ -54,8 +59,7 @@ import Testing
 
     @Test func aLockHeldThroughThePatienceIsReported() throws {
         let dir = try TemporaryDirectory()
-        let path = dir.file("store.h5")
-        try StoreFile.create(path).close()
+        let path = try Self.emptyFile(in: dir)
         let fd = try Self.lock(path)
         defer { close(fd) }
         for writable in [true, false] {
