@@ -53,6 +53,9 @@ enum HDF5Runtime {
         return result
     }
 
+    /// How long, in milliseconds of waiting, an open refused by a file's lock is retried (`openFile`).
+    static let lockPatience = 5000
+
     /// Runs `body`, an `H5Fopen` or `H5Fcreate` of `file`, and runs it again while it fails only because the
     /// file's lock is held, waiting 1, 2, 4 … 64 ms between tries, `patience` milliseconds of waiting in all.
     ///
@@ -63,9 +66,9 @@ enum HDF5Runtime {
     /// program that has the file open stays held, and its error is thrown once the patience has run out.
     ///
     /// - Throws: `StoreError.hdf5` with HDF5's innermost error description.
-    static func openFile(_ file: String, _ operation: String, patience: Int = 5000, _ body: () -> hid_t) throws
-        -> hid_t
-    {
+    static func openFile(
+        _ file: String, _ operation: String, patience: Int = lockPatience, _ body: () -> hid_t
+    ) throws -> hid_t {
         enter()
         var waited = 0
         var wait = 1

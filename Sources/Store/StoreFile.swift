@@ -37,7 +37,7 @@ public final class StoreFile: @unchecked Sendable {
     /// - Throws: `StoreError.fileNotFound`, `.notHDF5`, or `.hdf5` for a truncated or corrupt file, or for a
     ///   file whose lock another program has held for 5 s of retries (`HDF5Runtime.openFile`).
     public static func open(_ path: String, writable: Bool = false) throws -> StoreFile {
-        try open(path, writable: writable, lockPatience: 5000)
+        try open(path, writable: writable, lockPatience: HDF5Runtime.lockPatience)
     }
 
     /// `open(_:writable:)`, waiting at most `lockPatience` milliseconds for a held lock.
