@@ -61,9 +61,10 @@ enum HDF5Runtime {
     ///
     /// HDF5 locks a file with `flock`, a lock that belongs to the open file description, and opens it without
     /// close-on-exec. A child process that another thread starts while the file is open shares the description
-    /// until it closes its inherited descriptors on the way to `exec`, so the lock outlives this process's close
-    /// by that long, and an open of the same file here meanwhile fails with `EWOULDBLOCK`. A lock held by another
-    /// program that has the file open stays held, and its error is thrown once the patience has run out.
+    /// until its `exec`. `StoreFile` releases the lock when it closes a file, but HDF5 closes the files it opens
+    /// itself (a virtual dataset's sources, external links' targets) without, so their shared locks can outlive
+    /// the close by that long and refuse a writer here meanwhile (`EWOULDBLOCK`); another program may hold a lock
+    /// for a moment too. A lock that stays held is reported once the patience has run out.
     ///
     /// - Throws: `StoreError.hdf5` with HDF5's innermost error description.
     static func openFile(

@@ -6,6 +6,10 @@ import Foundation
 /// Opened with `H5F_CLOSE_STRONG`: `close()` closes every object still open in it, so the file is really
 /// closed (and can be fsynced and renamed) when `close()` returns. Groups and datasets keep their file
 /// alive; the file closes when `close()` is called or the last reference goes.
+///
+/// A virtual dataset (a stitched file's) reads fill values, with no error, for a source file that is open here
+/// as a `StoreFile` at the time: HDF5 shares an open file only with opens of the same close degree, and skips
+/// the sources it cannot open. Close the shards before reading through the stitched file.
 public final class StoreFile: @unchecked Sendable {
     /// The path the file was opened or created with.
     public let path: String
@@ -13,7 +17,41 @@ public final class StoreFile: @unchecked Sendable {
 
     private init(path: String, id: hid_t) {
         self.path = path
-        self.handle = H5Handle(id, closer: H5Fclose)
+        self.handle = H5Handle(id, closer: Self.closeReleasingLock)
+    }
+
+    /// `H5Fclose(id)`, then the release of the file's lock if HDF5 closed its descriptor.
+    ///
+    /// HDF5 locks a file with `flock` on a descriptor opened without close-on-exec, and closing the descriptor
+    /// does not unlock it: a child process that another thread started while the file was open holds a copy until
+    /// its `exec`, and with it the lock. Meanwhile this process could not open the file again (`EWOULDBLOCK`),
+    /// and HDF5's own opens of it as a virtual dataset's source failed silently, reading fill values. So the
+    /// descriptor is duplicated before the close and unlocked through the duplicate after it, unless HDF5 still
+    /// has the file open (another identifier of it in this process keeps the descriptor).
+    private static func closeReleasingLock(_ id: hid_t) -> herr_t {
+        var handle: UnsafeMutableRawPointer?
+        var descriptor: Int32 = -1
+        var duplicate: Int32 = -1
+        if H5Fget_vfd_handle(id, xs_H5P_DEFAULT(), &handle) >= 0, let handle {
+            descriptor = handle.load(as: Int32.self)
+            duplicate = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
+        } else {
+            H5Eclear2(xs_H5E_DEFAULT())
+        }
+        let status = H5Fclose(id)
+        if duplicate >= 0 {
+            if !sameOpenFile(descriptor, duplicate) { flock(duplicate, LOCK_UN) }
+            Glibc.close(duplicate)
+        }
+        return status
+    }
+
+    /// Whether descriptor `a` is open on the file that `b` is open on (same device and inode).
+    private static func sameOpenFile(_ a: Int32, _ b: Int32) -> Bool {
+        var first = stat()
+        var second = stat()
+        guard fstat(a, &first) == 0, fstat(b, &second) == 0 else { return false }
+        return first.st_dev == second.st_dev && first.st_ino == second.st_ino
     }
 
     /// Creates a file, replacing any file at `path`.
