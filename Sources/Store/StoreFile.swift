@@ -7,9 +7,9 @@ import Foundation
 /// closed (and can be fsynced and renamed) when `close()` returns. Groups and datasets keep their file
 /// alive; the file closes when `close()` is called or the last reference goes.
 ///
-/// A virtual dataset (a stitched file's) reads fill values, with no error, for a source file that is open here
-/// as a `StoreFile` at the time: HDF5 shares an open file only with opens of the same close degree, and skips
-/// the sources it cannot open. Close the shards before reading through the stitched file.
+/// A virtual dataset (a stitched file's) reads fill values, with no error, for a source file HDF5 cannot open,
+/// such as one open here as a `StoreFile` at the time (HDF5 shares an open file only with opens of the same close
+/// degree): `requireEncoding` refuses a stitched file whose shards HDF5 cannot open.
 public final class StoreFile: @unchecked Sendable {
     /// The path the file was opened or created with.
     public let path: String
@@ -52,6 +52,20 @@ public final class StoreFile: @unchecked Sendable {
         var second = stat()
         guard fstat(a, &first) == 0, fstat(b, &second) == 0 else { return false }
         return first.st_dev == second.st_dev && first.st_ino == second.st_ino
+    }
+
+    /// Opens `path` read-only as HDF5 opens a virtual dataset's source file (its default access, close degree
+    /// included), and closes it: a source HDF5 cannot open reads as fill values, with no error.
+    ///
+    /// - Throws: `StoreError.notHDF5`, or `.hdf5` for a truncated or corrupt file, one that is locked, or one open
+    ///   here as a `StoreFile` (whose close degree HDF5 will not share).
+    static func requireOpenableAsSource(_ path: String) throws {
+        HDF5Runtime.enter()
+        if H5Fis_hdf5(path) <= 0 {
+            H5Eclear2(xs_H5E_DEFAULT())
+            throw StoreError.notHDF5(file: path)
+        }
+        H5Fclose(try HDF5Runtime.openFile(path, "opening") { H5Fopen(path, xs_H5F_ACC_RDONLY(), xs_H5P_DEFAULT()) })
     }
 
     /// Creates a file, replacing any file at `path`.

@@ -11,13 +11,14 @@ extension StoreNode {
 
     /// Checks that the object is encoded as `type` in one of the `supported` versions.
     ///
-    /// - Returns: the version found.
     /// A stitched file (`StoreFile.stitchedShardsAttribute` on its root) is checked too: its datasets read rows
-    /// from shard files, and HDF5 reads a missing source's rows as fill values, silently.
+    /// from shard files, and HDF5 reads the rows of a source it cannot open (missing, truncated, locked) as fill
+    /// values, silently.
     ///
+    /// - Returns: the version found.
     /// - Throws: `StoreError.wrongEncoding` when `encoding_type` is absent or different;
-    ///   `.unsupportedVersion` when `encoding_version` is absent or not in `supported`; `.fileNotFound` naming
-    ///   a stitched file's missing shard.
+    ///   `.unsupportedVersion` when `encoding_version` is absent or not in `supported`; `.corrupt` naming a
+    ///   stitched file's shard that is missing or that HDF5 cannot open.
     @discardableResult
     public func requireEncoding(_ type: String, supported: [String]) throws -> String {
         let found = hasAttribute("encoding_type") ? try stringAttribute("encoding_type") : nil
@@ -36,6 +37,12 @@ extension StoreNode {
                 guard FileManager.default.fileExists(atPath: path) else {
                     throw StoreError.corrupt(
                         file: file.path, object: "/", reason: "shard \(shard) it reads is missing; rerun that shard")
+                }
+                do {
+                    try StoreFile.requireOpenableAsSource(path)
+                } catch {
+                    throw StoreError.corrupt(
+                        file: file.path, object: "/", reason: "shard \(shard) it reads cannot be opened (\(error))")
                 }
             }
         }

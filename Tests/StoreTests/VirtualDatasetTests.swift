@@ -66,6 +66,32 @@ import Testing
         }
     }
 
+    /// Ways a shard can exist and still not open as a source: cut short, not HDF5, or open here as a
+    /// `StoreFile` (a close degree HDF5 does not share).
+    @Test(arguments: ["truncated", "not HDF5", "open here"])
+    func aShardHDF5CannotOpenIsRefusedNotReadAsFillValues(damage: String) throws {
+        let dir = try TemporaryDirectory()
+        try Self.writeFiles(dir)
+        let shard = dir.file("parts/b.h5")
+        var held: StoreFile?
+        switch damage {
+        case "truncated":
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: shard))
+            try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: shard))
+        case "not HDF5": try Data("material_id,band_gap\n".utf8).write(to: URL(fileURLWithPath: shard))
+        default: held = try StoreFile.open(shard)
+        }
+        let root = try StoreFile.open(dir.file("joined.h5")).root
+        #expect {
+            try root.requireEncoding("test", supported: ["1"])
+        } throws: { error in
+            "\(error)".hasPrefix("\(dir.file("joined.h5")):/: corrupt: shard parts/b.h5 it reads cannot be opened (")
+                && "\(error)".contains(shard) && !"\(error)".contains("\n")
+        }
+        try held?.close()
+        if held != nil { #expect(try root.requireEncoding("test", supported: ["1"]) == "1") }
+    }
+
     @Test func h5pyReadsTheVirtualDataset() throws {
         let dir = try TemporaryDirectory()
         try Self.writeFiles(dir)
