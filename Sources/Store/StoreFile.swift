@@ -28,6 +28,7 @@ public final class StoreFile: @unchecked Sendable {
     /// and HDF5's own opens of it as a virtual dataset's source failed silently, reading fill values. So the
     /// descriptor is duplicated before the close and unlocked through the duplicate after it, unless HDF5 still
     /// has the file open (another identifier of it in this process keeps the descriptor).
+    @discardableResult
     private static func closeReleasingLock(_ id: hid_t) -> herr_t {
         var handle: UnsafeMutableRawPointer?
         var descriptor: Int32 = -1
@@ -60,12 +61,18 @@ public final class StoreFile: @unchecked Sendable {
     /// - Throws: `StoreError.notHDF5`, or `.hdf5` for a truncated or corrupt file, one that is locked, or one open
     ///   here as a `StoreFile` (whose close degree HDF5 will not share).
     static func requireOpenableAsSource(_ path: String) throws {
+        try requireSignature(path)
+        let id = try HDF5Runtime.openFile(path, "opening") { H5Fopen(path, xs_H5F_ACC_RDONLY(), xs_H5P_DEFAULT()) }
+        closeReleasingLock(id)
+    }
+
+    /// - Throws: `StoreError.notHDF5` when `path` does not start with HDF5's signature.
+    private static func requireSignature(_ path: String) throws {
         HDF5Runtime.enter()
         if H5Fis_hdf5(path) <= 0 {
             H5Eclear2(xs_H5E_DEFAULT())
             throw StoreError.notHDF5(file: path)
         }
-        H5Fclose(try HDF5Runtime.openFile(path, "opening") { H5Fopen(path, xs_H5F_ACC_RDONLY(), xs_H5P_DEFAULT()) })
     }
 
     /// Creates a file, replacing any file at `path`.
@@ -95,11 +102,7 @@ public final class StoreFile: @unchecked Sendable {
     /// `open(_:writable:)`, waiting at most `lockPatience` milliseconds for a held lock.
     static func open(_ path: String, writable: Bool, lockPatience: Int) throws -> StoreFile {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.fileNotFound(file: path) }
-        HDF5Runtime.enter()
-        if H5Fis_hdf5(path) <= 0 {
-            H5Eclear2(xs_H5E_DEFAULT())
-            throw StoreError.notHDF5(file: path)
-        }
+        try requireSignature(path)
         let fapl = try accessList(path)
         defer { H5Pclose(fapl) }
         let flags = writable ? xs_H5F_ACC_RDWR() : xs_H5F_ACC_RDONLY()
