@@ -22,9 +22,9 @@ public final class StoreFile: @unchecked Sendable {
 
     /// `H5Fclose(id)`, then the release of the file's lock if HDF5 closed its descriptor.
     ///
-    /// HDF5 locks a file with `flock` on a descriptor opened without close-on-exec, and closing the descriptor
-    /// does not unlock it: a child process that another thread started while the file was open holds a copy until
-    /// its `exec`, and with it the lock. Meanwhile this process could not open the file again (`EWOULDBLOCK`),
+    /// HDF5 locks a file with `flock` on a descriptor opened without close-on-exec and does not unlock it at
+    /// close; the lock lasts while any copy of the descriptor does. A child process that another thread started
+    /// while the file was open holds a copy until its `exec`, and with it the lock. Meanwhile this process could not open the file again (`EWOULDBLOCK`),
     /// and HDF5's own opens of it as a virtual dataset's source failed silently, reading fill values. So the
     /// descriptor is duplicated before the close and unlocked through the duplicate after it, unless HDF5 still
     /// has the file open (another identifier of it in this process keeps the descriptor).
